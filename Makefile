@@ -1,0 +1,73 @@
+# Every target bootstraps the same virtual environment from pyproject.toml when it is missing or
+# stale, so `make review` and `make test` work on a fresh machine with only python3 and make.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+PIPE   := $(PY) -m pipeline
+
+.DEFAULT_GOAL := help
+.PHONY: help venv review search records dedup screen report status test browser bench bench-parse bench-dedup clean
+
+help: ## List the targets
+	@echo "make review       run the whole review offline on what the repo ships -> outputs/report/index.html"
+	@echo "make test         run the test suite (installs Debian's chromium for the browser check if missing)"
+	@echo "make search       refresh the PubMed searches live (needs NCBI_EMAIL; NCBI_API_KEY optional)"
+	@echo "make status       what each reviewer has screened, what remains, and the next step"
+	@echo "make bench        parse and dedup benchmarks against Bio.Entrez.read and bib-dedupe"
+	@echo "make bench-parse  PubMed XML parse throughput vs Bio.Entrez.read"
+	@echo "make bench-dedup  dedup accuracy, time and memory vs bib-dedupe on ../shared/benchmarks/dedup"
+	@echo "make clean        remove what can be regenerated (never snapshots, sheets or decisions)"
+	@echo "Stages one by one: make records | dedup | screen | report"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the pipeline and its dependencies into $(VENV) ..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create or refresh the virtual environment
+
+review: $(STAMP) ## The whole chain, offline
+	@$(PIPE) import
+	@$(PIPE) dedup
+	@$(PIPE) screen
+	@$(PIPE) report
+
+search: $(STAMP) ## Live PubMed refresh: writes a new dated snapshot per PubMed source
+	@$(PIPE) search
+
+records: $(STAMP)
+	@$(PIPE) import
+
+dedup: $(STAMP)
+	@$(PIPE) dedup
+
+screen: $(STAMP)
+	@$(PIPE) screen
+
+report: $(STAMP)
+	@$(PIPE) report
+
+status: $(STAMP)
+	@$(PIPE) status
+
+browser: ## Debian's chromium for the report check (root or sudo needed when missing)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the report's browser check ..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) browser
+	@$(PY) -m pytest -q
+
+bench: bench-parse bench-dedup
+
+bench-parse: $(STAMP)
+	@$(PY) -m benchmarks.parse
+
+bench-dedup: $(STAMP)
+	@$(PY) -m benchmarks.dedup
+
+clean: $(STAMP) ## Only what the pipeline regenerates
+	@$(PIPE) clean

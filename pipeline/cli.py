@@ -1,0 +1,56 @@
+"""Command line: `python -m pipeline <stage>` (also installed as `review-pipeline`).
+
+Each stage package has a `command` module with `register(subparsers)`; this module only wires them
+together, adds the common options and turns user-facing errors into one clear message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pipeline import __version__
+from pipeline.console import console
+from pipeline.errors import PipelineError
+from pipeline.search import command as search_cmd
+from pipeline.imports import command as import_cmd
+from pipeline.dedup import command as dedup_cmd
+from pipeline.screen import command as screen_cmd
+from pipeline.report import command as report_cmd
+from pipeline import housekeeping
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole CLI; each stage registers its own sub-command and options."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", default=".", help="project folder (default: current folder)")
+    common.add_argument("--protocol", default=None, help="protocol file (default: ROOT/queries/review.toml)")
+    common.add_argument("--outputs", default=None, help="outputs folder (default: ROOT/outputs)")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="Systematic-review pipeline: search -> import -> dedup -> screen -> report (PRISMA 2020).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
+    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, report_cmd, housekeeping):
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one stage; user-facing errors print as messages and exit 1, never as tracebacks."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except PipelineError as exc:
+        console.print("[red]error[/red]:", end=" ")
+        console.print(str(exc), markup=False, soft_wrap=True)
+        return 1
+    except KeyboardInterrupt:
+        console.print("interrupted: nothing was half-written; rerun the same command to continue.")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

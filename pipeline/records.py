@@ -1,0 +1,102 @@
+"""The records table: one row per record per source, the same columns for every source.
+
+Every importer (PubMed snapshot, RIS, MEDLINE, CSV) produces a frame with exactly `RECORD_SCHEMA`
+(use `conform`), so dedup, screening and the report never care where a record came from.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import polars as pl
+
+RECORD_SCHEMA: dict[str, pl.DataType] = {
+    "record_id": pl.Utf8(),          # "<source>:<id>": PMID for PubMed, the export's id, or a content hash
+    "source": pl.Utf8(),             # source name from the protocol
+    "source_file": pl.Utf8(),        # file the record was read from (snapshot file or import file)
+    "source_record_id": pl.Utf8(),   # the export's own id (PMID, RIS ID/AN, CSV ID) when it has one
+    "pmid": pl.Utf8(),
+    "pmcid": pl.Utf8(),              # "PMC1234567"
+    "doi": pl.Utf8(),                # lower case, no https://doi.org/ prefix
+    "title": pl.Utf8(),              # markup reduced to text
+    "abstract": pl.Utf8(),
+    "authors": pl.List(pl.Utf8()),   # "Family Initials" when the source allows, else as given
+    "year": pl.Int32(),
+    "journal": pl.Utf8(),            # full title when known
+    "journal_abbrev": pl.Utf8(),     # e.g. ISO/MEDLINE abbreviation
+    "volume": pl.Utf8(),
+    "issue": pl.Utf8(),
+    "pages": pl.Utf8(),
+    "publication_types": pl.List(pl.Utf8()),
+    "mesh": pl.List(pl.Utf8()),
+    "keywords": pl.List(pl.Utf8()),
+    "language": pl.List(pl.Utf8()),  # as given by the source (PubMed: "eng", "ger", ...)
+    "registry_ids": pl.List(pl.Utf8()),  # trial registration numbers (NCT..., IRCT..., ISRCTN...)
+    "url": pl.Utf8(),
+    "retracted": pl.Boolean(),       # the record has been retracted (RetractionIn, or flagged by source)
+    "has_erratum": pl.Boolean(),     # an erratum to it exists (ErratumIn)
+    "has_expression_of_concern": pl.Boolean(),
+}
+
+LIST_COLUMNS = [c for c, t in RECORD_SCHEMA.items() if isinstance(t, pl.List)]
+FLAG_COLUMNS = ["retracted", "has_erratum", "has_expression_of_concern"]
+
+_DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*|doi\s+)", re.IGNORECASE)
+_PMCID = re.compile(r"^(?:pmc)?\s*(\d+)$", re.IGNORECASE)
+_REGISTRY = re.compile(
+    r"\b(NCT\d{8}|ISRCTN\d{8}|IRCT\d{6,}N\d+|ChiCTR[-A-Z0-9]{6,}|ACTRN\d{14}|EUCTR\d{4}-\d{6}-\d{2}|CTRI/\d{4}/\d{2,3}/\d{6}|DRKS\d{8}|jRCT\w{10})\b",
+    re.IGNORECASE,
+)
+
+
+def empty() -> pl.DataFrame:
+    """An empty records table with the full schema."""
+    return pl.DataFrame(schema=RECORD_SCHEMA)
+
+
+def conform(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add missing columns (null / empty list / False), cast, and order columns as `RECORD_SCHEMA`."""
+    exprs = []
+    for name, dtype in RECORD_SCHEMA.items():
+        if name in frame.columns:
+            expr = pl.col(name).cast(dtype)
+        elif isinstance(dtype, pl.List):
+            expr = pl.lit([], dtype=dtype)
+        elif name in FLAG_COLUMNS:
+            expr = pl.lit(False)
+        else:
+            expr = pl.lit(None, dtype=dtype)
+        if isinstance(dtype, pl.List):
+            expr = expr.fill_null(pl.lit([], dtype=dtype))
+        elif name in FLAG_COLUMNS:
+            expr = expr.fill_null(False)
+        exprs.append(expr.alias(name))
+    return frame.select(exprs) if frame.height else pl.DataFrame(schema=RECORD_SCHEMA)
+
+
+def normalise_doi(value: str | None) -> str | None:
+    """`https://doi.org/10.1/ABC` -> `10.1/abc`; anything that is not a DOI -> None."""
+    if not value:
+        return None
+    text = _DOI_PREFIX.sub("", unicodedata.normalize("NFKC", value).strip()).strip().rstrip(".").lower()
+    return text if text.startswith("10.") and "/" in text else None
+
+
+def normalise_pmcid(value: str | None) -> str | None:
+    """`PMC123`, `pmc 123` or `123` -> `PMC123`."""
+    if not value:
+        return None
+    match = _PMCID.match(value.strip())
+    return f"PMC{match.group(1)}" if match else None
+
+
+def find_registry_ids(*texts: str | None) -> list[str]:
+    """Trial registration numbers mentioned in any of `texts`, upper-cased, in first-seen order."""
+    found: list[str] = []
+    for text in texts:
+        for match in _REGISTRY.findall(text or ""):
+            ident = match.upper()
+            if ident not in found:
+                found.append(ident)
+    return found
