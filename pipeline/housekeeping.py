@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from pathlib import Path
 
 from pipeline.console import summary
 from pipeline.layout import Layout, from_args
 
-# Files under outputs/ that people write or that cannot be regenerated offline. `clean` keeps them.
-KEEP_GLOBS = ("search/**", "screening/*/*.csv", "screening/resolutions*.csv", "dedup/decisions.csv")
+# Files under outputs/ that people write or that cannot be regenerated offline. `clean` keeps them:
+# search snapshots (every file, at any depth), reviewer sheets and resolutions
+# (screening/<stage>/<name>.csv), automation overrides and dedup decisions.
+KEEP_GLOBS = ("search/**/*", "screening/*/*.csv", "screening/automation_overrides.csv", "dedup/decisions.csv")
+# Generated files that the globs above would otherwise keep.
+GENERATED_GLOBS = ("screening/*/conflicts.csv",)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -27,9 +32,10 @@ def run_status(args: argparse.Namespace) -> int:
     return print_status(layout, protocol)
 
 
-def regenerable(layout: Layout) -> list:
+def regenerable(layout: Layout) -> list[Path]:
     """Files under outputs/ that the pipeline can write again from inputs."""
     keep = {p for pattern in KEEP_GLOBS for p in layout.outputs.glob(pattern)}
+    keep -= {p for pattern in GENERATED_GLOBS for p in layout.outputs.glob(pattern)}
     return sorted(p for p in layout.outputs.rglob("*") if p.is_file() and p not in keep)
 
 

@@ -1,0 +1,256 @@
+"""The screen stage end to end: read people's files, derive every decision, write sheets and outputs.
+
+`compute` is pure (inputs in, `Result` out) and raises one InputError listing every problem in every
+sheet, resolution and override file; nothing is written then. `run` writes the outputs and the
+refreshed sheets; if a person saved a sheet while we worked, everything is re-read and recomputed
+instead of overwriting their file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.errors import InputError, PipelineError, Problem
+from pipeline.files import write_csv_atomic, write_text_atomic
+from pipeline.layout import Layout
+from pipeline.protocol import STAGES, Protocol
+from pipeline.screen import agreement, automation, conflicts, merge
+from pipeline.screen.decisions import EXCLUDE, INCLUDE, NOT_RETRIEVED, STAGE_DECISIONS, Call, sheet_calls
+from pipeline.screen.sheets import SheetChanged, Table, column, read_table, render, write_if_unchanged
+
+RESERVED_NAMES = ("conflicts", "resolutions")
+FINAL_HEADER = ["study_id", "automation", "title_abstract", "full_text", "full_text_reason", "example"]
+ORPHAN_HEADER = ["stage", "reviewer", "row", "record_id", "last_study_id", "decision"]
+ATTEMPTS = 3
+
+
+def automation_overrides(layout: Layout) -> Path:
+    return layout.screening / "automation_overrides.csv"
+
+
+def resolutions(layout: Layout, stage: str) -> Path:
+    return layout.screening / stage / "resolutions.csv"
+
+
+@dataclass
+class Inputs:
+    """Everything the stage reads: the studies table and every file people write."""
+
+    studies: pl.DataFrame
+    sheets: dict[tuple[str, str], Table]
+    resolutions: dict[str, Table]
+    overrides: Table
+    strays: list[Path] = field(default_factory=list)   # sheets of people the protocol does not name
+
+
+@dataclass
+class Result:
+    """Everything the stage writes, computed from `Inputs`."""
+
+    automation: pl.DataFrame
+    final: pl.DataFrame
+    summary: dict
+    conflicts: dict[str, tuple[list[str], list[list[str]]]]
+    sheets: dict[tuple[str, str], tuple[list[str], list[list[str]]]]
+    orphans: list[list[object]]
+    warnings: list[str]
+
+
+def check_reviewers(protocol: Protocol) -> None:
+    """Reviewer names become file names next to conflicts.csv and resolutions.csv."""
+    clash = [n for names in protocol.reviewers.values() for n in names if n.lower() in RESERVED_NAMES]
+    if clash:
+        raise PipelineError(f"{protocol.path}: reviewer name(s) {', '.join(clash)} are reserved for "
+                            f"{', '.join(f'{r}.csv' for r in RESERVED_NAMES)}; rename them")
+
+
+def read_inputs(layout: Layout, protocol: Protocol) -> Inputs:
+    """Read studies.parquet and every people's file of the screen stage."""
+    if not layout.studies.exists():
+        raise PipelineError(f"{layout.studies} is missing: run `python -m pipeline dedup` (make dedup) first")
+    check_reviewers(protocol)
+    studies = pl.read_parquet(layout.studies).sort("study_id")
+    sheets = {(stage, who): read_table(layout.sheet(stage, who)) for stage in STAGES for who in protocol.reviewers[stage]}
+    strays = sorted(p for stage in STAGES for p in (layout.screening / stage).glob("*.csv")
+                    if p.stem not in RESERVED_NAMES and p.stem not in protocol.reviewers[stage])
+    return Inputs(studies, sheets, {s: read_table(resolutions(layout, s)) for s in STAGES},
+                  read_table(automation_overrides(layout)), strays)
+
+
+def compute(inputs: Inputs, protocol: Protocol) -> Result:
+    """Derive automation, every stage's outcomes, conflicts, agreement, final.csv and the new sheets."""
+    studies = inputs.studies
+    study_of = merge.study_map(studies)
+    shown = merge.display(studies)
+    titles = {k: v["title"] for k, v in shown.items()}
+    problems: list[Problem] = []
+    warnings = [f"{p} belongs to no reviewer named in the protocol; it is left alone and not counted"
+                for p in inputs.strays]
+
+    marked, rule_problems = automation.evaluate(studies, protocol.automation)
+    problems += rule_problems
+    overrides, override_problems = automation.read_overrides(inputs.overrides, study_of)
+    problems += override_problems
+    marked = automation.apply_overrides(marked, overrides)
+    warnings += [f"{inputs.overrides.path}: {s} is not marked by any automation rule; its override has no effect"
+                 for s in sorted(set(overrides) - set(marked["study_id"]))]
+    ineligible = dict(marked.filter(~pl.col("overruled")).select("study_id", "rule").iter_rows())
+
+    entering = {"title_abstract": [s for s in studies["study_id"] if s not in ineligible]}
+    outcomes: dict[str, dict[str, conflicts.Outcome]] = {}
+    made_by_stage: dict[str, dict] = {}
+    orphans: list[list[object]] = []
+    flags_by_stage = {"title_abstract": {s: f"ineligible (automation: {r}); not screened" for s, r in ineligible.items()}}
+    for stage in STAGES:
+        reviewers = protocol.reviewers[stage]
+        if stage == "full_text":
+            ta = outcomes["title_abstract"]
+            entering["full_text"] = [s for s in entering["title_abstract"] if ta[s].final == INCLUDE]
+            flags_by_stage["full_text"] = {s: "not included at title/abstract; not screened at full text"
+                                           for s in studies["study_id"] if s not in set(entering["full_text"])}
+        in_stage = set(entering[stage])
+        calls: list[Call] = []
+        stage_problems: list[Problem] = []
+        for who in reviewers:
+            table = inputs.sheets[(stage, who)]
+            made, lost, found = sheet_calls(table, stage, who, study_of, protocol.exclusion_reasons)
+            stage_problems += found
+            dec_col = column(table, "decision")
+            for number, key, last in lost:
+                decision = table.rows[table.row_numbers.index(number)][dec_col] if dec_col else ""
+                orphans.append([stage, who, number, key, last, decision])
+            for call in made:
+                if call.study_id in in_stage:
+                    calls.append(call)
+                elif stage == "full_text" and not problems:
+                    state = ta[call.study_id].final if call.study_id in ta else "ineligible by automation"
+                    stage_problems.append(Problem(str(table.path), f"study {call.study_id!r} is not included at "
+                                          f"title/abstract (it is {state}); clear this decision or settle the "
+                                          "title/abstract decision first", call.row, dec_col))
+        res, res_problems = conflicts.read_resolutions(inputs.resolutions[stage], stage, study_of, in_stage,
+                                                       protocol.exclusion_reasons)
+        problems += stage_problems + res_problems
+        made_by = conflicts.reviewer_calls(calls)
+        made_by_stage[stage] = made_by
+        outcomes[stage] = {s: conflicts.outcome(s, reviewers, made_by.get(s, {}), res.get(s)) for s in entering[stage]}
+    if problems:
+        raise InputError(problems)
+
+    sheets = {}
+    for stage in STAGES:
+        for who in protocol.reviewers[stage]:
+            table = inputs.sheets[(stage, who)]
+            if stage == "full_text" and not entering[stage] and not table.exists:
+                continue
+            sheets[(stage, who)] = merge.regenerate(table, stage, study_of, shown, entering[stage], flags_by_stage[stage])
+    conflict_files = {s: conflicts.conflict_rows(list(outcomes[s].values()), protocol.reviewers[s], titles) for s in STAGES}
+    final = final_table(studies, ineligible, outcomes, set(protocol.example_reviewers))
+    summary = build_summary(protocol, marked, entering, outcomes, made_by_stage)
+    return Result(marked, final, summary, conflict_files, sheets, orphans, warnings)
+
+
+def final_table(studies: pl.DataFrame, ineligible: dict[str, str], outcomes: dict[str, dict[str, conflicts.Outcome]],
+                examples: set[str]) -> pl.DataFrame:
+    """final.csv: one row per study, the derived decision at each stage it reached."""
+    rows = []
+    for study in studies["study_id"]:
+        ta = outcomes["title_abstract"].get(study)
+        ft = outcomes["full_text"].get(study)
+        deciders = set((ta.deciders if ta else ()) + (ft.deciders if ft else ()))
+        rows.append({
+            "study_id": study,
+            "automation": "ineligible" if study in ineligible else "",
+            "title_abstract": ta.final if ta else "",
+            "full_text": ft.final if ft else "",
+            "full_text_reason": ft.reason if ft and ft.final == EXCLUDE else "",
+            "example": bool(deciders) and deciders <= examples,
+        })
+    schema = {c: pl.Utf8 for c in FINAL_HEADER} | {"example": pl.Boolean}
+    return pl.DataFrame(rows, schema=schema).sort("study_id")
+
+
+def build_summary(protocol: Protocol, marked: pl.DataFrame, entering: dict[str, list[str]],
+                  outcomes: dict[str, dict[str, conflicts.Outcome]], made_by_stage: dict[str, dict]) -> dict:
+    """summary.json (contracts §4)."""
+    active = marked.filter(~pl.col("overruled"))
+    by_rule = {rule.name: active.filter(pl.col("rule") == rule.name).height for rule in protocol.automation}
+    stages: dict[str, dict] = {}
+    for stage in STAGES:
+        finals = [o.final for o in outcomes[stage].values()]
+        reviewers = protocol.reviewers[stage]
+        made_by = made_by_stage[stage]
+        in_stage = entering[stage]
+        people = {}
+        for who in reviewers:
+            screened = sum(1 for s in in_stage if who in made_by.get(s, {}))
+            people[who] = {"assigned": len(in_stage), "screened": screened, "remaining": len(in_stage) - screened,
+                           "example": who in protocol.example_reviewers}
+        definite = {s: {w: c[0] for w, c in made_by.get(s, {}).items() if c != conflicts.SELF} for s in in_stage}
+        pending = sum(f in ("pending", "conflict") for f in finals)
+        entry = {
+            "studies": len(in_stage),
+            "included": finals.count(INCLUDE),
+            "excluded": finals.count(EXCLUDE),
+            "pending": pending,
+            "complete": pending == 0 and (stage == "title_abstract" or stages["title_abstract"]["complete"]),
+            "conflicts": {"open": finals.count("conflict"),
+                          "resolved": sum(1 for o in outcomes[stage].values() if o.issue and o.resolution)},
+            "reviewers": people,
+            "agreement": agreement.stage_agreement(definite, reviewers, STAGE_DECISIONS[stage]),
+        }
+        if stage == "full_text":
+            entry["not_retrieved"] = finals.count(NOT_RETRIEVED)
+            reasons = [o.reason for o in outcomes[stage].values() if o.final == EXCLUDE]
+            entry["excluded_by_reason"] = {r: reasons.count(r) for r in protocol.exclusion_reasons if r in reasons}
+        stages[stage] = entry
+    return {"automation": {"ineligible": active.height, "overruled": marked.height - active.height, "by_rule": by_rule},
+            "stages": stages}
+
+
+def _bool(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    return frame.with_columns(pl.when(pl.col(name)).then(pl.lit("true")).otherwise(pl.lit("false")).alias(name))
+
+
+def write(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
+    """Write sheets (only if unchanged on disk since read) and every generated file; return what changed."""
+    changed: list[Path] = []
+    for (stage, who), (header, rows) in result.sheets.items():
+        table = inputs.sheets[(stage, who)]
+        if write_if_unchanged(table.path, render(header, rows, table.delimiter), table.fingerprint):
+            changed.append(table.path)
+    people_files = [(automation_overrides(layout), inputs.overrides, automation.OVERRIDE_HEADER)]
+    people_files += [(resolutions(layout, s), inputs.resolutions[s], conflicts.RESOLUTION_HEADER)
+                     for s in STAGES if any(k[0] == s for k in result.sheets)]
+    for path, table, header in people_files:
+        if not table.exists and write_if_unchanged(path, render(header, []), ""):
+            changed.append(path)
+    out = layout.screening
+    generated = [
+        (out / "automation.csv", list(automation.AUTOMATION_SCHEMA), _bool(result.automation, "overruled").rows()),
+        (out / "final.csv", FINAL_HEADER, _bool(result.final, "example").rows()),
+        (out / "orphans.csv", ORPHAN_HEADER, result.orphans),
+    ]
+    generated += [(out / stage / "conflicts.csv", *result.conflicts[stage]) for stage in STAGES]
+    for path, header, rows in generated:
+        if write_csv_atomic(path, header, rows):
+            changed.append(path)
+    if write_text_atomic(out / "summary.json", json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n"):
+        changed.append(out / "summary.json")
+    return changed
+
+
+def run(layout: Layout, protocol: Protocol) -> tuple[Result, list[Path]]:
+    """Read, compute and write; start over when a person saves a sheet in the meantime."""
+    for _ in range(ATTEMPTS):
+        inputs = read_inputs(layout, protocol)
+        result = compute(inputs, protocol)
+        try:
+            return result, write(layout, inputs, result)
+        except SheetChanged:
+            continue
+    raise PipelineError(f"sheets under {layout.screening} kept changing while screening ran; "
+                        "save and close them, then run `python -m pipeline screen` again")

@@ -1,0 +1,105 @@
+"""`python -m pipeline status`: per stage and reviewer what is screened, what remains, and what to do next.
+
+It reads the same files as `screen` and computes the same result, but writes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from pipeline.errors import InputError, PipelineError
+from pipeline.layout import Layout
+from pipeline.protocol import STAGES, Protocol
+from pipeline.screen import engine
+from pipeline.screen.sheets import render
+
+LABEL = {"title_abstract": "title/abstract", "full_text": "full text"}
+
+
+def stale_sheets(inputs: engine.Inputs, result: engine.Result) -> list[Path]:
+    """Sheets `screen` would create or change (new studies, refreshed cells)."""
+    stale = []
+    for key, (header, rows) in result.sheets.items():
+        table = inputs.sheets[key]
+        current = table.path.read_bytes() if table.exists else b""
+        if render(header, rows, table.delimiter) != current:
+            stale.append(table.path)
+    return stale
+
+
+def open_conflicts_of(result: engine.Result, stage: str, reviewer: str) -> int:
+    """Open conflicts at `stage` in which `reviewer` made a call."""
+    header, rows = result.conflicts[stage]
+    at, status = header.index(reviewer), header.index("status")
+    return sum(1 for r in rows if r[status] == "open" and r[at])
+
+
+def next_step(layout: Layout, protocol: Protocol, result: engine.Result, stale: list[Path]) -> str:
+    """One plain sentence: the next thing to do."""
+    rel = lambda p: str(Path(p).relative_to(layout.root)) if Path(p).is_relative_to(layout.root) else str(p)  # noqa: E731
+    if stale:
+        return f"Run `make screen` (python -m pipeline screen) to create or update {len(stale)} sheet(s): " + \
+            ", ".join(rel(p) for p in stale) + "."
+    for stage in STAGES:
+        info = result.summary["stages"][stage]
+        behind = {w: r["remaining"] for w, r in info["reviewers"].items() if r["remaining"]}
+        if behind:
+            todo = "; ".join(f"{w} has {n} to screen in {rel(layout.sheet(stage, w))}" for w, n in behind.items())
+            return f"Screen {LABEL[stage]}: {todo}. Then run `make screen`."
+        if info["conflicts"]["open"]:
+            return (f"Settle {info['conflicts']['open']} open {LABEL[stage]} conflict(s) listed in "
+                    f"{rel(layout.screening / stage / 'conflicts.csv')}: add a row per study to "
+                    f"{rel(engine.resolutions(layout, stage))} (study_id, decision, reason, resolved_by, notes), "
+                    "then run `make screen`.")
+        if not protocol.reviewers[stage] and info["studies"]:
+            return f"Name the {LABEL[stage]} reviewers in {rel(protocol.path)} ([screening.{stage}] reviewers)."
+    included = result.summary["stages"]["full_text"]["included"]
+    return f"Screening is complete: {included} studies included. Run `make report`."
+
+
+def print_status(layout: Layout, protocol: Protocol) -> int:
+    """Print the status table and the next step to stdout; 1 when the sheets have problems."""
+    out = Console(highlight=False, soft_wrap=True)
+    try:
+        inputs = engine.read_inputs(layout, protocol)
+        result = engine.compute(inputs, protocol)
+    except InputError as exc:
+        out.print(f"{len(exc.problems)} problem(s) in the screening files:", markup=False)
+        for problem in exc.problems:
+            out.print(f"  {problem}", markup=False)
+        out.print("Next: fix the problems above, then run `make screen`.", markup=False)
+        return 1
+    except PipelineError as exc:
+        out.print(f"Next: {exc}", markup=False)
+        return 0
+
+    table = RichTable(title="Screening status")
+    for name in ("stage", "reviewer", "assigned", "screened", "remaining", "open conflicts"):
+        table.add_column(name, justify="left" if name in ("stage", "reviewer") else "right")
+    for stage in STAGES:
+        info = result.summary["stages"][stage]
+        for who, r in info["reviewers"].items():
+            name = who + (" (example)" if r["example"] else "")
+            table.add_row(LABEL[stage], name, str(r["assigned"]), str(r["screened"]), str(r["remaining"]),
+                          str(open_conflicts_of(result, stage, who)))
+        table.add_row(LABEL[stage], "[b]all[/b]", str(info["studies"]),
+                      f"{info['included']} in / {info['excluded']} out", str(info["pending"]),
+                      f"{info['conflicts']['open']} ({info['conflicts']['resolved']} resolved)", end_section=True)
+    out.print(table)
+    auto = result.summary["automation"]
+    out.print(f"Automation: {auto['ineligible']} studies marked ineligible, {auto['overruled']} overruled.", markup=False)
+    for stage in STAGES:
+        for pair in result.summary["stages"][stage]["agreement"]["pairs"]:
+            if pair["kappa"] is not None:
+                out.print(f"Agreement at {LABEL[stage]}, {pair['a']} vs {pair['b']}: {pair['percent']}% over {pair['n']}, "
+                          f"Cohen's kappa {pair['kappa']} (95% CI {pair['ci_low']} to {pair['ci_high']}).", markup=False)
+    if result.orphans:
+        out.print(f"{len(result.orphans)} orphaned sheet row(s): their records are gone (see outputs/screening/orphans.csv).",
+                  markup=False)
+    for warning in result.warnings:
+        out.print(f"Warning: {warning}", markup=False)
+    out.print("Next: " + next_step(layout, protocol, result, stale_sheets(inputs, result)), markup=False)
+    return 0
