@@ -1,0 +1,40 @@
+"""Rules that stop two similar records from being called the same study.
+
+Two conference abstracts of one group, an article and its erratum, Part 1 and Part 2 of a series,
+two reports of different trials: all have near-identical titles and authors. Each veto names the
+field that proves them different; a vetoed pair is never merged by the machine (a person can still
+join it in decisions.csv).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+# reason -> condition over the pair features (see score.pair_features).
+HARD_VETOES: dict[str, pl.Expr] = {
+    "years more than one apart": pl.col("year_diff") > 1,
+    "erratum, retraction, comment or reply vs the article": pl.col("kind_eq") == -1,
+    "different part numbers": pl.col("part_eq") == -1,
+    "different trial registration numbers": pl.col("reg_eq") == -1,
+}
+# Numbering conflicts are decisive unless both records carry the same DOI and title in journals
+# that can be the same (then one database mistyped a number).
+NUMBER_VETOES: dict[str, pl.Expr] = {
+    "different first page": pl.col("pg_eq") == -1,
+    "different volume": pl.col("vol_eq") == -1,
+    "different issue": pl.col("iss_eq") == -1,
+}
+SAME_DOI_AND_TITLE = (pl.col("doi_eq") == 1) & (pl.col("t_sim") >= 0.95) & (pl.col("jc_eq") >= 0)
+# Journals that cannot be the same (a conference abstract and the later paper, say) are decisive
+# unless volume and first page agree (a translated journal name) or the DOI does.
+DIFFERENT_JOURNALS = (pl.col("jc_eq") == -1) & ~((pl.col("vol_eq") == 1) & (pl.col("pg_eq") == 1)) & (pl.col("doi_eq") < 1)
+
+
+def veto_reason(features: pl.DataFrame) -> pl.DataFrame:
+    """`features` with a `veto` column: the first rule that forbids the match, or null."""
+    reason = pl.when(DIFFERENT_JOURNALS.fill_null(False)).then(pl.lit("different journals")).otherwise(None)
+    for name, condition in reversed(list(NUMBER_VETOES.items())):
+        reason = pl.when(condition.fill_null(False) & ~SAME_DOI_AND_TITLE.fill_null(False)).then(pl.lit(name)).otherwise(reason)
+    for name, condition in reversed(list(HARD_VETOES.items())):
+        reason = pl.when(condition.fill_null(False)).then(pl.lit(name)).otherwise(reason)
+    return features.with_columns(reason.alias("veto"))

@@ -1,0 +1,99 @@
+"""Read a CSV in the dedup benchmark layout (bib-dedupe / ASySD exports) into the records table.
+
+Columns: ID, ENTRYTYPE, author, year, title, journal, volume, number (or issue), pages and, where
+present, abstract, doi, isbn, url, pmid, pmcid. Authors come either BibTeX-style ("Smith, J. and
+Doe, A.") or glued together as some Endnote exports write them ("Smith J.Kloner R. A."); both
+become a list of names. A PubMed URL in `url` gives the PMID when there is no pmid column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.errors import InputError
+from pipeline.records import conform
+
+REQUIRED = ("ID", "title")
+# A glued author list breaks where an initial's full stop runs straight into the next family name:
+# "Przyklenk K.Kloner R. A." -> "Przyklenk K." | "Kloner R. A."; "J.P." stays one author's initials.
+_GLUED_BREAK = r"\.(\p{Lu}[^\s.])"
+_PUBMED_URL = r"(?i)(?:ncbi\.nlm\.nih\.gov/pubmed/|pubmed\.ncbi\.nlm\.nih\.gov/)(\d+)"
+
+
+def read(path: Path, source: str, source_file: str | None = None) -> pl.DataFrame:
+    """Records of one benchmark-layout CSV, in RECORD_SCHEMA; IDs must be present and unique."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError.one(path, "file not found")
+    try:
+        raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    except pl.exceptions.PolarsError as exc:
+        raise InputError.one(path, f"not a readable CSV file ({exc})") from exc
+    missing = [c for c in REQUIRED if c not in raw.columns]
+    if missing:
+        raise InputError.one(path, f"has no {', '.join(missing)} column (columns: {', '.join(raw.columns)})")
+    _check_ids(path, raw["ID"])
+    return from_frame(raw, source, source_file if source_file is not None else str(path))
+
+
+def from_frame(raw: pl.DataFrame, source: str, source_file: str) -> pl.DataFrame:
+    """The records table for an already-read benchmark frame (all columns text)."""
+    def col(name: str, *alternatives: str) -> pl.Expr:
+        for candidate in (name, *alternatives):
+            if candidate in raw.columns:
+                return pl.col(candidate).cast(pl.Utf8).str.strip_chars().replace("", None)
+        return pl.lit(None, dtype=pl.Utf8)
+
+    url = col("url")
+    pmid = col("pmid").str.extract(r"(\d+)")
+    pmid = pl.coalesce(pmid, url.str.extract(_PUBMED_URL, 1))
+    frame = raw.select(
+        (pl.lit(f"{source}:") + pl.col("ID").str.strip_chars()).alias("record_id"),
+        pl.lit(source).alias("source"),
+        pl.lit(source_file).alias("source_file"),
+        pl.col("ID").str.strip_chars().alias("source_record_id"),
+        pmid.alias("pmid"),
+        (pl.lit("PMC") + col("pmcid").str.extract(r"(?i)^(?:pmc)?\s*(\d+)$")).alias("pmcid"),
+        col("doi").str.extract(r"(10\.\d{3,}[^\s]*/\S+)").str.strip_chars_end(".").str.to_lowercase().alias("doi"),
+        col("title").str.replace_all(r"\s+", " ").alias("title"),
+        col("abstract").alias("abstract"),
+        split_authors(col("author")).alias("authors"),
+        col("year").str.extract(r"(\d{4})").cast(pl.Int32, strict=False).alias("year"),
+        pl.coalesce(col("journal"), col("booktitle")).alias("journal"),
+        col("volume").alias("volume"),
+        col("number", "issue").alias("issue"),
+        col("pages").alias("pages"),
+        pl.when(col("ENTRYTYPE").is_not_null()).then(pl.concat_list(col("ENTRYTYPE")))
+        .otherwise(pl.lit([], dtype=pl.List(pl.Utf8))).alias("publication_types"),
+        url.alias("url"),
+    )
+    return conform(frame)
+
+
+def split_authors(text: pl.Expr) -> pl.Expr:
+    """Author list from "A, B and C, D", "A; B" or glued "Smith J.Kloner R. A." text."""
+    sep = "\x1f"
+    marked = (
+        pl.when(text.str.contains(r"\sand\s"))
+        .then(text.str.replace_all(r"\s+and\s+", sep))
+        .when(text.str.contains(";"))
+        .then(text.str.replace_all(r"\s*;\s*", sep))
+        .otherwise(text.str.replace_all(_GLUED_BREAK, "." + sep + "${1}"))
+    )
+    return (
+        marked.str.split(sep)
+        .list.eval(pl.element().str.strip_chars().filter(pl.element().str.len_chars() > 0))
+        .fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+    )
+
+
+def _check_ids(path: Path, ids: pl.Series) -> None:
+    seen: dict[str, int] = {}
+    for row, value in enumerate(ids.to_list(), start=2):
+        if value is None or not value.strip():
+            raise InputError.one(path, "empty ID", row, "ID")
+        if value in seen:
+            raise InputError.one(path, f"ID {value!r} appears twice (first on row {seen[value]})", row, "ID")
+        seen[value] = row
