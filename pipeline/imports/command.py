@@ -1,17 +1,29 @@
-"""CLI for the import stage (placeholder until the stage is built)."""
+"""CLI for the records stage: `python -m pipeline import`."""
 
 from __future__ import annotations
 
 import argparse
 
-from pipeline.errors import PipelineError
+from pipeline.console import summary
+from pipeline.imports.build import build, describe, write
+from pipeline.layout import from_args
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add `import` to the CLI."""
-    parser = sub.add_parser("import", parents=[common], help="Build the records table from the newest snapshots and the import files", description="Build the records table from the newest snapshots and the import files.")
+    parser = sub.add_parser(
+        "import", parents=[common],
+        help="Build the records table from the newest snapshots and the import files",
+        description="Build outputs/records/records.parquet and sources.json from the newest PubMed "
+                    "snapshots and the import files the protocol lists (RIS, MEDLINE, CSV).",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise PipelineError("the import stage is not built yet")
+    """Read every source, write the records table and per-source provenance, print one summary line."""
+    layout, protocol = from_args(args)
+    built = build(layout, protocol)
+    changed = write(layout, built)
+    summary("import", describe(built, layout, changed))
+    return 0

@@ -1,0 +1,190 @@
+"""The records stage: every source in the protocol -> `records.parquet` + `sources.json`.
+
+PubMed searches are read from their newest frozen snapshot (never from the network); a search
+with no snapshot yet is reported as "not searched yet", so the review still builds offline.
+Import files go through the reader for their format. All problems in all files are collected
+and reported together; nothing is written unless every source was read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from rich.progress import Progress
+
+from pipeline.console import progress, warn
+from pipeline.errors import InputError, PipelineError, Problem
+from pipeline.files import sha256_file, write_parquet_atomic, write_text_atomic
+from pipeline.imports.csv_exports import read_csv, read_pubmed_csv, read_scopus_csv
+from pipeline.imports.medline import read_medline
+from pipeline.imports.ris import read_ris
+from pipeline.imports.text import ReadLog
+from pipeline.layout import Layout
+from pipeline.protocol import ImportFile, Protocol, PubMedSearch
+from pipeline.records import RECORD_SCHEMA, empty
+
+
+@dataclass(frozen=True)
+class Built:
+    """The records of every source, sorted by source then record_id, and what happened per source."""
+
+    records: pl.DataFrame
+    sources: list[dict[str, Any]]
+
+
+def build(layout: Layout, protocol: Protocol) -> Built:
+    """Read every source of `protocol`; raise one InputError listing every bad file."""
+    frames: list[pl.DataFrame] = []
+    infos: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    with progress() as bar:
+        task = bar.add_task("import: sources", total=len(protocol.sources))
+        total = 0
+        for source in protocol.sources:
+            bar.update(task, description=f"import: {source.name}")
+            try:
+                if isinstance(source, PubMedSearch):
+                    frame, info = read_search(layout, source, bar)
+                else:
+                    frame, info = read_import(layout, source)
+            except InputError as exc:
+                problems += exc.problems
+                continue
+            finally:
+                bar.advance(task)
+            total += frame.height
+            bar.update(task, description=f"import: {total} records")
+            frames.append(frame)
+            infos.append(info)
+    if problems:
+        raise InputError(problems)
+    for info in infos:
+        for text in info["warnings"]:
+            warn(text)
+    records = pl.concat(frames, how="vertical") if frames else empty()
+    records = records.sort("source", "record_id")
+    repeated = records.filter(pl.col("record_id").is_duplicated())["record_id"].unique().sort().to_list()
+    if repeated:
+        raise PipelineError(f"record ids are not unique: {', '.join(repeated[:5])}")
+    return Built(records, infos)
+
+
+def read_search(layout: Layout, search: PubMedSearch, bar: Progress | None = None) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Records of a PubMed search's newest snapshot, one per PMID; a missing snapshot is not an error."""
+    from pipeline.search import pubmed_xml, snapshot
+
+    info: dict[str, Any] = {
+        "name": search.name, "type": "pubmed", "kind": search.kind, "database": search.database,
+        "status": "ok", "records": 0, "warnings": [], "platform": search.platform, "snapshot": None,
+        "query": search.query, "query_translation": None, "date": None, "mindate": search.mindate,
+        "maxdate": search.maxdate, "datetype": search.datetype, "count_reported": None, "retrieved": None,
+    }
+    folder = snapshot.latest(layout, search.name)
+    if folder is None:
+        info["status"] = "not searched yet"
+        info["warnings"].append(f"{search.name}: no PubMed snapshot yet under {relative(layout.search / search.name, layout.root)}/; "
+                                "run `make search` (needs network) to search it; 0 records for now")
+        return empty(), info
+    log = snapshot.read_log(folder)
+    info.update(
+        database=log.get("database") or search.database, platform=log.get("platform") or search.platform,
+        snapshot=relative(folder, layout.root), query=log.get("query", search.query),
+        query_translation=log.get("query_translation"), date=log.get("finished_at"),
+        mindate=log.get("mindate", search.mindate), maxdate=log.get("maxdate", search.maxdate),
+        datetype=log.get("datetype", search.datetype), count_reported=log.get("count_reported"),
+        retrieved=log.get("retrieved"),
+    )
+    files = snapshot.efetch_files(folder)
+    task = bar.add_task(f"import: {search.name} batches", total=len(files)) if bar else None
+    frames = []
+    for path in files:
+        frames.append(pubmed_xml.parse(path, source=search.name, source_file=relative(path, layout.root)))
+        if bar and task is not None:
+            bar.advance(task)
+    records = pl.concat(frames, how="vertical") if frames else empty()
+    records, info["warnings"] = one_per_pmid(records, search, info)
+    info["records"] = records.height
+    return records, info
+
+
+def one_per_pmid(records: pl.DataFrame, search: PubMedSearch, info: dict[str, Any]) -> tuple[pl.DataFrame, list[str]]:
+    """Keep the first record of each PMID (batches of a live search can overlap); say what looks off."""
+    warnings: list[str] = []
+    records = records.with_columns(
+        pl.coalesce(pl.col("record_id"), pl.lit(f"{search.name}:") + pl.col("pmid")).alias("record_id")
+    )
+    unique = records.unique(subset=["pmid"], keep="first", maintain_order=True)
+    if unique.height < records.height:
+        warnings.append(f"{search.name}: {records.height - unique.height} repeated PMID(s) across the snapshot's batches; kept the first of each")
+    if info.get("retrieved") is not None and info["retrieved"] != unique.height:
+        warnings.append(f"{search.name}: the search log says {info['retrieved']} records were retrieved, the snapshot holds {unique.height}")
+    if " ".join(str(info.get("query") or "").split()) != " ".join(search.query.split()):
+        warnings.append(f"{search.name}: the protocol's query has changed since the snapshot {info['snapshot']}; run `make search` to search it again")
+    return unique, warnings
+
+
+def read_import(layout: Layout, source: ImportFile) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Records of one import file through the reader for its format."""
+    label = relative(source.path, layout.root)
+    log = ReadLog()
+    records = read_file(source, label, log)
+    return records, {
+        "name": source.name, "type": "import", "kind": source.kind, "database": source.database,
+        "status": "ok", "records": records.height, "warnings": log.warnings, "file": label,
+        "format": source.format, "sha256": sha256_file(source.path), "encoding": log.encoding,
+        "searched": source.searched, "rows_read": log.rows_read,
+    }
+
+
+def read_file(source: ImportFile, label: str, log: ReadLog) -> pl.DataFrame:
+    """Dispatch on the protocol's `format`."""
+    path, name, encoding = source.path, source.name, source.encoding
+    if source.format == "ris":
+        return read_ris(path, name, label, encoding=encoding, database=source.database, log=log)
+    if source.format == "medline":
+        return read_medline(path, name, label, encoding=encoding, log=log)
+    if source.format == "pubmed-csv":
+        return read_pubmed_csv(path, name, label, encoding=encoding, log=log)
+    if source.format == "scopus-csv":
+        return read_scopus_csv(path, name, label, encoding=encoding, log=log)
+    if source.format == "csv":
+        return read_csv(path, name, label, columns=source.columns, encoding=encoding, log=log)
+    if source.format == "benchmark-csv":
+        from pipeline.imports import benchmark_csv
+
+        records = benchmark_csv.read(path, name, label)
+        log.encoding, log.rows_read = "utf-8", records.height
+        return records
+    raise InputError.one(label, f"unknown import format {source.format!r}")
+
+
+def write(layout: Layout, built: Built) -> list[Path]:
+    """Write records.parquet and sources.json atomically; return the files whose content changed."""
+    records = built.records.select(list(RECORD_SCHEMA))
+    text = json.dumps({"sources": built.sources}, indent=2, ensure_ascii=False) + "\n"
+    changed = []
+    if write_parquet_atomic(layout.records, records):
+        changed.append(layout.records)
+    if write_text_atomic(layout.records_sources, text):
+        changed.append(layout.records_sources)
+    return changed
+
+
+def describe(built: Built, layout: Layout, changed: list[Path]) -> str:
+    """The stage's one-line summary: records per source and where they were written."""
+    parts = [f"{s['name']} {s['records']}" + (" (not searched yet)" if s["status"] != "ok" else "") for s in built.sources]
+    where = f"{relative(layout.records, layout.root)} + {layout.records_sources.name}"
+    return (f"{built.records.height} records from {len(built.sources)} sources ({', '.join(parts) or 'none'}) -> {where}"
+            + ("" if changed else " (unchanged)"))
+
+
+def relative(path: Path, root: Path) -> str:
+    """`path` relative to the project root in / form (so outputs match on every checkout), else as is."""
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return str(path)
