@@ -20,14 +20,9 @@ LABEL = {"title_abstract": "title/abstract", "full_text": "full text"}
 
 
 def stale_sheets(inputs: engine.Inputs, result: engine.Result) -> list[Path]:
-    """Sheets `screen` would create or change (new studies, refreshed cells)."""
-    stale = []
-    for key, (header, rows) in result.sheets.items():
-        table = inputs.sheets[key]
-        current = table.path.read_bytes() if table.exists else b""
-        if render(header, rows, table.delimiter) != current:
-            stale.append(table.path)
-    return stale
+    """Sheets `screen` would create or add studies to (refreshed cells alone do not count)."""
+    return [inputs.sheets[key].path for key, (_, rows) in result.sheets.items()
+            if not inputs.sheets[key].exists or len(rows) > len(inputs.sheets[key].rows)]
 
 
 def open_conflicts_of(result: engine.Result, stage: str, reviewer: str) -> int:
@@ -40,10 +35,11 @@ def open_conflicts_of(result: engine.Result, stage: str, reviewer: str) -> int:
 def next_step(layout: Layout, protocol: Protocol, result: engine.Result, stale: list[Path]) -> str:
     """One plain sentence: the next thing to do."""
     rel = lambda p: str(Path(p).relative_to(layout.root)) if Path(p).is_relative_to(layout.root) else str(p)  # noqa: E731
-    if stale:
-        return f"Run `make screen` (python -m pipeline screen) to create or update {len(stale)} sheet(s): " + \
-            ", ".join(rel(p) for p in stale) + "."
     for stage in STAGES:
+        behind_sheets = [p for p in stale if p.parent.name == stage]
+        if behind_sheets:
+            return (f"Run `make screen` (python -m pipeline screen) to add new {LABEL[stage]} studies to "
+                    + ", ".join(rel(p) for p in behind_sheets) + ".")
         info = result.summary["stages"][stage]
         behind = {w: r["remaining"] for w, r in info["reviewers"].items() if r["remaining"]}
         if behind:
@@ -77,18 +73,21 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
         return 0
 
     table = RichTable(title="Screening status")
-    for name in ("stage", "reviewer", "assigned", "screened", "remaining", "open conflicts"):
-        table.add_column(name, justify="left" if name in ("stage", "reviewer") else "right")
+    for name in ("stage", "reviewer", "screened", "remaining", "open conflicts"):
+        table.add_column(name, justify="left" if name in ("stage", "reviewer") else "right", no_wrap=True)
     for stage in STAGES:
         info = result.summary["stages"][stage]
-        for who, r in info["reviewers"].items():
-            name = who + (" (example)" if r["example"] else "")
-            table.add_row(LABEL[stage], name, str(r["assigned"]), str(r["screened"]), str(r["remaining"]),
-                          str(open_conflicts_of(result, stage, who)))
-        table.add_row(LABEL[stage], "[b]all[/b]", str(info["studies"]),
-                      f"{info['included']} in / {info['excluded']} out", str(info["pending"]),
-                      f"{info['conflicts']['open']} ({info['conflicts']['resolved']} resolved)", end_section=True)
+        for i, (who, r) in enumerate(info["reviewers"].items()):
+            table.add_row(LABEL[stage] if i == 0 else "", who + (" (example)" if r["example"] else ""),
+                          f"{r['screened']}/{r['assigned']}", str(r["remaining"]),
+                          str(open_conflicts_of(result, stage, who)), end_section=i == len(info["reviewers"]) - 1)
     out.print(table)
+    for stage in STAGES:
+        info = result.summary["stages"][stage]
+        extra = f", {info['not_retrieved']} not retrieved" if stage == "full_text" else ""
+        out.print(f"{LABEL[stage].capitalize()}: {info['studies']} studies, {info['included']} included, "
+                  f"{info['excluded']} excluded{extra}, {info['pending']} pending; conflicts "
+                  f"{info['conflicts']['open']} open, {info['conflicts']['resolved']} resolved.", markup=False)
     auto = result.summary["automation"]
     out.print(f"Automation: {auto['ineligible']} studies marked ineligible, {auto['overruled']} overruled.", markup=False)
     for stage in STAGES:
