@@ -1,7 +1,8 @@
 """RIS exports (Embase, Scopus, Web of Science, Cochrane CENTRAL, Ovid, reference managers) via rispy.
 
 rispy does the tag-by-tag parsing. Around it this module guards against the ways rispy would
-silently lose records: text between records (skipped by rispy) is an error naming the line; a
+silently lose records: text between records (skipped by rispy) is an error naming the line,
+except reference numbers ("1.") and "Provider: ..." header lines before the first record; a
 record with no closing `ER` (rispy drops it, e.g. a one-record file) is closed and kept; a
 repeated single-valued tag (rispy keeps the first) is read as a list, because every tag is read
 as a list here and the mapping to `RECORD_SCHEMA` decides what to keep.
@@ -35,6 +36,8 @@ _EXTRA_TAGS = ("L3", "M2", "U1", "U2", "U3", "U4", "U5", "J1", "PT")
 _TAGS = [t for t in (*TAG_KEY_MAPPING, *_EXTRA_TAGS) if t not in ("ER", "UK")]
 _ACCESSION_PMID = re.compile(r"(?:MEDLINE:|PMID:?)?\s*(\d{1,9})", re.IGNORECASE)
 _PMCID = re.compile(r"PMC\d+", re.IGNORECASE)
+_NUMBER = re.compile(r"^\s*\d+\.?\s*$")               # "1." before a record (rispy, EndNote)
+_HEADER = re.compile(r"^[A-Za-z][A-Za-z ]{0,30}: ")   # "Provider: ..." lines before the first record
 
 
 def read_ris(path: Path, source: str, source_file: str | None = None, *, encoding: str | None = None,
@@ -55,6 +58,8 @@ def parse(text: str, label: str, log: ReadLog | None = None) -> list[dict[str, A
     """rispy entries keyed by RIS tag (values are lists), each with the `line` its `TY` is on."""
     parser = _Parser(label)
     entries = parser.parse_lines(parser.lines(text))
+    if parser.header and log is not None:
+        log.warn(f"{label}: skipped {len(parser.header)} header line(s) before the first record: {'; '.join(parser.header[:3])}")
     if parser.unclosed and log is not None:
         lines = ", ".join(map(str, parser.unclosed[:5])) + (" ..." if len(parser.unclosed) > 5 else "")
         log.warn(f"{label}: {len(parser.unclosed)} record(s) without a closing 'ER' (starting on line {lines}); read up to the next record or the end of the file")
@@ -151,6 +156,8 @@ class _Parser(rispy.RisParser):
         self.line = 0
         self.open_at: int | None = None
         self.unclosed: list[int] = []
+        self.started = False
+        self.header: list[str] = []
 
     def lines(self, text: str) -> Iterator[str]:
         """The file's lines for rispy, with an 'ER' added where a record is left open."""
@@ -169,9 +176,14 @@ class _Parser(rispy.RisParser):
             tag, content = self.parse_line(line)
             if tag == self.START_TAG:
                 self.open_at = self.line
+                self.started = True
                 return {"TY": content, "line": self.line}
-            if line.strip():
-                raise InputError.one(self.label, _outside_record(line, tag), row=self.line)
+            if not line.strip() or _NUMBER.match(line):
+                continue
+            if not self.started and _HEADER.match(line):
+                self.header.append(line.strip())
+                continue
+            raise InputError.one(self.label, _outside_record(line, tag), row=self.line)
 
     def parse_line(self, line: str) -> tuple[str | None, str]:
         tag, content = super().parse_line(line)
