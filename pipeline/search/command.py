@@ -1,17 +1,110 @@
-"""CLI for the search stage (placeholder until the stage is built)."""
+"""CLI for the search stage: `python -m pipeline search [--source NAME] [--check]`."""
 
 from __future__ import annotations
 
 import argparse
 
-from pipeline.errors import PipelineError
+from pipeline.console import console, progress, summary, warn
+from pipeline.errors import InputError, PipelineError, Problem
+from pipeline.layout import from_args
+from pipeline.protocol import Protocol, PubMedSearch
+from pipeline.search.entrez import DEFAULT_BATCH, MAX_BATCH, EntrezClient, Settings, check_dates
+from pipeline.search.query import check
+from pipeline.search.snapshot import read_log, take
+
+DESCRIPTION = """\
+Run each PubMed search of the protocol (queries/review.toml, [[sources]] with type = "pubmed") live
+through NCBI's E-utilities and freeze it as outputs/search/<source>/<YYYY-MM-DDTHHMMSSZ>/: every raw
+reply (gzip) and search_log.json (query, PubMed's translation, dates, counts, versions).
+
+Queries are checked first (parentheses, quotes, field tags); nothing is sent if one is wrong.
+Results over PubMed's 9,999-record limit are split into publication-date slices automatically.
+A run that fails or is interrupted leaves earlier snapshots as they were; run it again to resume."""
+
+EPILOG = """\
+environment:
+  NCBI_EMAIL       your e-mail address, sent to NCBI with every request (required)
+  NCBI_API_KEY     NCBI API key: 10 instead of 3 requests/second (optional; never logged or stored)
+  NCBI_EUTILS_URL  E-utilities base URL (default https://eutils.ncbi.nlm.nih.gov/entrez/eutils/),
+                   e.g. a stand-in: python tests/eutils_server.py --port 8765
+                   and NCBI_EUTILS_URL=http://127.0.0.1:8765/
+
+examples:
+  python -m pipeline search --check          check the queries, send nothing
+  NCBI_EMAIL=me@example.org python -m pipeline search --source pubmed"""
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add `search` to the CLI."""
-    parser = sub.add_parser("search", parents=[common], help="Run the PubMed searches live and freeze each as a dated snapshot", description="Run the PubMed searches live and freeze each as a dated snapshot.")
+    parser = sub.add_parser(
+        "search", parents=[common], help="Run the PubMed searches live and freeze each as a dated snapshot",
+        description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--source", action="append", metavar="NAME",
+                        help="only this PubMed source (repeatable; default: every PubMed source)")
+    parser.add_argument("--check", action="store_true", help="only check the queries and date limits; send nothing")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, metavar="N",
+                        help=f"records per efetch request (default {DEFAULT_BATCH}, at most {MAX_BATCH:,})")
+    parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                        help="give up on a request after this long without data (default 60)")
+    parser.add_argument("--tries", type=int, default=5, metavar="N",
+                        help="attempts per request before giving up (default 5)")
+    parser.add_argument("--backoff", type=float, default=1.0, metavar="SECONDS",
+                        help="wait before the first retry, doubling each time (default 1)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise PipelineError("the search stage is not built yet")
+    layout, protocol = from_args(args)
+    searches = selected(protocol, args.source)
+    if not searches:
+        summary("search", f"no PubMed sources in {protocol.path}; nothing to do")
+        return 0
+    check_all(searches)
+    if args.check:
+        summary("search", f"{len(searches)} PubMed {'query' if len(searches) == 1 else 'queries'} checked; nothing sent")
+        return 0
+    if not 1 <= args.batch_size <= MAX_BATCH:
+        raise PipelineError(f"--batch-size must be between 1 and {MAX_BATCH:,}, not {args.batch_size}")
+    if args.tries < 1:
+        raise PipelineError(f"--tries must be at least 1, not {args.tries}")
+    client = EntrezClient(Settings.from_env(timeout=args.timeout, tries=args.tries, backoff=args.backoff))
+    for search in searches:
+        with progress() as bar:
+            task = bar.add_task(f"{search.name}: records fetched", total=None)
+            folder = take(layout, search, client, batch_size=args.batch_size,
+                          report=lambda done, total: bar.update(task, completed=done, total=total),
+                          note=lambda text: console.print(text, markup=False, soft_wrap=True))
+        log = read_log(folder)
+        for text in log["warnings"]:
+            warn(f"{search.name}: {text}")
+        where = folder.relative_to(layout.root) if folder.is_relative_to(layout.root) else folder
+        summary("search", f"{search.name}: {log['retrieved']:,} of {log['count_reported']:,} records "
+                          f"({len(log['slices'])} slice{'s' if len(log['slices']) != 1 else ''}, "
+                          f"{len(log['batches'])} batches, {log['requests']} requests) -> {where}")
+    return 0
+
+
+def selected(protocol: Protocol, names: list[str] | None) -> list[PubMedSearch]:
+    """The PubMed searches to run: all of them, or those named with --source."""
+    if not names:
+        return list(protocol.searches)
+    known = {s.name: s for s in protocol.searches}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise InputError.one(protocol.path, f"no PubMed source named {', '.join(map(repr, unknown))}; "
+                                            f"PubMed sources: {', '.join(known) or 'none'}")
+    return [known[n] for n in dict.fromkeys(names)]
+
+
+def check_all(searches: list[PubMedSearch]) -> None:
+    """Every query and date limit, all problems reported at once, before any request."""
+    problems: list[Problem] = []
+    for search in searches:
+        for checker in (lambda: check(search.query, search.name),
+                        lambda: check_dates(search.name, search.mindate, search.maxdate)):
+            try:
+                checker()
+            except InputError as exc:
+                problems += exc.problems
+    if problems:
+        raise InputError(problems)
