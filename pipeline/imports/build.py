@@ -106,7 +106,8 @@ def read_search(layout: Layout, search: PubMedSearch, bar: Progress | None = Non
         if bar and task is not None:
             bar.advance(task)
     records = pl.concat(frames, how="vertical") if frames else empty()
-    records, info["warnings"] = one_per_pmid(records, search, info)
+    records, warnings = one_per_pmid(records, search, info)
+    info["warnings"] = [f"{search.name}: {w}" for w in log.get("warnings") or []] + warnings
     info["records"] = records.height
     return records, info
 
