@@ -125,3 +125,23 @@ def test_cli_reports_problems_as_one_message_and_exit_code_1(single, capsys) -> 
     err = capsys.readouterr().err
     assert "alice.csv, row 2, column 'decision': unknown decision 'meh'" in err
     assert "Traceback" not in err
+
+
+def test_full_text_resolution_for_a_study_not_at_full_text_is_refused(single) -> None:
+    layout, protocol = single
+    decide(layout.sheet("title_abstract", "alice"), {"pubmed:1": "include", "pubmed:2": "exclude"})
+    write_people_file(layout.screening / "full_text" / "resolutions.csv", ["study_id", "decision", "reason", "resolved_by"],
+                      [["pubmed:2", "include", "", "carol"]])
+    found = problems_of(layout, protocol)
+    assert [(Path(p.file).name, p.row, p.column) for p in found] == [("resolutions.csv", 2, "study_id")]
+    assert "is not screened at the full-text stage" in found[0].message
+
+
+def test_a_sheet_for_someone_not_in_the_protocol_is_left_alone_with_a_warning(single) -> None:
+    layout, protocol = single
+    stray = layout.sheet("title_abstract", "dave")
+    write_people_file(stray, ["record_id", "decision"], [["pubmed:1", "nonsense"]])
+    before = stray.read_bytes()
+    result = screen(layout, protocol)
+    assert result.warnings == [f"{stray} belongs to no reviewer named in the protocol; it is left alone and not counted"]
+    assert stray.read_bytes() == before

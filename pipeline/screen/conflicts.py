@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from pipeline.errors import Problem
-from pipeline.screen.decisions import (EXCLUDE, MAYBE, RESOLUTION_DECISIONS, Call, check_stage, parse_decision,
+from pipeline.screen.decisions import (EXCLUDE, MAYBE, RESOLUTION_DECISIONS, STAGE_LABELS, Call, check_stage, parse_decision,
                                        parse_reason)
 from pipeline.screen.sheets import Table, column
 
@@ -106,7 +106,7 @@ def read_resolutions(table: Table, stage: str, study_of: dict[str, str], in_stag
             problems.append(Problem(where, f"unknown study or record id {key!r}", number, key_col))
             continue
         if study not in in_stage:
-            problems.append(Problem(where, f"study {study!r} is not screened at {stage.replace('_', '/')}", number, key_col))
+            problems.append(Problem(where, f"study {study!r} is not screened at the {STAGE_LABELS[stage]} stage", number, key_col))
             continue
         try:
             decision = parse_decision(row[dec_col])

@@ -23,6 +23,7 @@ DECISION_WORDS: dict[str, str] = {
     **dict.fromkeys(["not retrieved", "not found", "no full text", "unavailable", "nr"], NOT_RETRIEVED),
 }
 
+STAGE_LABELS = {"title_abstract": "title/abstract", "full_text": "full-text"}
 STAGE_DECISIONS: dict[str, tuple[str, ...]] = {
     "title_abstract": (INCLUDE, EXCLUDE, MAYBE),
     "full_text": (INCLUDE, EXCLUDE, MAYBE, NOT_RETRIEVED),
@@ -52,7 +53,7 @@ def check_stage(decision: str, stage: str, allowed: dict[str, tuple[str, ...]] =
     """Raise ValueError when `decision` cannot be made at `stage` (e.g. not retrieved at title/abstract)."""
     if decision not in allowed[stage]:
         label = decision.replace("_", " ")
-        raise ValueError(f"{label!r} is not a {stage.replace('_', '/')} decision "
+        raise ValueError(f"{label!r} is not a {STAGE_LABELS[stage]} decision "
                          f"(allowed: {', '.join(d.replace('_', ' ') for d in allowed[stage])})")
 
 

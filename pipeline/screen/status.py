@@ -72,9 +72,11 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
         out.print(f"Next: {exc}", markup=False)
         return 0
 
-    table = RichTable(title="Screening status")
-    for name in ("stage", "reviewer", "screened", "remaining", "open conflicts"):
-        table.add_column(name, justify="left" if name in ("stage", "reviewer") else "right", no_wrap=True)
+    table = RichTable(title="Screening status", caption="conflicts: open conflicts in which the reviewer made a call")
+    table.add_column("stage")
+    table.add_column("reviewer")
+    for name in ("screened", "remaining", "conflicts"):
+        table.add_column(name, justify="right", no_wrap=True)
     for stage in STAGES:
         info = result.summary["stages"][stage]
         for i, (who, r) in enumerate(info["reviewers"].items()):
