@@ -34,7 +34,15 @@ _INITIALS_AFTER = r"^(.+?)\s+(?:(?:\p{Lu}\.?-?){1,4}(?:\s+|$))+$"
 _TITLE_NOTES = (
     r"(?i)\s*\[(?:(?:published )?erratum appears|retraction (?:in|appears)|retracted|see comments?|comment|"
     r"corrected|dosage error corrected|expression of concern)[^\]]*(?:\]|$)"
+    r"|(?i)\s*\[?\breview\b\]?\s*\[\d+ refs?\]\s*\.?\s*$|(?i)\s*\[\d+ refs?\]"
 )
+# Embase appends the original-language title: "Protein kinases in mitochondria. Polish\nKinazy ...".
+_LANGUAGES = (
+    "German|French|Spanish|Polish|Italian|Russian|Czech|Portuguese|Japanese|Chinese|Norwegian|Dutch|"
+    "Danish|Swedish|Finnish|Hungarian|Turkish|Korean|Greek|Hebrew|Croatian|Serbian|Slovak|Slovenian|"
+    "Romanian|Bulgarian|Ukrainian|Persian|Arabic|Lithuanian|Estonian|Latvian|Icelandic|Afrikaans"
+)
+_ORIGINAL_TITLE = rf"(?s)\.\s+(?:{_LANGUAGES})(?:\s.*)?$"
 _PART = r"\b(?:part|phase|study|stage|section|paper)\s+([ivx]+|\d+|one|two|three|four|five|a|b)\b"
 
 
@@ -55,7 +63,8 @@ def title_words(title: pl.Expr) -> pl.Expr:
     """Title words without database notes ("[Erratum appears in ...]", "[corrected]"), a trailing
     language tag ("[Chinese]") or the brackets around translated titles."""
     cleaned = (
-        title.str.replace_all(_TITLE_NOTES, " ")
+        title.str.replace(_ORIGINAL_TITLE, "")
+        .str.replace_all(_TITLE_NOTES, " ")
         .str.replace(r"\s*[\[(](?:article in |in )?[A-Za-z ,]{3,40}[\])]\s*\.?\s*$", "")
         .str.replace(r"^\s*\[(.*)\]\s*\.?\s*$", "${1}")
     )
@@ -82,7 +91,7 @@ def family_names(authors: pl.Expr) -> pl.Expr:
 
 def journal_words(journal: pl.Expr) -> pl.Expr:
     """Journal name words without stop words or a trailing conference description."""
-    text = fold(journal).str.replace(r"[.:;,]?\s*(?:conference|congress|meeting|abstracts?)\b.*$", "")
+    text = fold(journal).str.replace(r"[.:;,]\s*(?:conference|congress|meeting|abstracts?)\b.*$", "")
     text = text.str.replace_all("&", " and ").str.replace_all(r"[^a-z0-9]+", " ")
     return text.str.replace_all(_JOURNAL_STOPWORDS, " ").str.replace_all(r"\s+", " ").str.strip_chars()
 
@@ -92,17 +101,21 @@ def journal_initials(jwords: pl.Expr) -> pl.Expr:
     return jwords.str.split(" ").list.eval(pl.element().str.slice(0, 1)).list.join("")
 
 
+def _page_text(pages: pl.Expr) -> pl.Expr:
+    """Pages in lower case with Excel's month names undone ("06-Oct" was "6-10")."""
+    return pages.str.to_lowercase().str.replace_many(list(_MONTHS), list(_MONTHS.values())).str.strip_chars()
+
+
 def first_page(pages: pl.Expr) -> pl.Expr:
-    """First page as a number; "S298" -> 298, Excel's "06-Oct" (for 6-10) -> 6."""
-    text = pages.str.to_lowercase().str.replace_many(list(_MONTHS), list(_MONTHS.values()))
-    return text.str.extract(r"(\d+)", 1).cast(pl.Int64, strict=False)
+    """First page as a number: "S298" -> 298, "e1234" -> 1234, "06-Oct" -> 6; garbled ("t-6", "Suppl-4") -> null."""
+    return _page_text(pages).str.extract(r"^[a-z]?(\d+)(?:\D|$)", 1).cast(pl.Int64, strict=False)
 
 
 def last_page(pages: pl.Expr) -> pl.Expr:
     """Last page with the shortened form expanded: "185-9" -> 189, "1391-402" -> 1402."""
-    text = pages.str.to_lowercase().str.replace_many(list(_MONTHS), list(_MONTHS.values()))
-    first = text.str.extract(r"(\d+)\D+\d+", 1)
-    last = text.str.extract(r"\d+\D+(\d+)", 1)
+    text = _page_text(pages)
+    first = text.str.extract(r"^[a-z]?(\d+)\s*[-\u2013]+\s*[a-z]?\d+", 1)
+    last = text.str.extract(r"^[a-z]?\d+\s*[-\u2013]+\s*[a-z]?(\d+)", 1)
     cut = (first.str.len_chars() - last.str.len_chars()).clip(lower_bound=0)
     return (first.str.head(cut) + last).cast(pl.Int64, strict=False)
 

@@ -57,6 +57,11 @@ def pair_features(prepared: pl.DataFrame, pairs: pl.DataFrame, workers: int = -1
             .to_series()
         )
     columns["year_diff"] = (left["year_a"] - right["year_b"]).abs().alias("year_diff")
+    columns["a_n"] = pl.min_horizontal(left["a_count_a"], right["a_count_b"]).alias("a_n")
+    for side, frame in (("a", left), ("b", right)):
+        columns[f"numbered_{side}"] = (
+            frame[f"vol_{side}"].is_not_null() | frame[f"iss_{side}"].is_not_null() | frame[f"pg_first_{side}"].is_not_null()
+        ).alias(f"numbered_{side}")
     columns["jc_eq"] = journal_agreement(left["j_norm_a"], right["j_norm_b"], columns["j_sim"])
     return pairs.with_columns(**columns)
 
@@ -78,15 +83,70 @@ def journal_agreement(a: pl.Series, b: pl.Series, similarity: pl.Series) -> pl.S
     ).to_series()
 
 
-def match_score(features: pl.DataFrame) -> pl.Expr:
-    """One 0-1 similarity per pair: title weighs most, then authors, abstract and journal."""
+def match_score() -> pl.Expr:
+    """One 0-1 similarity per pair for ordering and review: title weighs most, then authors,
+    abstract, journal and first page; missing fields are left out of the average."""
     parts = [
         (pl.col("t_sim"), 0.5),
         (pl.max_horizontal("a_sim", pl.col("a_part") * 0.95), 0.2),
         (pl.col("ab_sim"), 0.15),
-        (pl.max_horizontal("j_sim", (pl.col("ji_eq") == 1).cast(pl.Float64)), 0.05),
-        ((pl.col("pg_eq") + 1) / 2, 0.1),
+        (pl.max_horizontal("j_sim", (pl.col("jc_eq") == 1).cast(pl.Float64)), 0.05),
+        (pl.when(pl.col("pg_eq") != 0).then((pl.col("pg_eq") + 1) / 2), 0.1),
     ]
     num = pl.sum_horizontal([e.fill_null(0) * w for e, w in parts])
     den = pl.sum_horizontal([e.is_not_null().cast(pl.Float64) * w for e, w in parts])
     return (num / den).round(4)
+
+
+_AUTHORS_PRESENT = pl.col("a_sim").is_not_null()
+_AUTHORS_AGREE = (pl.col("a_sim") >= 0.8) | ((pl.col("a_part") >= 0.9) & (pl.col("a_n") >= 2))
+_AUTHORS_OVERLAP = (pl.col("a_sim") >= 0.5) | (pl.col("a_part") >= 0.8) | ~_AUTHORS_PRESENT | (pl.col("a1_eq") == 1)
+_SAME_NUMBERS = (pl.col("pg_eq") == 1) & (pl.col("jc_eq") == 1) & (pl.col("year_diff") == 0)
+
+
+def _flag(condition: pl.Expr) -> pl.Expr:
+    return condition.fill_null(False).cast(pl.Int8)
+
+
+# How many other fields agree (first page, volume, issue, DOI, abstract, journal, year) minus
+# the ones that speak against (a different DOI, a clearly different abstract).
+CONTEXT = (
+    _flag(pl.col("pg_eq") == 1) + _flag(pl.col("vol_eq") == 1) + _flag(pl.col("iss_eq") == 1)
+    + _flag(pl.col("doi_eq") == 1) + _flag(pl.col("ab_sim") >= 0.9) + _flag(pl.col("jc_eq") == 1)
+    + _flag(pl.col("year_diff") == 0) - _flag(pl.col("doi_eq") == -1) - _flag(pl.col("ab_sim") < 0.7)
+)
+# Same PMID or PMCID; or the same DOI with the same title (a DOI alone is not trusted: conference
+# abstracts in one journal supplement share the supplement's DOI).
+IDENTIFIER = (
+    (pl.col("pmid_eq") == 1) | (pl.col("pmcid_eq") == 1)
+    | ((pl.col("doi_eq") == 1) & ((pl.col("t_sim") >= 0.9) | ((pl.col("t_sim") >= 0.8) & _AUTHORS_AGREE & (pl.col("jc_eq") == 1))))
+)
+# Fuzzy matches: the closer the titles, the less other agreement is needed.
+FUZZY = (
+    ((pl.col("t_sim") >= 0.95) & _AUTHORS_AGREE & (CONTEXT >= 2))
+    | ((pl.col("t_sim") >= 0.9) & _AUTHORS_AGREE & (CONTEXT >= 4))
+    | ((pl.col("t_sim") >= 0.85) & _AUTHORS_AGREE & (CONTEXT >= 5) & (pl.col("pg_eq") == 1))
+    | ((pl.col("t_sim") >= 0.97) & ~_AUTHORS_PRESENT & (CONTEXT >= 3))
+    | ((pl.col("t_sim") >= 0.98) & (pl.col("a_sim") >= 0.9) & (pl.col("year_diff") == 0) & (CONTEXT >= 1))
+    # one title is the other plus a subtitle, in the same journal, volume and pages
+    | ((pl.col("t_set") >= 0.97) & _AUTHORS_AGREE & _SAME_NUMBERS & ((pl.col("vol_eq") == 1) | (pl.col("doi_eq") == 1)))
+    # same title, journal, volume, first page and year: the author lists are garbled, not different
+    | ((pl.col("t_sim") >= 0.97) & _SAME_NUMBERS & (pl.col("vol_eq") == 1))
+)
+# Worth a person's look: similar titles by overlapping authors that the rules did not merge.
+BORDERLINE = (pl.col("t_sim") >= 0.8) & _AUTHORS_OVERLAP
+
+
+def classify(features: pl.DataFrame) -> pl.DataFrame:
+    """Add `decision` ("identifier", "fuzzy", "review" or null) and `score` to vetoed pair features.
+
+    A vetoed pair is never merged; it goes to review only when its titles are nearly identical.
+    """
+    decision = (
+        pl.when(pl.col("veto").is_not_null())
+        .then(pl.when(BORDERLINE & (pl.col("t_sim") >= 0.95)).then(pl.lit("review")))
+        .when(IDENTIFIER.fill_null(False)).then(pl.lit("identifier"))
+        .when(FUZZY.fill_null(False)).then(pl.lit("fuzzy"))
+        .when(BORDERLINE.fill_null(False)).then(pl.lit("review"))
+    )
+    return features.with_columns(decision.alias("decision"), match_score().alias("score"))

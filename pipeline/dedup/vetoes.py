@@ -18,23 +18,35 @@ HARD_VETOES: dict[str, pl.Expr] = {
     "different trial registration numbers": pl.col("reg_eq") == -1,
 }
 # Numbering conflicts are decisive unless both records carry the same DOI and title in journals
-# that can be the same (then one database mistyped a number).
+# that can be the same, or one number alone disagrees while everything else agrees (then one
+# database mistyped or mangled it, e.g. "62 (Suppl 1)" exported as volume "1").
 NUMBER_VETOES: dict[str, pl.Expr] = {
     "different first page": pl.col("pg_eq") == -1,
     "different volume": pl.col("vol_eq") == -1,
     "different issue": pl.col("iss_eq") == -1,
 }
 SAME_DOI_AND_TITLE = (pl.col("doi_eq") == 1) & (pl.col("t_sim") >= 0.95) & (pl.col("jc_eq") >= 0)
+_CONFLICTS = pl.sum_horizontal([(pl.col(c) == -1).cast(pl.Int8) for c in ("vol_eq", "pg_eq", "iss_eq")])
+_AGREEMENTS = pl.sum_horizontal([(pl.col(c) == 1).cast(pl.Int8) for c in ("vol_eq", "pg_eq", "iss_eq")])
+ONE_SLIP = (
+    (_CONFLICTS == 1) & (_AGREEMENTS >= 1) & (pl.col("t_sim") >= 0.97) & (pl.col("jc_eq") == 1)
+    & (pl.col("year_diff") == 0) & ((pl.col("a_sim") >= 0.9) | (pl.col("a_part") >= 0.95))
+    & (pl.col("ab_sim").is_null() | (pl.col("ab_sim") >= 0.95))
+)
 # Journals that cannot be the same (a conference abstract and the later paper, say) are decisive
-# unless volume and first page agree (a translated journal name) or the DOI does.
-DIFFERENT_JOURNALS = (pl.col("jc_eq") == -1) & ~((pl.col("vol_eq") == 1) & (pl.col("pg_eq") == 1)) & (pl.col("doi_eq") < 1)
+# unless volume and first page agree (a translated journal name) or the DOI does. Records without
+# any volume, issue or pages (conference papers, theses) name their venue too freely to compare.
+DIFFERENT_JOURNALS = (
+    (pl.col("jc_eq") == -1) & ~((pl.col("vol_eq") == 1) & (pl.col("pg_eq") == 1)) & (pl.col("doi_eq") < 1)
+    & pl.col("numbered_a") & pl.col("numbered_b")
+)
 
 
 def veto_reason(features: pl.DataFrame) -> pl.DataFrame:
     """`features` with a `veto` column: the first rule that forbids the match, or null."""
     reason = pl.when(DIFFERENT_JOURNALS.fill_null(False)).then(pl.lit("different journals")).otherwise(None)
     for name, condition in reversed(list(NUMBER_VETOES.items())):
-        reason = pl.when(condition.fill_null(False) & ~SAME_DOI_AND_TITLE.fill_null(False)).then(pl.lit(name)).otherwise(reason)
+        reason = pl.when(condition.fill_null(False) & ~(SAME_DOI_AND_TITLE | ONE_SLIP).fill_null(False)).then(pl.lit(name)).otherwise(reason)
     for name, condition in reversed(list(HARD_VETOES.items())):
         reason = pl.when(condition.fill_null(False)).then(pl.lit(name)).otherwise(reason)
     return features.with_columns(reason.alias("veto"))
