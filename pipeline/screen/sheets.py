@@ -15,7 +15,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.files import guard_cell, unguard_cell, write_bytes_atomic
@@ -44,10 +44,8 @@ class Table:
     rows: list[dict[str, str]]
     row_numbers: list[int]
     delimiter: str = ","
-    encoding: str = "utf-8"
     fingerprint: str = ""
     exists: bool = True
-    original_names: dict[str, str] = field(default_factory=dict)  # canonical lower-case -> as written
 
 
 def fingerprint(path: Path) -> str:
@@ -58,13 +56,13 @@ def fingerprint(path: Path) -> str:
         return ""
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Bytes -> (text, encoding): UTF-8 (BOM stripped) when valid, else cp1252, else latin-1."""
+def decode(data: bytes) -> str:
+    """Bytes -> text: UTF-8 (BOM stripped) when valid, else cp1252 (Excel's "CSV (Windows)"), else latin-1."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for encoding in ("utf-8", "cp1252", "latin-1"):
         try:
-            return data.decode(encoding), encoding
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise AssertionError("latin-1 decodes any bytes")
@@ -86,12 +84,12 @@ def sniff_delimiter(text: str) -> str:
 
 def parse(data: bytes, path: Path) -> Table:
     """Parse CSV bytes into a `Table`; column names are matched case-insensitively later."""
-    text, encoding = decode(data)
+    text = decode(data)
     delimiter = sniff_delimiter(text)
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     digest = hashlib.sha256(data).hexdigest()
     if not records:
-        return Table(path, [], [], [], delimiter, encoding, digest)
+        return Table(path, [], [], [], delimiter, digest)
     raw_header = [h.strip() for h in records[0]]
     body = records[1:]
     width = max([len(raw_header)] + [len(r) for r in body])
@@ -117,7 +115,7 @@ def parse(data: bytes, path: Path) -> Table:
         values = {header[k]: unguard_cell(record[i]) if i < len(record) else "" for k, i in enumerate(keep)}
         rows.append(values)
         numbers.append(number)
-    return Table(path, header, rows, numbers, delimiter, encoding, digest)
+    return Table(path, header, rows, numbers, delimiter, digest)
 
 
 def read_table(path: Path) -> Table:

@@ -14,7 +14,6 @@ from pipeline.errors import InputError, PipelineError
 from pipeline.layout import Layout
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import engine
-from pipeline.screen.sheets import render
 
 LABEL = {"title_abstract": "title/abstract", "full_text": "full text"}
 
