@@ -116,3 +116,21 @@ def test_clean_keeps_sheets_resolutions_overrides_decisions_and_snapshots(duo) -
     assert not kept & gone
     assert {layout.screening / "final.csv", layout.screening / "summary.json", layout.studies,
             layout.screening / "title_abstract" / "conflicts.csv"} <= gone
+
+
+def test_screen_command_ends_with_a_one_line_summary(duo, capsys) -> None:
+    layout, _ = duo
+    assert main(["screen", "--root", str(layout.root)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("screen: 0 ineligible by automation; title/abstract 0 included, 0 excluded, 2 pending")
+    assert str(layout.screening) in err[-1]
+
+
+def test_walkthrough_lists_every_accepted_decision_word() -> None:
+    from pipeline.screen.decisions import DECISION_WORDS
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "screening.md").read_text(encoding="utf-8")
+    table = doc[doc.index("| decision | also accepted |"):doc.index("At full text, `exclude` needs")]
+    cells = {w.strip() for line in table.splitlines()[2:] for part in line.strip("|").split("|") for w in part.split(",")}
+    cells = {c.replace(" (full text only)", "") for c in cells if c}
+    assert cells == set(DECISION_WORDS) | {"not_retrieved"}
