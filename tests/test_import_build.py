@@ -207,3 +207,28 @@ def test_the_repos_own_protocol_builds_offline(tmp_path):
         if source["type"] == "import":
             assert (source["status"], source["records"]) == ("ok", source["rows_read"])
     assert table["record_id"].is_unique().all()
+
+
+def test_the_protocols_encoding_is_used_and_recorded(project):
+    toml = project / "queries" / "review.toml"
+    toml.write_text(toml.read_text().replace('searched = "2026-01-05"', 'searched = "2026-01-05"\nencoding = "cp1252"'))
+    ris = project / "queries" / "imports" / "embase.ris"
+    ris.write_bytes(ris.read_text(encoding="utf-8").replace("Lotfi", "L\u00f6tfi").encode("cp1252"))
+    assert run(project) == 0
+    embase = sources(project)["embase"]
+    assert (embase["encoding"], embase["warnings"]) == ("cp1252", [])
+    authors = records(project).filter(pl.col("record_id") == "embase:2005123456")["authors"].to_list()[0]
+    assert "L\u00f6tfi, J." in authors
+
+
+def test_benchmark_layout_is_read_by_its_own_reader(project):
+    toml = project / "queries" / "review.toml"
+    (project / "queries" / "imports" / "bench.csv").write_text(
+        "ID,ENTRYTYPE,author,year,title,journal,volume,number,pages,doi\n"
+        "7,article,\"Smith, J. and Doe, A.\",2010,MSCs in MS,J Neurol,1,2,3-4,10.1001/XYZ\n")
+    toml.write_text(toml.read_text() + '\n[[sources]]\nname = "bench"\ntype = "import"\nformat = "benchmark-csv"\n'
+                    'database = "Benchmark"\npath = "queries/imports/bench.csv"\n')
+    assert run(project) == 0
+    row = records(project).filter(pl.col("source") == "bench").to_dicts()
+    assert [(r["record_id"], r["doi"], r["source_file"]) for r in row] == [("bench:7", "10.1001/xyz", "queries/imports/bench.csv")]
+    assert (sources(project)["bench"]["rows_read"], sources(project)["bench"]["records"]) == (1, 1)

@@ -180,3 +180,11 @@ def test_an_empty_file_gives_no_records_and_a_warning(tmp_path):
 def test_a_missing_file_is_an_error_naming_it(tmp_path):
     with pytest.raises(InputError, match="nowhere.ris.*not found"):
         read_ris(tmp_path / "nowhere.ris", "s", "nowhere.ris")
+
+
+def test_reference_numbers_and_header_lines_are_not_records(tmp_path):
+    path = tmp_path / "wiley.ris"
+    path.write_text("Provider: John Wiley & Sons, Ltd\nDatabase: Wiley Online Library\n\n1.\nTY  - JOUR\nTI  - One\nER  - \n\n2.\nTY  - JOUR\nTI  - Two\nER  - \n")
+    log = ReadLog()
+    assert read_ris(path, "s", "wiley.ris", log=log)["title"].to_list() == ["One", "Two"]
+    assert log.warnings == ["wiley.ris: skipped 2 header line(s) before the first record: Provider: John Wiley & Sons, Ltd; Database: Wiley Online Library"]

@@ -162,7 +162,7 @@ class _Parser(rispy.RisParser):
     def lines(self, text: str) -> Iterator[str]:
         """The file's lines for rispy, with an 'ER' added where a record is left open."""
         for self.line, line in enumerate(text.split("\n"), start=1):
-            if self.open_at is not None and self.parse_line(line)[0] == self.START_TAG:
+            if self.open_at is not None and line.startswith(self.START_TAG) and line[2:5] == "  -":
                 self.unclosed.append(self.open_at)
                 yield f"{self.END_TAG}  - "
             yield line

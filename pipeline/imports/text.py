@@ -23,7 +23,6 @@ PLACEHOLDERS = frozenset({
     "no abstract available", "[not available]",
 })
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2\d\d\d)(?!\d)")
-_SPACE = re.compile(r"\s+")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
@@ -99,8 +98,8 @@ def clean(value: object) -> str | None:
     """Whitespace-collapsed text, or None for empty cells and placeholders (`#NAME?`, `N/A`, `-` ...)."""
     if value is None:
         return None
-    text = _SPACE.sub(" ", str(value)).strip()
-    return None if text.lower() in PLACEHOLDERS else text
+    text = " ".join(str(value).split())
+    return None if len(text) < 32 and text.lower() in PLACEHOLDERS else text
 
 
 def clean_all(values: list[object]) -> list[str]:
