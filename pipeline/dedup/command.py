@@ -1,17 +1,85 @@
-"""CLI for the dedup stage (placeholder until the stage is built)."""
+"""CLI for the dedup stage: `python -m pipeline dedup` and `python -m pipeline dedup-csv IN OUT`."""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 
-from pipeline.errors import PipelineError
+import polars as pl
+
+from pipeline.console import console, summary
+from pipeline.dedup import decisions as person
+from pipeline.dedup.engine import dedup
+from pipeline.errors import InputError, PipelineError
+from pipeline.files import csv_bytes, frame_to_csv_atomic, write_bytes_atomic, write_parquet_atomic, write_text_atomic
+from pipeline.layout import Layout
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add `dedup` to the CLI."""
-    parser = sub.add_parser("dedup", parents=[common], help="Find duplicate records and group them into studies", description="Find duplicate records and group them into studies.")
+    """Add `dedup` and `dedup-csv` to the CLI."""
+    parser = sub.add_parser(
+        "dedup", parents=[common], help="Find duplicate records and group them into studies",
+        description="Group the records table into studies: people's decisions (outputs/dedup/decisions.csv) "
+                    "first, then shared identifiers, then fuzzy matches; borderline pairs go to pairs_to_review.csv.")
     parser.set_defaults(func=run)
+    csv_parser = sub.add_parser(
+        "dedup-csv", help="Dedup one CSV in the benchmark layout and write ID,cluster_id",
+        description="Read a CSV with columns ID, ENTRYTYPE, author, year, title, journal, volume, number, pages "
+                    "(and abstract, doi, ... where present) and write ID,cluster_id for every record; "
+                    "cluster_id is the ID of the record kept for that study.")
+    csv_parser.add_argument("input", type=Path, help="records CSV (benchmark layout)")
+    csv_parser.add_argument("output", type=Path, help="where to write ID,cluster_id")
+    csv_parser.set_defaults(func=run_csv)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise PipelineError("the dedup stage is not built yet")
+    """The dedup stage on the project's records table."""
+    layout = Layout.at(getattr(args, "root", "."), getattr(args, "outputs", None))
+    if not layout.records.exists():
+        raise PipelineError(f"{layout.records} is missing: run `python -m pipeline import` first")
+    records = pl.read_parquet(layout.records)
+    person.ensure_file(layout.dedup_decisions)
+    decided = person.read(layout.dedup_decisions, set(records["record_id"].to_list()))
+    with console.status(f"comparing {records.height:,} records"):
+        result = dedup(records, decided, decisions_file=str(layout.dedup_decisions))
+    write_parquet_atomic(layout.clusters, result.clusters)
+    write_parquet_atomic(layout.studies, result.studies)
+    frame_to_csv_atomic(layout.pairs_to_review, result.pairs_to_review)
+    write_text_atomic(layout.dedup_summary, json.dumps(result.summary, indent=2) + "\n")
+    s = result.summary
+    removed = s["duplicates_removed"]
+    summary("dedup", f"{s['records_in']:,} records -> {s['studies']:,} studies; duplicates removed: "
+                     f"{removed['identifier']:,} by identifier, {removed['fuzzy']:,} fuzzy, {removed['person']:,} by people; "
+                     f"{s['pairs_waiting']:,} pairs waiting in {_rel(layout.pairs_to_review, layout.root)}; "
+                     f"wrote {_rel(layout.dedup, layout.root)}/")
+    return 0
+
+
+def run_csv(args: argparse.Namespace) -> int:
+    """Dedup one benchmark-layout CSV; write `ID,cluster_id` for every input record."""
+    from pipeline.imports import benchmark_csv
+
+    records = benchmark_csv.read(args.input, source="csv", source_file=str(args.input))
+    if records.height == 0:
+        raise InputError.one(args.input, "has no records")
+    with console.status(f"comparing {records.height:,} records"):
+        result = dedup(records)
+    ids = result.clusters.select(
+        pl.col("record_id").str.strip_prefix("csv:").alias("ID"),
+        pl.col("study_id").str.strip_prefix("csv:").alias("cluster_id"),
+    )
+    order = records.select(pl.col("source_record_id").alias("ID")).with_row_index("n")
+    ids = order.join(ids, on="ID", how="left").sort("n")
+    write_bytes_atomic(args.output, csv_bytes(["ID", "cluster_id"], ids.select("ID", "cluster_id").iter_rows(), bom=False))
+    s = result.summary
+    summary("dedup-csv", f"{s['records_in']:,} records -> {s['studies']:,} studies "
+                         f"({sum(s['duplicates_removed'].values()):,} duplicates); wrote {args.output}")
+    return 0
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

@@ -134,29 +134,25 @@ def lead_number(text: pl.Expr) -> pl.Expr:
 
 def kinds(twords: pl.Expr) -> pl.Expr:
     """Which notice kinds (erratum, retraction, comment, reply) a title announces, as a sorted string."""
-    parts = [pl.when(twords.str.contains(p)).then(pl.lit(k)).otherwise(pl.lit("")) for k, p in KIND_PATTERNS.items()]
+    parts = [pl.when(twords.str.contains("(?-u)" + p)).then(pl.lit(k)).otherwise(pl.lit("")) for k, p in KIND_PATTERNS.items()]
     return pl.concat_str(parts, separator=" ").str.replace_all(r"\s+", " ").str.strip_chars()
 
 
 def part_numbers(twords: pl.Expr) -> pl.Expr:
     """Part / phase / study numbers a title names ("part ii", "phase 3"), roman numerals as given."""
-    return twords.str.extract_all(_PART).list.sort().list.join(" ")
+    return twords.str.extract_all("(?-u)" + _PART).list.sort().list.join(" ")
 
 
 def prepare(records: pl.DataFrame) -> pl.DataFrame:
     """The comparison keys of every record, one row per record in input order (column `i`)."""
-    twords = title_words(pl.col("title").fill_null(""))
     fams = family_names(pl.col("authors"))
-    jw = journal_words(pl.coalesce(pl.col("journal"), pl.col("journal_abbrev")).fill_null(""))
-    return records.with_row_index("i").select(
+    keys = records.with_row_index("i").select(
         "i",
-        twords.alias("t_norm"),
-        twords.str.replace_all(" ", "").alias("t_key"),
+        title_words(pl.col("title").fill_null("")).alias("t_norm"),
         fams.list.head(12).list.join(" ").alias("a_norm"),
         fams.list.first().alias("a_first"),
         fams.list.len().alias("a_count"),
-        jw.alias("j_norm"),
-        journal_initials(jw).alias("j_init"),
+        journal_words(pl.coalesce(pl.col("journal"), pl.col("journal_abbrev")).fill_null("")).alias("j_norm"),
         pl.col("year"),
         lead_number(pl.col("volume")).alias("vol"),
         lead_number(pl.col("issue")).alias("iss"),
@@ -165,11 +161,18 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
         doi_key(pl.col("doi")).alias("doi"),
         pl.col("pmid"),
         pl.col("pmcid"),
-        words(pl.col("abstract").fill_null("")).str.slice(0, 400).alias("ab_norm"),
-        kinds(twords).alias("kind"),
-        part_numbers(twords).alias("part"),
+        words(pl.col("abstract").fill_null("").str.slice(0, 480)).str.slice(0, 400).alias("ab_norm"),
         pl.col("registry_ids").list.sort().list.join(" ").alias("reg"),
-    ).with_columns(pl.col(c).replace("", None) for c in ("t_norm", "t_key", "a_norm", "j_norm", "j_init", "ab_norm", "reg"))
+    )
+    keys = keys.with_columns(
+        pl.col("t_norm").str.replace_all(" ", "").alias("t_key"),
+        journal_initials(pl.col("j_norm")).alias("j_init"),
+        kinds(pl.col("t_norm")).alias("kind"),
+        part_numbers(pl.col("t_norm")).alias("part"),
+    )
+    return keys.with_columns(
+        pl.col(c).replace("", None) for c in ("t_norm", "t_key", "a_norm", "j_norm", "j_init", "ab_norm", "reg")
+    )
 
 
 def journals_compatible(a: str, b: str) -> bool:
