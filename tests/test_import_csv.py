@@ -135,3 +135,11 @@ def test_the_offline_sample_imports_with_a_mapping(shared):
                      columns={"publication_types": "publication_type", "url": "source_url"})
     assert frame.height == 143 and frame["record_id"].is_unique().all()
     assert frame.filter(pl.col("source_record_id") == "r002")["pmcid"].to_list() == ["PMC6987330"]
+
+
+def test_empty_trailing_cells_from_a_spreadsheet_are_ignored(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text("title,year\nA,2010,,\nB\n")
+    log = ReadLog()
+    assert read_csv(path, "s", "excel.csv", log=log).select("title", "year").rows() == [("A", 2010), ("B", None)]
+    assert log.warnings == ["excel.csv: 1 row(s) have fewer cells than the header; the missing cells were read as empty"]

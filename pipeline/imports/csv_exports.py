@@ -98,10 +98,12 @@ def read_table(path: Path, label: str, encoding: str | None, log: ReadLog) -> Ta
         short = 0
         for cells in reader:
             if any(c.strip() for c in cells):
-                if len(cells) > len(header):
-                    extra = ", ".join(repr(c[:30]) for c in cells[len(header):] if c.strip()) or "empty cells"
-                    raise InputError.one(label, f"{len(cells)} cells but the header has {len(header)} (extra: {extra}); check the delimiter and quoting", row=line)
+                extra = [c for c in cells[len(header):] if c.strip()]
+                if extra:
+                    shown = ", ".join(repr(c[:30]) for c in extra)
+                    raise InputError.one(label, f"{len(cells)} cells but the header has {len(header)} (extra: {shown}); check the delimiter and quoting", row=line)
                 short += len(cells) < len(header)
+                cells = cells[:len(header)]
                 rows.append((line, [unguard_cell(c) for c in cells] + [""] * (len(header) - len(cells))))
             line = reader.line_num + 1
     except csv.Error as exc:
