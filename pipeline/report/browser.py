@@ -1,0 +1,162 @@
+"""Open the report in real headless Chromium and check it as a reader would get it.
+
+Checks: the page loads from the file with no console error and no request leaving the file (every
+other request is blocked and listed); it holds no script element; each number in the flow diagram,
+read back from the rendered DOM (`[data-count]`), equals the computed count; at phone width the page
+does not overflow sideways (the diagram scrolls inside its own frame). A full-page screenshot is
+saved for people to look at.
+
+Uses Debian's chromium (`make browser` installs it) through the Python `playwright` package; never
+`playwright install`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+from pipeline.files import write_bytes_atomic
+from pipeline.report.counts import Count, SourceCount
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+_READ_NUMBERS = """() => {
+  const out = {};
+  for (const el of document.querySelectorAll('svg.prisma-flow [data-count]')) {
+    const key = el.getAttribute('data-count');
+    out[key] = ((out[key] || '') + ' ' + el.textContent).trim();
+  }
+  return out;
+}"""
+
+
+def chromium() -> Path | None:
+    """Debian's chromium, or None when it is not installed."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    found = shutil.which("chromium")
+    return Path(found) if found else None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one diagram number says once rendered."""
+
+    n: int | None = None           # the number (so far, when pending)
+    awaiting_ta: int = 0
+    awaiting_ft: int = 0
+    not_searched: bool = False
+
+
+def parse(text: str) -> Reading | None:
+    """Read `(n = 1,234)`, `(n = pending: 12 awaiting title/abstract decisions; 30 so far)` or `not searched yet`."""
+    text = " ".join(text.split())
+    if "not searched yet" in text:
+        return Reading(not_searched=True)
+    pending = re.search(r"n = pending: (.*?)([\d,]+) so far", text)
+    if pending:
+        ta = re.search(r"([\d,]+) awaiting title/abstract", pending.group(1))
+        ft = re.search(r"([\d,]+) awaiting full-text", pending.group(1))
+        return Reading(_int(pending.group(2)), _int(ta.group(1)) if ta else 0, _int(ft.group(1)) if ft else 0)
+    final = re.search(r"n = ([\d,]+)", text)
+    return Reading(_int(final.group(1))) if final else None
+
+
+def _int(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def expected_reading(value: Count | SourceCount) -> Reading:
+    if isinstance(value, SourceCount):
+        return Reading(not_searched=True) if value.n is None else Reading(value.n)
+    return Reading(value.n, value.awaiting_ta, value.awaiting_ft)
+
+
+def compare(expected: dict[str, Count | SourceCount], rendered: dict[str, str]) -> list[str]:
+    """Every diagram number that is missing, unreadable or different from the computed count."""
+    problems = []
+    for key, value in expected.items():
+        if key not in rendered:
+            problems.append(f"{key}: not in the rendered diagram")
+            continue
+        reading, want = parse(rendered[key]), expected_reading(value)
+        if reading != want:
+            problems.append(f"{key}: the page shows {rendered[key]!r}, the counts say {value.text()!r}")
+    problems += [f"{key}: shown in the diagram but not computed" for key in rendered if key not in expected]
+    return problems
+
+
+@dataclass
+class CheckResult:
+    """What the browser saw."""
+
+    console_errors: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
+    layout_problems: list[str] = field(default_factory=list)
+    numbers_checked: int = 0
+    screenshot: Path | None = None
+
+    @property
+    def problems(self) -> list[str]:
+        return ([f"console error: {e}" for e in self.console_errors]
+                + [f"request leaving the file (blocked): {u}" for u in self.outside_requests]
+                + [f"diagram number: {m}" for m in self.mismatches] + self.layout_problems)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check(html: Path, expected: dict[str, Count | SourceCount], screenshot: Path | None = None) -> CheckResult:
+    """Load `html` in headless Chromium, check it, and save a full-page screenshot to `screenshot`."""
+    executable = chromium()
+    if executable is None:
+        raise PipelineError(f"the browser check needs Debian's chromium ({CHROMIUM}): run `make browser` "
+                            "(or `apt-get install chromium`)")
+    from playwright.sync_api import sync_playwright  # dev dependency: only needed for the check
+
+    url = html.resolve().as_uri()
+    result = CheckResult()
+
+    def guard(route, request) -> None:  # noqa: ANN001 - playwright's Route and Request
+        if request.url.split("#")[0] == url:
+            route.continue_()
+        else:
+            result.outside_requests.append(request.url)
+            route.abort()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(executable), args=ARGS, headless=True, timeout=60_000)
+        try:
+            for viewport in (DESKTOP, PHONE):
+                page = browser.new_context(viewport=viewport, offline=True).new_page()
+                page.on("console", lambda msg: msg.type == "error" and result.console_errors.append(msg.text))
+                page.on("pageerror", lambda exc: result.console_errors.append(str(exc)))
+                page.route("**/*", guard)
+                page.goto(url, wait_until="load")
+                where = f"{viewport['width']}px wide"
+                if page.evaluate("document.scripts.length"):
+                    result.layout_problems.append(f"{where}: the page holds a script element")
+                if viewport is DESKTOP:
+                    rendered = page.evaluate(_READ_NUMBERS)
+                    result.mismatches = compare(expected, rendered)
+                    result.numbers_checked = len(rendered)
+                    if screenshot is not None:
+                        write_bytes_atomic(screenshot, page.screenshot(full_page=True))
+                        result.screenshot = screenshot
+                else:
+                    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                    if overflow > 1:
+                        result.layout_problems.append(f"{where}: the page overflows sideways by {overflow}px")
+                page.context.close()
+        finally:
+            browser.close()
+    return result

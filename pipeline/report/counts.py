@@ -1,0 +1,360 @@
+"""PRISMA 2020 flow-diagram numbers, computed from the stage files and checked (pure functions).
+
+Two columns, as in the PRISMA 2020 template for a new review:
+
+* ``dbr`` - identification via databases and registers (sources of kind "database" or "register");
+* ``other`` - identification via other methods (sources of kind "other"), drawn only when the
+  protocol has such sources.
+
+How other-method records flow: every record is deduplicated together with the rest. A study whose
+members all come from "other" sources belongs to the other-methods column; a study with at least one
+database or register record belongs to the databases-and-registers column. Each column's records
+identified are its sources' records; its duplicates are its records that did not become one of its
+own studies (an other-method record merged into a database study is a duplicate in the other column).
+Each study's automation, title/abstract and full-text outcomes feed its own column, so per column:
+
+    screened = identified - duplicates - automation - other removals
+    sought   = screened - excluded            (+ studies still awaiting title/abstract decisions)
+    assessed = sought - not retrieved         (+ studies still awaiting full-text decisions)
+    included = assessed - excluded
+
+A study is one report here: dedup merges duplicate records of the same report, so "reports of
+included studies" equals "studies included". Mid-review, a box whose number can still change shows
+as pending with the number of studies it waits for, never as a final zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from pipeline.errors import PipelineError
+
+DBR, OTHER = "dbr", "other"
+COLUMN_NAMES = {DBR: "databases and registers", OTHER: "other methods"}
+TA_PENDING = ("pending", "conflict")
+FT_PENDING = ("pending", "conflict")
+NO_REASON = "Reason not recorded"
+
+
+def _plural_word(n: int, word: str) -> str:
+    return word if n == 1 else f"{word}s"
+
+
+@dataclass(frozen=True)
+class Count:
+    """A box's number: `n` decided so far, final only when no study is still awaiting a decision."""
+
+    n: int
+    awaiting_ta: int = 0   # studies whose title/abstract decision could still change this box
+    awaiting_ft: int = 0   # studies whose full-text decision could still change this box
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.awaiting_ta or self.awaiting_ft)
+
+    def text(self) -> str:
+        """`n = 50`, or `n = pending: 12 awaiting title/abstract decisions; 30 so far`."""
+        if not self.pending:
+            return f"n = {self.n:,}"
+        waits = []
+        if self.awaiting_ta:
+            waits.append(f"{self.awaiting_ta:,} awaiting title/abstract {_plural_word(self.awaiting_ta, 'decision')}")
+        if self.awaiting_ft:
+            waits.append(f"{self.awaiting_ft:,} awaiting full-text {_plural_word(self.awaiting_ft, 'decision')}")
+        return f"n = pending: {'; '.join(waits)}; {self.n:,} so far"
+
+
+@dataclass(frozen=True)
+class SourceCount:
+    """Records identified from one source (None when the source has not been searched yet)."""
+
+    name: str
+    label: str          # the database name, with the source name when two share a database
+    group: str          # Databases | Registers | Websites | Organisations | Citation searching
+    n: int | None
+
+    def text(self) -> str:
+        return "not searched yet" if self.n is None else f"n = {self.n:,}"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A line of the identification box: e.g. Databases (n = 120) and its sources."""
+
+    name: str
+    n: int
+    sources: tuple[SourceCount, ...]
+
+
+@dataclass(frozen=True)
+class ColumnCounts:
+    """Every box of one PRISMA column."""
+
+    key: str
+    groups: tuple[Group, ...]
+    identified: int
+    duplicates: int
+    automation: int
+    removed_other: int
+    screened: int
+    records_excluded: Count
+    sought: Count
+    not_retrieved: Count
+    assessed: Count
+    reports_excluded: Count
+    reasons: tuple[tuple[str, int], ...]
+    included: Count
+
+    @property
+    def name(self) -> str:
+        return COLUMN_NAMES[self.key]
+
+    @property
+    def removed(self) -> int:
+        return self.duplicates + self.automation + self.removed_other
+
+
+@dataclass(frozen=True)
+class PrismaCounts:
+    """The whole diagram: the databases-and-registers column, the other-methods column (or None)."""
+
+    dbr: ColumnCounts
+    other: ColumnCounts | None
+    studies_included: Count
+    reports_included: Count
+    per_source_check: tuple[tuple[str, int, int], ...] = field(default=())  # (source, sources.json, records)
+
+    @property
+    def columns(self) -> tuple[ColumnCounts, ...]:
+        return (self.dbr,) if self.other is None else (self.dbr, self.other)
+
+    @property
+    def complete(self) -> bool:
+        return not self.studies_included.pending
+
+    def expected(self) -> dict[str, Count | SourceCount]:
+        """Every number the diagram shows, keyed as the SVG's `data-count` attributes."""
+        out: dict[str, Count | SourceCount] = {}
+        for col in self.columns:
+            k = col.key
+            for group in col.groups:
+                out[f"{k}.group.{group.name}"] = Count(group.n)
+                for source in group.sources:
+                    out[f"{k}.source.{source.name}"] = source
+            out[f"{k}.duplicates"] = Count(col.duplicates)
+            out[f"{k}.automation"] = Count(col.automation)
+            out[f"{k}.removed_other"] = Count(col.removed_other)
+            out[f"{k}.screened"] = Count(col.screened)
+            for name in ("records_excluded", "sought", "not_retrieved", "assessed", "reports_excluded"):
+                out[f"{k}.{name}"] = getattr(col, name)
+            for i, (_, n) in enumerate(col.reasons):
+                out[f"{k}.reason.{i}"] = Count(n)
+        out["studies_included"] = self.studies_included
+        out["reports_included"] = self.reports_included
+        return out
+
+
+def source_group(source: dict) -> str:
+    """PRISMA identification line for a source: its kind, and for other methods a guess from its name."""
+    kind = source.get("kind", "database")
+    if kind == "register":
+        return "Registers"
+    if kind != "other":
+        return "Databases"
+    text = f"{source.get('database', '')} {source.get('name', '')}".lower()
+    if "citation" in text or "reference list" in text:
+        return "Citation searching"
+    if "organisation" in text or "organization" in text:
+        return "Organisations"
+    return "Websites"
+
+
+def column_of(source: dict) -> str:
+    return OTHER if source.get("kind") == "other" else DBR
+
+
+def _source_counts(sources: list[dict]) -> list[SourceCount]:
+    databases = [s.get("database") or s["name"] for s in sources]
+    out = []
+    for source, database in zip(sources, databases):
+        label = database if databases.count(database) == 1 else f"{database} ({source['name']})"
+        searched = source.get("status", "ok") != "not searched yet"
+        out.append(SourceCount(source["name"], label, source_group(source), int(source.get("records") or 0) if searched else None))
+    return out
+
+
+def _groups(sources: list[dict], counts: list[SourceCount], key: str) -> tuple[Group, ...]:
+    names = ["Databases", "Registers"] if key == DBR else ["Websites", "Organisations", "Citation searching"]
+    mine = [c for s, c in zip(sources, counts) if column_of(s) == key]
+    groups = []
+    for name in names:
+        members = tuple(c for c in mine if c.group == name)
+        if members or key == DBR:
+            groups.append(Group(name, sum(c.n or 0 for c in members), members))
+    return tuple(groups)
+
+
+def study_columns(records: pl.DataFrame, clusters: pl.DataFrame, sources: list[dict]) -> pl.DataFrame:
+    """record_id, study_id, source, column (of the record) and study_column (of its study)."""
+    columns = {s["name"]: column_of(s) for s in sources}
+    frame = clusters.select("record_id", "study_id").join(
+        records.select("record_id", "source"), on="record_id", how="left")
+    unknown = frame.filter(pl.col("source").is_null())
+    if unknown.height:
+        raise PipelineError(f"{unknown.height} record(s) in clusters.parquet are not in records.parquet, "
+                            f"e.g. {unknown['record_id'][0]!r}: rerun `python -m pipeline dedup`")
+    nameless = sorted(set(frame["source"].unique().to_list()) - set(columns))
+    if nameless:
+        raise PipelineError(f"records come from source(s) {', '.join(map(repr, nameless))} that "
+                            "sources.json does not list: rerun `python -m pipeline import`")
+    frame = frame.with_columns(pl.col("source").replace_strict(columns).alias("column"))
+    return frame.with_columns(
+        pl.when((pl.col("column") == OTHER).all().over("study_id")).then(pl.lit(OTHER)).otherwise(pl.lit(DBR))
+        .alias("study_column"))
+
+
+def _column(key: str, groups: tuple[Group, ...], records: pl.DataFrame, final: pl.DataFrame) -> ColumnCounts:
+    mine = final.filter(pl.col("study_column") == key)
+    ta, ft = pl.col("title_abstract"), pl.col("full_text")
+
+    def count(expr: pl.Expr) -> int:
+        return int(mine.select(expr.sum()).item() or 0)
+
+    ta_pending = count(ta.is_in(TA_PENDING))
+    ft_pending = count(ft.is_in(FT_PENDING))
+    both = dict(awaiting_ta=ta_pending, awaiting_ft=ft_pending)
+    excluded = mine.filter(ft == "exclude").with_columns(
+        pl.col("full_text_reason").fill_null("").replace("", NO_REASON))
+    reasons = excluded.group_by("full_text_reason").len().sort(["len", "full_text_reason"], descending=[True, False])
+    n_records = records.filter(pl.col("column") == key).height
+    return ColumnCounts(
+        key=key, groups=groups, identified=sum(g.n for g in groups),
+        duplicates=n_records - mine.height,
+        automation=count(pl.col("automation") == "ineligible"),
+        removed_other=0,
+        screened=count(ta != ""),
+        records_excluded=Count(count(ta == "exclude"), awaiting_ta=ta_pending),
+        sought=Count(count(ft != ""), awaiting_ta=ta_pending),
+        not_retrieved=Count(count(ft == "not_retrieved"), **both),
+        assessed=Count(count(ft.is_in(("include", "exclude"))), **both),
+        reports_excluded=Count(count(ft == "exclude"), **both),
+        reasons=tuple((r, int(n)) for r, n in reasons.iter_rows()),
+        included=Count(count(ft == "include"), **both),
+    )
+
+
+def compute(sources: list[dict], records: pl.DataFrame, clusters: pl.DataFrame, final: pl.DataFrame,
+            dedup_summary: dict, screening_summary: dict) -> PrismaCounts:
+    """Every PRISMA number from the stage files; raise PipelineError when any identity fails."""
+    source_counts = _source_counts(sources)
+    membership = study_columns(records, clusters, sources)
+    per_study = membership.select("study_id", "study_column").unique()
+    joined = final.join(per_study, on="study_id", how="full", coalesce=True)
+    orphans = joined.filter(pl.col("study_column").is_null())["study_id"].to_list()
+    unscreened = joined.filter(pl.col("title_abstract").is_null())["study_id"].to_list()
+    if orphans or unscreened:
+        raise PipelineError(
+            "final.csv and clusters.parquet name different studies"
+            + (f"; in final.csv only: {len(orphans)} (e.g. {orphans[0]!r})" if orphans else "")
+            + (f"; in clusters.parquet only: {len(unscreened)} (e.g. {unscreened[0]!r})" if unscreened else "")
+            + ": rerun `python -m pipeline screen`")
+    has_other = any(column_of(s) == OTHER for s in sources)
+    columns = [_column(k, _groups(sources, source_counts, k), membership, joined)
+               for k in ((DBR, OTHER) if has_other else (DBR,))]
+    awaiting_ta = sum(c.included.awaiting_ta for c in columns)
+    awaiting_ft = sum(c.included.awaiting_ft for c in columns)
+    studies = Count(sum(c.included.n for c in columns), awaiting_ta, awaiting_ft)
+    record_counts = dict(records.group_by("source").len().iter_rows())
+    per_source = tuple((s["name"], int(s.get("records") or 0), int(record_counts.get(s["name"], 0))) for s in sources)
+    counts = PrismaCounts(columns[0], columns[1] if has_other else None, studies, studies, per_source)
+    problems = identity_problems(counts) + summary_problems(counts, membership, dedup_summary, screening_summary)
+    if problems:
+        raise PipelineError("PRISMA counts do not add up:\n  - " + "\n  - ".join(problems))
+    return counts
+
+
+def identity_problems(counts: PrismaCounts) -> list[str]:
+    """The PRISMA identities per column, each failure naming every number in it."""
+    out = []
+    for col in counts.columns:
+        where = f"({col.name})"
+        expect = col.identified - col.duplicates - col.automation - col.removed_other
+        if col.screened != expect:
+            out.append(f"records screened {where} = {col.screened}, but records identified ({col.identified}) "
+                       f"- duplicates ({col.duplicates}) - marked ineligible by automation ({col.automation}) "
+                       f"- removed for other reasons ({col.removed_other}) = {expect}")
+        ta = col.sought.awaiting_ta
+        if col.sought.n + ta != col.screened - col.records_excluded.n:
+            out.append(f"reports sought for retrieval {where} = {col.sought.n}"
+                       + (f" (+ {ta} awaiting title/abstract decisions)" if ta else "")
+                       + f", but records screened ({col.screened}) - records excluded ({col.records_excluded.n}) "
+                       f"= {col.screened - col.records_excluded.n}")
+        ft = col.assessed.awaiting_ft
+        if col.assessed.n + ft != col.sought.n - col.not_retrieved.n:
+            out.append(f"reports assessed for eligibility {where} = {col.assessed.n}"
+                       + (f" (+ {ft} awaiting full-text decisions)" if ft else "")
+                       + f", but reports sought ({col.sought.n}) - reports not retrieved ({col.not_retrieved.n}) "
+                       f"= {col.sought.n - col.not_retrieved.n}")
+        if col.included.n != col.assessed.n - col.reports_excluded.n:
+            out.append(f"studies included {where} = {col.included.n}, but reports assessed ({col.assessed.n}) "
+                       f"- reports excluded ({col.reports_excluded.n}) = {col.assessed.n - col.reports_excluded.n}")
+    return out
+
+
+def summary_problems(counts: PrismaCounts, membership: pl.DataFrame, dedup: dict, screening: dict) -> list[str]:
+    """Cross-checks against what import, dedup and screen said they did."""
+    out = []
+    for name, listed, found in counts.per_source_check:
+        if listed != found:
+            out.append(f"source {name!r}: sources.json says {listed} records, records.parquet holds {found}")
+    cols = counts.columns
+    total = {
+        "records": sum(c.identified for c in cols), "clustered": membership.height,
+        "studies": membership["study_id"].n_unique(), "duplicates": sum(c.duplicates for c in cols),
+        "automation": sum(c.automation for c in cols), "screened": sum(c.screened for c in cols),
+    }
+    if total["clustered"] != total["records"]:
+        out.append(f"clusters.parquet holds {total['clustered']} records, the sources identified {total['records']}")
+    removed = dedup.get("duplicates_removed", {})
+    checks = [
+        ("dedup summary.json records_in", dedup.get("records_in"), "records in clusters.parquet", total["clustered"]),
+        ("dedup summary.json studies", dedup.get("studies"), "studies in clusters.parquet", total["studies"]),
+        ("dedup summary.json duplicates_removed (sum)", sum(int(v) for v in removed.values()),
+         "duplicate records in the diagram", total["duplicates"]),
+        ("screening summary.json automation.ineligible", screening.get("automation", {}).get("ineligible"),
+         "studies marked ineligible in final.csv", total["automation"]),
+    ]
+    stages = screening.get("stages", {})
+    ta, ft = stages.get("title_abstract", {}), stages.get("full_text", {})
+
+    def total_of(attr: str) -> int:
+        return sum(getattr(c, attr).n for c in cols)
+
+    checks += [
+        ("title_abstract.studies", ta.get("studies"), "records screened", total["screened"]),
+        ("title_abstract.excluded", ta.get("excluded"), "records excluded", total_of("records_excluded")),
+        ("title_abstract.included", ta.get("included"), "reports sought for retrieval", total_of("sought")),
+        ("title_abstract.pending", ta.get("pending"), "studies awaiting title/abstract decisions",
+         sum(c.sought.awaiting_ta for c in cols)),
+        ("full_text.studies", ft.get("studies"), "reports sought for retrieval", total_of("sought")),
+        ("full_text.not_retrieved", ft.get("not_retrieved"), "reports not retrieved", total_of("not_retrieved")),
+        ("full_text.excluded", ft.get("excluded"), "reports excluded", total_of("reports_excluded")),
+        ("full_text.included", ft.get("included"), "studies included", counts.studies_included.n),
+        ("full_text.pending", ft.get("pending"), "studies awaiting full-text decisions",
+         sum(c.assessed.awaiting_ft for c in cols)),
+    ]
+    for label, stated, what, found in checks:
+        if stated is None:
+            out.append(f"{label} is missing")
+        elif int(stated) != found:
+            out.append(f"{label} = {stated}, but {what} = {found}")
+    reasons: dict[str, int] = {}
+    for col in cols:
+        for reason, n in col.reasons:
+            reasons[reason] = reasons.get(reason, 0) + n
+    stated_reasons = {(k or NO_REASON): int(v) for k, v in (ft.get("excluded_by_reason") or {}).items() if int(v)}
+    if stated_reasons != reasons:
+        out.append(f"full_text.excluded_by_reason = {stated_reasons}, but final.csv gives {reasons}")
+    return out

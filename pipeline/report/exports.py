@@ -1,0 +1,92 @@
+"""The included studies: the table the report shows and its exports (`included.ris`, `included.csv`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import polars as pl
+import rispy
+
+from pipeline.files import frame_to_csv_atomic, write_text_atomic
+
+CSV_COLUMNS = [
+    "study_id", "authors", "year", "title", "journal", "volume", "issue", "pages", "doi", "pmid", "pmcid",
+    "url", "registry_ids", "retracted", "has_erratum", "has_expression_of_concern", "sources", "member_ids",
+    "example",
+]
+
+
+def included(studies: pl.DataFrame, final: pl.DataFrame) -> pl.DataFrame:
+    """Studies whose full-text decision is include, sorted by first author, year and study_id."""
+    chosen = final.filter(pl.col("full_text") == "include").select("study_id", "example")
+    return (studies.join(chosen, on="study_id", how="inner")
+            .with_columns(pl.col("authors").list.first().alias("_first"))
+            .sort(["_first", "year", "study_id"], nulls_last=True).drop("_first"))
+
+
+def links(row: dict) -> dict[str, str]:
+    """PubMed, DOI and PMC addresses for one study (only those it has)."""
+    out = {}
+    if row.get("pmid"):
+        out["PubMed"] = f"https://pubmed.ncbi.nlm.nih.gov/{quote(str(row['pmid']))}/"
+    if row.get("doi"):
+        out["DOI"] = f"https://doi.org/{quote(row['doi'], safe='/:;()._-<>[]')}"
+    if row.get("pmcid"):
+        out["PMC"] = f"https://pmc.ncbi.nlm.nih.gov/articles/{quote(row['pmcid'])}/"
+    return out
+
+
+class PlainRisWriter(rispy.RisWriter):
+    """rispy's RIS writer without the "1." counter line before each reference, which some managers reject."""
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
+def _one_line(text: object) -> str:
+    return re.sub(r"\s+", " ", str(text)).strip() if text is not None else ""
+
+
+def ris_entries(frame: pl.DataFrame) -> list[dict]:
+    """rispy entries (JOUR) for each included study; multi-line values are flattened to one line."""
+    entries = []
+    for row in frame.iter_rows(named=True):
+        entry: dict[str, object] = {"type_of_reference": "JOUR", "id": _one_line(row["study_id"])}
+        if row["authors"]:
+            entry["authors"] = [_one_line(a) for a in row["authors"]]
+        for key, column in (("title", "title"), ("journal_name", "journal"), ("alternate_title1", "journal_abbrev"),
+                            ("year", "year"), ("volume", "volume"), ("number", "issue"), ("doi", "doi"),
+                            ("abstract", "abstract")):
+            if row.get(column) not in (None, ""):
+                entry[key] = _one_line(row[column])
+        if row.get("pages"):
+            start, _, end = _one_line(row["pages"]).partition("-")
+            entry["start_page"] = start
+            if end:
+                entry["end_page"] = end
+        if row.get("pmid"):
+            entry["accession_number"] = _one_line(row["pmid"])
+        urls = list(links(row).values()) + ([row["url"]] if row.get("url") else [])
+        if urls:
+            entry["urls"] = [_one_line(u) for u in urls]
+        if row.get("keywords"):
+            entry["keywords"] = [_one_line(k) for k in row["keywords"]]
+        notes = [label for label, flag in (("Retracted", row.get("retracted")), ("Has erratum", row.get("has_erratum")),
+                                           ("Expression of concern", row.get("has_expression_of_concern"))) if flag]
+        if row.get("example"):
+            notes.append("Included by example decisions only")
+        if notes:
+            entry["notes"] = notes
+        entries.append(entry)
+    return entries
+
+
+def write(directory: Path, frame: pl.DataFrame) -> dict[Path, bool]:
+    """Write `included.ris` (rispy) and `included.csv` (spreadsheet-safe); say which files changed."""
+    ris, table = directory / "included.ris", directory / "included.csv"
+    return {
+        ris: write_text_atomic(ris, rispy.dumps(ris_entries(frame), implementation=PlainRisWriter) if frame.height else ""),
+        table: frame_to_csv_atomic(table, frame.select([c for c in CSV_COLUMNS if c in frame.columns])),
+    }
