@@ -32,7 +32,7 @@ from lxml import etree
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "eutils" / "articles.xml"
 HISTORY_CAP = 9_999        # PubMed: esearch/efetch cannot reach past the first 9,999 records of a query
-FAULTS = ("429", "500", "503", "delay", "truncate", "malformed", "error")
+FAULTS = ("400", "429", "500", "503", "delay", "truncate", "malformed", "error")
 ESEARCH_DOCTYPE = ('<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628//EN" '
                    '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">')
 EINFO_DOCTYPE = ('<!DOCTYPE eInfoResult PUBLIC "-//NLM//DTD einfo 20190110//EN" '
@@ -76,11 +76,12 @@ class Dataset:
     first_year: int = 1990
     last_year: int = 2024
     with_fixtures: bool = True
+    year_only_every: int = 7
     articles: list[Article] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.articles = (fixture_articles() if self.with_fixtures else []) + generated_articles(
-            self.count, self.first_year, self.last_year)
+            self.count, self.first_year, self.last_year, self.year_only_every)
         self.articles.sort(key=lambda a: (a.published, int(a.pmid)), reverse=True)  # PubMed: most recent first
         self.by_pmid = {a.pmid: a for a in self.articles}
 
@@ -103,11 +104,12 @@ def fixture_articles(path: Path = FIXTURE) -> list[Article]:
     return out
 
 
-def generated_articles(count: int, first_year: int, last_year: int) -> list[Article]:
-    """`count` records spread evenly over the years; every 7th has a year-only date."""
+def generated_articles(count: int, first_year: int, last_year: int, year_only_every: int = 7) -> list[Article]:
+    """`count` records spread evenly over the years; every `year_only_every`-th has a year-only date."""
     start = dt.date(first_year, 1, 1)
     span = (dt.date(last_year, 12, 31) - start).days
-    return [Article(str(80_000_001 + i), start + dt.timedelta(days=(i * span) // max(count, 1)), year_only=i % 7 == 3)
+    return [Article(str(80_000_001 + i), start + dt.timedelta(days=(i * span) // max(count, 1)),
+                    year_only=bool(year_only_every) and i % year_only_every == year_only_every // 2)
             for i in range(count)]
 
 
@@ -156,14 +158,15 @@ class EutilsServer:
     """The stand-in server; a context manager that serves on a free port in a background thread."""
 
     def __init__(self, count: int = 0, *, port: int = 0, first_year: int = 1990, last_year: int = 2024,
-                 with_fixtures: bool = True, phrases_not_found: tuple[str, ...] = (), delay: float = 1.0):
-        self.data = Dataset(count, first_year, last_year, with_fixtures)
+                 with_fixtures: bool = True, year_only_every: int = 7, phrases_not_found: tuple[str, ...] = (),
+                 delay: float = 1.0):
+        self.data = Dataset(count, first_year, last_year, with_fixtures, year_only_every)
         self.phrases_not_found = phrases_not_found
         self.delay = delay                      # seconds a "delay" fault waits before answering
         self.verbose = False                    # print one line per request (paths only, never parameters)
         self.requests: list[Hit] = []
         self.history: dict[str, list[list[str]]] = {}
-        self.faults: dict[str, deque[str]] = {}
+        self.faults: dict[str, deque[str | None]] = {}
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._httpd.daemon_threads = True
@@ -178,12 +181,12 @@ class EutilsServer:
         """Base URL to use as NCBI_EUTILS_URL."""
         return f"http://127.0.0.1:{self.port}/"
 
-    def inject(self, fault: str, utility: str = "efetch", times: int = 1) -> None:
-        """Make the next `times` requests to `utility` fail with `fault` (one of FAULTS)."""
+    def inject(self, fault: str, utility: str = "efetch", times: int = 1, after: int = 0) -> None:
+        """Make `times` requests to `utility` fail with `fault` (one of FAULTS), after `after` good ones."""
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; choose from {', '.join(FAULTS)}")
         with self._lock:
-            self.faults.setdefault(utility, deque()).extend([fault] * times)
+            self.faults.setdefault(utility, deque()).extend([None] * after + [fault] * times)
 
     def hits(self, utility: str | None = None) -> list[Hit]:
         """Requests seen so far, optionally only those to one utility."""
@@ -191,7 +194,7 @@ class EutilsServer:
             return [h for h in self.requests if utility is None or h.utility == utility]
 
     def start(self) -> "EutilsServer":
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -324,9 +327,12 @@ def _handler_for(server: EutilsServer) -> type[BaseHTTPRequestHandler]:
             utility = Path(urlsplit(self.path).path).name.removesuffix(".fcgi")
             params = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
             fault = server._record(method, utility, params)
-            if fault in ("429", "500", "503"):
+            if fault in ("400", "429", "500", "503"):
+                # Like NCBI, a 429 names the key (or address) it counts; a 400 echoes the request.
                 who = params.get("api_key") or self.client_address[0]
-                body = json.dumps({"error": "API rate limit exceeded", "api-key": who}) if fault == "429" else "Server Error"
+                body = {"400": "Bad request: " + ", ".join(f"{k}={v}" for k, v in sorted(params.items())),
+                        "429": json.dumps({"error": "API rate limit exceeded", "api-key": who}),
+                        }.get(fault, "Server Error")
                 return self._send(int(fault), body.encode(), "text/plain")
             if fault == "delay":
                 time.sleep(server.delay)

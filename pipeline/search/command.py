@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from rich.progress import Progress
+
 from pipeline.console import console, progress, summary, warn
 from pipeline.errors import InputError, PipelineError, Problem
 from pipeline.layout import from_args
@@ -63,16 +65,12 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         summary("search", f"{len(searches)} PubMed {'query' if len(searches) == 1 else 'queries'} checked; nothing sent")
         return 0
-    if not 1 <= args.batch_size <= MAX_BATCH:
-        raise PipelineError(f"--batch-size must be between 1 and {MAX_BATCH:,}, not {args.batch_size}")
     if args.tries < 1:
         raise PipelineError(f"--tries must be at least 1, not {args.tries}")
     client = EntrezClient(Settings.from_env(timeout=args.timeout, tries=args.tries, backoff=args.backoff))
     for search in searches:
-        with progress() as bar:
-            task = bar.add_task(f"{search.name}: records fetched", total=None)
-            folder = take(layout, search, client, batch_size=args.batch_size,
-                          report=lambda done, total: bar.update(task, completed=done, total=total),
+        with FetchProgress(f"{search.name}: records fetched") as bar:
+            folder = take(layout, search, client, batch_size=args.batch_size, report=bar.update,
                           note=lambda text: console.print(text, markup=False, soft_wrap=True))
         log = read_log(folder)
         for text in log["warnings"]:
@@ -82,6 +80,28 @@ def run(args: argparse.Namespace) -> int:
                           f"({len(log['slices'])} slice{'s' if len(log['slices']) != 1 else ''}, "
                           f"{len(log['batches'])} batches, {log['requests']} requests) -> {where}")
     return 0
+
+
+class FetchProgress:
+    """A records-fetched bar that appears with the first batch, so an early failure stays one line."""
+
+    def __init__(self, description: str):
+        self.description = description
+        self.bar: Progress | None = None
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = progress()
+            self.bar.start()
+            self.task = self.bar.add_task(self.description, total=total)
+        self.bar.update(self.task, completed=done, total=total)
+
+    def __enter__(self) -> "FetchProgress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def selected(protocol: Protocol, names: list[str] | None) -> list[PubMedSearch]:

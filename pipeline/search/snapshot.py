@@ -26,7 +26,7 @@ from pipeline.errors import InputError, PipelineError
 from pipeline.files import write_bytes_atomic, write_text_atomic
 from pipeline.layout import Layout
 from pipeline.protocol import PubMedSearch
-from pipeline.search.entrez import (DEFAULT_BATCH, BadReply, EntrezClient, EutilsUnavailable, check_dates,
+from pipeline.search.entrez import (DEFAULT_BATCH, MAX_BATCH, BadReply, EntrezClient, EutilsUnavailable, check_dates,
                                     efetch_pmids, fetch, plan)
 from pipeline.search.query import check
 
@@ -84,19 +84,17 @@ class Partial:
     """A snapshot being built. Nothing touches the disk before the first reply is saved."""
 
     def __init__(self, source_dir: Path, identity: dict, now: dt.datetime,
-                 resume: tuple[Path, dict] | None = None, discard: tuple[Path, ...] = ()):
+                 resume: tuple[Path, dict, set[str]] | None = None, discard: tuple[Path, ...] = ()):
         self.source_dir = source_dir
         self.now = now
         self.discard = discard
         if resume:
-            self.folder, self.state = resume
+            self.folder, self.state, self.pmids = resume
         else:
             self.folder = source_dir / f"{PARTIAL_PREFIX}{stamp(now)}"
             self.state = {"identity": identity, "runs": [], "counters": {}, "batches": []}
+            self.pmids = set()
         self.resumed = resume is not None
-        self.pmids: set[str] = set()
-        for batch in self.state["batches"]:
-            self.pmids.update(efetch_pmids(read_raw(self.folder / batch["file"])))
         self._started = False
 
     @classmethod
@@ -107,8 +105,11 @@ class Partial:
         resume = None
         for folder in reversed(unfinished):
             state = _read_state(folder)
-            if resume is None and state and state.get("identity") == identity and _readable(folder, state):
-                resume = (folder, state)
+            if state and state.get("identity") == identity:
+                pmids = _stored_pmids(folder, state)
+                if pmids is not None:
+                    resume = (folder, state, pmids)
+                    break
         discard = tuple(f for f in unfinished if resume is None or f != resume[0])
         return cls(source_dir, identity, now, resume, discard)
 
@@ -181,14 +182,15 @@ def _read_state(folder: Path) -> dict | None:
     return state if isinstance(state, dict) and {"identity", "runs", "counters", "batches"} <= state.keys() else None
 
 
-def _readable(folder: Path, state: dict) -> bool:
-    """Every batch the state lists is on disk and holds well-formed PubMed XML."""
+def _stored_pmids(folder: Path, state: dict) -> set[str] | None:
+    """PMIDs in the batches the state lists; None when one is missing or unreadable (start clean)."""
+    pmids: set[str] = set()
     try:
         for batch in state["batches"]:
-            efetch_pmids(read_raw(folder / batch["file"]))
+            pmids.update(efetch_pmids(read_raw(folder / batch["file"])))
     except (OSError, EOFError, BadReply, KeyError, TypeError):
-        return False
-    return True
+        return None
+    return pmids
 
 
 def take(layout: Layout, search: PubMedSearch, client: EntrezClient, *, batch_size: int = DEFAULT_BATCH,
@@ -197,6 +199,8 @@ def take(layout: Layout, search: PubMedSearch, client: EntrezClient, *, batch_si
     """Run one PubMed search live and freeze it as a complete snapshot; return its folder."""
     check(search.query, search.name)
     check_dates(search.name, search.mindate, search.maxdate)
+    if not 1 <= batch_size <= MAX_BATCH:
+        raise PipelineError(f"batch size must be between 1 and {MAX_BATCH:,}, not {batch_size}")
     settings = client.settings
     now = now or dt.datetime.now(dt.timezone.utc)
     identity = {"source": search.name, "database": search.database, "query": search.query,
