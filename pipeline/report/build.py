@@ -22,7 +22,7 @@ from pipeline.files import write_text_atomic
 from pipeline.layout import Layout
 from pipeline.protocol import Protocol
 from pipeline.report import charts, exports, flow_svg, inputs, prisma_csv
-from pipeline.report.counts import PrismaCounts, compute
+from pipeline.report.counts import Count, PrismaCounts, compute
 from pipeline.report.render import render
 
 KIND_LABELS = {"database": "database", "register": "register", "other": "other method"}
@@ -141,6 +141,24 @@ def stage_views(summary: dict, protocol: Protocol) -> list[dict]:
     return out
 
 
+GLANCE = [("Records identified", "identified"), ("Duplicate records removed", "duplicates"),
+          ("Marked ineligible by automation tools", "automation"), ("Removed for other reasons", "removed_other"),
+          ("Records screened", "screened"), ("Records excluded", "records_excluded"),
+          ("Reports sought for retrieval", "sought"), ("Reports not retrieved", "not_retrieved"),
+          ("Reports assessed for eligibility", "assessed"), ("Reports excluded", "reports_excluded")]
+
+
+def glance(counts: PrismaCounts) -> list[tuple[str, list[str]]]:
+    """The diagram's numbers as table rows (label, one cell per column), ending with studies included."""
+    def cell(value: Count | int) -> str:
+        if isinstance(value, int):
+            return f"{value:,}"
+        return f"{value.n:,} so far (pending)" if value.pending else f"{value.n:,}"
+
+    rows = [(label, [cell(getattr(col, attr)) for col in counts.columns]) for label, attr in GLANCE]
+    return rows + [("Studies included in review", [cell(counts.studies_included)])]
+
+
 def build(layout: Layout, protocol: Protocol) -> Report:
     """Write every report file from the stage files; raise PipelineError when the counts do not add up."""
     files = inputs.load(layout)
@@ -154,7 +172,7 @@ def build(layout: Layout, protocol: Protocol) -> Report:
     automation = files.screening_summary.get("automation", {})
     html = render(
         "report.html.j2", version=__version__, protocol=protocol, counts=counts,
-        flow_svg=Markup(flow_svg.render(counts)),
+        flow_svg=Markup(flow_svg.render(counts)), glance=glance(counts),
         sources=[source_view(s, protocol) for s in files.sources],
         dedup={"records_in": dedup.get("records_in"), "studies": dedup.get("studies"),
                "removed": {k: removed.get(k, 0) for k in ("identifier", "fuzzy", "person")},
