@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.error import HTTPError, URLError
+from urllib.error import HTTPError
 from urllib.parse import urlsplit, urlunsplit
 from urllib.request import urlopen
 
@@ -257,14 +257,14 @@ class EntrezClient:
                     data = response.read()
                 return data, parse(data)
             except HTTPError as exc:
-                body = _safe_body(exc)
                 if exc.code != 429 and exc.code < 500:
-                    raise PipelineError(s.redact(
-                        f"{utility} at {s.base_url} refused the request: HTTP {exc.code} {exc.reason} {body}").strip()) from None
+                    raise PipelineError(s.redact(f"{utility} at {s.base_url} refused the request: "
+                                                 f"HTTP {exc.code} {exc.reason} {_safe_body(exc)}").strip()) from None
+                exc.close()
                 last = f"HTTP {exc.code} {exc.reason}"
             except BadReply as exc:
                 last = str(exc)
-            except (URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
+            except (OSError, http.client.HTTPException) as exc:   # refused, DNS, timeout, reset, cut short
                 last = _describe(exc)
             if attempt < s.tries:
                 time.sleep(min(s.backoff * 2 ** (attempt - 1), s.max_backoff))
