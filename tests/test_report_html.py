@@ -83,3 +83,14 @@ def test_cli_reports_an_inconsistency_as_one_clear_error(tmp_path: Path, capsys:
     assert code == 1
     assert "dedup summary.json studies = 12, but studies in clusters.parquet = 11" in capsys.readouterr().err
     assert not (layout.report / "index.html").exists()
+
+
+def test_other_methods_column_is_drawn_only_when_the_protocol_has_such_sources(tmp_path: Path) -> None:
+    from fixtures.report.stage_files import COMPLETE, SOURCES
+
+    studies = [s for s in COMPLETE if all(m[0] != "websites" for m in s["members"])]
+    layout = write_stage_files(tmp_path / "outputs", studies, [s for s in SOURCES if s["kind"] != "other"])
+    build(layout, load(PROTOCOL, root=tmp_path))
+    svg = (layout.report / "prisma.svg").read_text()
+    assert "databases and registers" in svg and "other methods" not in svg
+    assert 'data-count="other.' not in svg and 'data-count="dbr.screened"' in svg

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from pipeline.console import console, summary
 from pipeline.errors import PipelineError
@@ -28,7 +29,10 @@ def run(args: argparse.Namespace) -> int:
     with console.status("Writing the report ..."):
         report = build(layout, protocol)
     counts = report.counts
-    state = "complete" if counts.complete else f"in progress, included {counts.studies_included.text()}"
+    waiting = counts.studies_included
+    state = "complete" if counts.complete else (
+        f"in progress: {waiting.awaiting_ta} awaiting title/abstract and {waiting.awaiting_ft} awaiting "
+        "full-text decisions")
     changed = f"{len(report.changed)} of {len(report.written)} files changed"
     text = (f"{report.included} studies included ({state}); wrote {_rel(report.index, layout.root)} "
             f"+ prisma.svg, prisma.csv, included.ris, included.csv ({changed})")
@@ -45,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rel(path, root) -> str:  # noqa: ANN001
+def _rel(path: Path, root: Path) -> str:
     try:
         return str(path.relative_to(root))
     except ValueError:

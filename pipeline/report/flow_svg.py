@@ -217,8 +217,10 @@ def layout(counts: PrismaCounts) -> Diagram:
     ]))
     y = 10 + HEADER_H + 18
     row_top = []
-    for row in rows:
-        h = max(b.content_height() for b in row) + 6
+    # a one-row phase bar (Identification, Included) must be tall enough for its rotated label
+    floor = {0: text_width("Identification", FONT, True) + 24, 4: text_width("Included", FONT, True) + 24}
+    for i, row in enumerate(rows):
+        h = max(max(b.content_height() for b in row) + 6, floor.get(i, 0))
         for box in row:
             box.place(y, h)
         row_top.append((y, h))
