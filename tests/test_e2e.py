@@ -1,0 +1,147 @@
+"""The shipped offline review, end to end, on a temporary copy of the repo (issue: `make review`).
+
+Runs every stage the way `make review` does (import -> dedup -> screen -> report --check) on what
+the repo ships, then checks the report's PRISMA numbers against counts taken straight from the
+shipped files, that a rerun changes no file, and that `clean` + rerun reproduces every output
+byte for byte apart from the report's generation time.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+STAGES = (["import"], ["dedup"], ["screen"], ["report", "--check"])
+pytestmark = pytest.mark.e2e
+
+
+def _shipped_files() -> list[str]:
+    """What a fresh clone holds: tracked files plus new files git would add (not ignored ones)."""
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                         cwd=REPO, capture_output=True, text=True, check=True).stdout
+    return [line for line in out.splitlines() if (REPO / line).is_file()]
+
+
+def _run(root: Path, *args: str) -> str:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    proc = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=root, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, f"pipeline {' '.join(args)} failed:\n{proc.stderr}"
+    return proc.stderr
+
+
+def _digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and ".venv" not in p.parts}
+
+
+def _browser_ok() -> bool:
+    return shutil.which("chromium") is not None or bool(os.environ.get("CI"))
+
+
+@pytest.fixture(scope="module")
+def review(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh copy of the repo with the whole offline review run once."""
+    if not _browser_ok():
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    root = tmp_path_factory.mktemp("clone")
+    for name in _shipped_files():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, root / name)
+    root.joinpath(".shipped.json").write_text(json.dumps(_digest(root)))
+    for stage in STAGES:
+        _run(root, *stage)
+    return root
+
+
+def _ris_count(path: Path) -> int:
+    return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("ER  -"))
+
+
+def _medline_count(path: Path) -> int:
+    return len([block for block in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")) if block.strip()])
+
+
+def _csv_count(path: Path) -> int:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return sum(1 for _ in csv.DictReader(fh))
+
+
+def test_offline_review_writes_the_report(review: Path) -> None:
+    report = review / "outputs" / "report"
+    for name in ("index.html", "prisma.svg", "prisma.csv", "included.csv", "screenshot.png"):
+        assert (report / name).stat().st_size > 0, name
+    assert (report / "included.ris").exists()  # empty while full text is pending
+
+
+def test_identification_counts_match_the_shipped_export_files(review: Path) -> None:
+    imports = review / "queries" / "imports"
+    expected = {
+        "pubmed_pages": _medline_count(imports / "pubmed_pages.nbib"),
+        "pmc_pages": _ris_count(imports / "pmc_pages.ris"),
+        "publisher_pages": _ris_count(imports / "publisher_pages.ris"),
+        "trial_registers": _csv_count(imports / "trial_registers.csv"),
+        "other_web_pages": _csv_count(imports / "other_web_pages.csv"),
+    }
+    with open(review / "queries" / "sample" / "msc_ms_sample.csv", encoding="utf-8") as fh:
+        assert sum(expected.values()) == sum(1 for _ in csv.DictReader(fh))
+    sources = json.loads((review / "outputs" / "records" / "sources.json").read_text())["sources"]
+    got = {s["name"]: s["records"] for s in sources}
+    assert {k: got[k] for k in expected} == expected
+    assert got["pubmed"] == 0 and next(s for s in sources if s["name"] == "pubmed")["status"] == "not searched yet"
+    prisma = (review / "outputs" / "report" / "prisma.csv").read_text(encoding="utf-8")
+    assert f"PubMed Central, {expected['pmc_pages']}" in prisma
+
+
+def test_example_decisions_reach_the_title_abstract_numbers(review: Path) -> None:
+    summary = json.loads((review / "outputs" / "screening" / "summary.json").read_text())
+    dedup = json.loads((review / "outputs" / "dedup" / "summary.json").read_text())
+    ta = summary["stages"]["title_abstract"]
+    assert ta["studies"] == dedup["studies"] - summary["automation"]["ineligible"]
+    assert ta["included"] + ta["excluded"] + ta["pending"] == ta["studies"]
+    assert ta["included"] > 0 and ta["excluded"] > 0
+    assert ta["reviewers"]["example_reviewer"]["example"] is True
+    ft = summary["stages"]["full_text"]
+    assert ft["studies"] == ta["included"] and ft["pending"] == ft["studies"] and not ft["complete"]
+    html = (review / "outputs" / "report" / "index.html").read_text(encoding="utf-8")
+    assert "offline sample" in html.lower() and "example" in html.lower()
+
+
+def test_rerun_changes_no_file(review: Path) -> None:
+    before = _digest(review)
+    for stage in STAGES[:-1] + (["report"],):
+        _run(review, *stage)
+    assert _digest(review) == before
+
+
+def test_the_shipped_sheets_are_already_up_to_date(review: Path) -> None:
+    shipped = json.loads((review / ".shipped.json").read_text())
+    now = _digest(review)
+    changed = [name for name, digest in shipped.items() if now.get(name) != digest]
+    assert changed == [], "running the review changed shipped files (commit their new state)"
+
+
+def test_clean_then_review_reproduces_outputs_byte_for_byte(review: Path) -> None:
+    before = _digest(review)
+    _run(review, "clean")
+    assert not (review / "outputs" / "report" / "index.html").exists()
+    for stage in STAGES[:-1] + (["report"],):
+        _run(review, *stage)
+    after = _digest(review)
+    differ = sorted(name for name in before.keys() | after.keys()
+                    if before.get(name) != after.get(name) and not name.endswith("screenshot.png"))
+    assert differ == ["outputs/report/index.html"] or differ == []
+    if differ:
+        html = (review / "outputs" / "report" / "index.html").read_text(encoding="utf-8")
+        assert html.count("<time datetime=") == 1
