@@ -73,3 +73,9 @@ def test_protocol_problems_are_reported_together(tmp_path: Path) -> None:
         protocol.load(path, root=tmp_path)
     text = str(err.value)
     assert "sources[1].kind" in text and "sources[1].type" in text and str(path) in text
+
+
+def test_atomic_writes_get_ordinary_file_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "c.txt"
+    files.write_text_atomic(target, "x")
+    assert target.stat().st_mode & 0o644 == 0o644
