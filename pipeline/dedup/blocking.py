@@ -13,6 +13,13 @@ import polars as pl
 MAX_GROUP = 60      # larger groups are compared with their title-order neighbours only
 WINDOW = 6          # how many neighbours each record meets inside a large group
 
+def _longest_words(text: pl.Expr, n: int) -> pl.Expr:
+    """The n longest words of a text, alphabetically: rare words that survive small title edits."""
+    return text.str.split(" ").list.eval(
+        pl.element().sort_by(pl.element().str.len_chars(), pl.element(), descending=[True, False]).head(n).sort()
+    ).list.join(" ")
+
+
 # name -> key expression over the prepared frame (see normalise.prepare); null keys never match.
 KEYS: dict[str, pl.Expr] = {
     "doi": pl.col("doi"),
@@ -25,7 +32,7 @@ KEYS: dict[str, pl.Expr] = {
     "author_year_page": pl.concat_str(pl.col("a_first"), pl.col("year"), pl.col("pg_first"), separator="|"),
     "volume_page": pl.concat_str(pl.col("j_init"), pl.col("vol"), pl.col("pg_first"), separator="|"),
     "author_title_words": pl.concat_str(
-        pl.col("a_first"), pl.col("t_norm").str.split(" ").list.sort().list.tail(3).list.join(" "), separator="|"),
+        pl.col("a_first"), _longest_words(pl.col("t_norm"), 3), separator="|"),
     "abstract_start": pl.when(pl.col("ab_norm").str.len_chars() >= 100).then(pl.col("ab_norm").str.slice(0, 80)),
 }
 

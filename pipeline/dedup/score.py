@@ -29,47 +29,88 @@ EQUAL_FEATURES = {
 }
 
 
+MIN_TITLE = 0.5  # below this title similarity no rule can match, so the other features are skipped
+
+
 def pair_features(prepared: pl.DataFrame, pairs: pl.DataFrame, workers: int = -1) -> pl.DataFrame:
-    """`pairs` (i, j, via) with similarity (0-1) and agreement (-1/0/1) columns added."""
+    """`pairs` (i, j, via) with similarity (0-1) and agreement (-1/0/1) columns added.
+
+    Titles are compared first; pairs whose titles are too far apart for any rule (and that share
+    no PMID or PMCID) are dropped before the other fields are compared.
+    """
     if pairs.height == 0:
         return pairs.with_columns(
             [pl.lit(None, dtype=pl.Float64).alias(n) for n in TEXT_FEATURES]
             + [pl.lit(None, dtype=pl.Int8).alias(n) for n in EQUAL_FEATURES]
-            + [pl.lit(None, dtype=pl.Int32).alias("year_diff")]
+            + [pl.lit(None, dtype=pl.Int32).alias(n) for n in ("year_diff", "a_n")]
+            + [pl.lit(None, dtype=pl.Int8).alias("jc_eq"), pl.lit(False).alias("numbered_a"), pl.lit(False).alias("numbered_b")]
         )
-    left = prepared.select(pl.all().name.suffix("_a")).join(
-        pairs.select("i"), left_on="i_a", right_on="i", how="right", maintain_order="right")
-    right = prepared.select(pl.all().name.suffix("_b")).join(
-        pairs.select(pl.col("j").alias("i")), left_on="i_b", right_on="i", how="right", maintain_order="right")
-    columns: dict[str, object] = {}
-    for name, (field, scorer) in TEXT_FEATURES.items():
-        a, b = left[f"{field}_a"], right[f"{field}_b"]
-        scores = process.cpdist(
-            a.fill_null("").to_list(), b.fill_null("").to_list(), scorer=scorer, workers=workers, dtype=np.uint8
-        )
-        present = (a.is_not_null() & b.is_not_null()).to_numpy()
-        columns[name] = pl.Series(name, np.where(present, scores / 100.0, np.nan)).fill_nan(None)
+    t_sim = _similarity(prepared["t_norm"], pairs["i"], pairs["j"], fuzz.ratio, workers)
+    same_id = _agreement(prepared["pmid"], pairs["i"], pairs["j"]) + _agreement(prepared["pmcid"], pairs["i"], pairs["j"])
+    keep = (t_sim.fill_null(0) >= MIN_TITLE) | (same_id > 0)
+    pairs = pairs.filter(keep)
+    left, right = pairs["i"], pairs["j"]
+    columns: dict[str, pl.Series] = {"t_sim": t_sim.filter(keep)}
     for name, field in EQUAL_FEATURES.items():
-        a, b = left[f"{field}_a"], right[f"{field}_b"]
-        both = a.is_not_null() & b.is_not_null()
-        columns[name] = (
-            pl.select(pl.when(~both).then(0).when(a == b).then(1).otherwise(-1).cast(pl.Int8).alias(name))
-            .to_series()
-        )
-    columns["year_diff"] = (left["year_a"] - right["year_b"]).abs().alias("year_diff")
-    columns["a_n"] = pl.min_horizontal(left["a_count_a"], right["a_count_b"]).alias("a_n")
-    for side, frame in (("a", left), ("b", right)):
-        columns[f"numbered_{side}"] = (
-            frame[f"vol_{side}"].is_not_null() | frame[f"iss_{side}"].is_not_null() | frame[f"pg_first_{side}"].is_not_null()
-        ).alias(f"numbered_{side}")
-    columns["jc_eq"] = journal_agreement(left["j_norm_a"], right["j_norm_b"], columns["j_sim"])
-    return pairs.with_columns(**columns)
+        columns[name] = _agreement(prepared[field], left, right).alias(name)
+    # Word-set similarity only where it can matter: a title that is the other plus a subtitle, on the same page.
+    subset = ((columns["t_sim"] < 0.97) & (columns["pg_eq"] == 1)).fill_null(False)
+    columns["t_set"] = _similarity_where(prepared["t_norm"], left, right, fuzz.token_set_ratio, workers, subset)
+    columns["t_set"] = pl.select(pl.coalesce(columns["t_set"], columns["t_sim"])).to_series()
+    # The other texts only for pairs some rule could merge.
+    close = (
+        (columns["t_sim"] >= 0.8) | (columns["t_set"] >= 0.97) | (columns["pmid_eq"] == 1) | (columns["pmcid_eq"] == 1)
+        | (columns["doi_eq"] == 1)
+    ).fill_null(False)
+    for name, (field, scorer) in TEXT_FEATURES.items():
+        if name not in columns:
+            columns[name] = _similarity_where(prepared[field], left, right, scorer, workers, close).alias(name)
+    year_a, year_b = prepared["year"].gather(left), prepared["year"].gather(right)
+    columns["year_diff"] = (year_a - year_b).abs().alias("year_diff")
+    count_a, count_b = prepared["a_count"].gather(left), prepared["a_count"].gather(right)
+    columns["a_n"] = pl.select(pl.min_horizontal(count_a, count_b)).to_series().alias("a_n")
+    numbered = (prepared["vol"].is_not_null() | prepared["iss"].is_not_null() | prepared["pg_first"].is_not_null())
+    columns["numbered_a"] = numbered.gather(left).alias("numbered_a")
+    columns["numbered_b"] = numbered.gather(right).alias("numbered_b")
+    columns["jc_eq"] = journal_agreement(prepared["j_norm"].gather(left), prepared["j_norm"].gather(right), columns["j_sim"],
+                                         close)
+    return pairs.with_columns(**{name: series.alias(name) for name, series in columns.items()})
 
 
-def journal_agreement(a: pl.Series, b: pl.Series, similarity: pl.Series) -> pl.Series:
+def _similarity(values: pl.Series, left: pl.Series, right: pl.Series, scorer: object, workers: int) -> pl.Series:
+    """Scorer similarity (0-1) of values[left[k]] and values[right[k]] for every k; null when either is missing."""
+    a, b = values.gather(left), values.gather(right)
+    scores = process.cpdist(a.fill_null("").to_list(), b.fill_null("").to_list(), scorer=scorer, workers=workers,
+                            dtype=np.uint8)
+    present = (a.is_not_null() & b.is_not_null()).to_numpy()
+    return pl.Series(np.where(present, scores / 100.0, np.nan)).fill_nan(None)
+
+
+def _similarity_where(values: pl.Series, left: pl.Series, right: pl.Series, scorer: object, workers: int,
+                      mask: pl.Series) -> pl.Series:
+    """`_similarity` computed only where `mask` is true; null elsewhere."""
+    where = np.flatnonzero(mask.to_numpy())
+    out = np.full(len(mask), np.nan)
+    if len(where):
+        out[where] = _similarity(values, left.gather(where), right.gather(where), scorer, workers).fill_null(np.nan).to_numpy()
+    return pl.Series(out).fill_nan(None)
+
+
+def _agreement(values: pl.Series, left: pl.Series, right: pl.Series) -> pl.Series:
+    """1 = both present and equal, -1 = both present and different, 0 = either missing."""
+    a, b = values.gather(left), values.gather(right)
+    return pl.select(
+        pl.when(a.is_null() | b.is_null()).then(0).when(a == b).then(1).otherwise(-1).cast(pl.Int8)
+    ).to_series()
+
+
+def journal_agreement(a: pl.Series, b: pl.Series, similarity: pl.Series, mask: pl.Series | None = None) -> pl.Series:
     """1 when two journal names can be the same journal (abbreviation, initials, spelling), -1 when
-    not, 0 when one is missing. The abbreviation check runs once per distinct pair of names."""
+    not, 0 when one is missing (or outside `mask`). The abbreviation check runs once per distinct
+    pair of names."""
     names = pl.DataFrame({"a": a, "b": b, "sim": similarity})
+    if mask is not None:
+        names = names.with_columns(pl.when(mask).then(pl.col("a")).alias("a"))
     distinct = names.filter(pl.col("a").is_not_null() & pl.col("b").is_not_null() & (pl.col("a") != pl.col("b"))).unique(["a", "b"])
     verdicts = distinct.with_columns(
         pl.Series("ok", [journals_compatible(x, y) for x, y in zip(distinct["a"].to_list(), distinct["b"].to_list())],
