@@ -26,7 +26,7 @@ KIND_PATTERNS: dict[str, str] = {
     "erratum": r"^(?:erratum|errata|correction|corrigendum|correction to|notice of correction)\b|\b(?:erratum|corrigendum)\b",
     "retraction": r"^(?:retraction|retraction note|retraction notice|notice of retraction|withdrawn)\b|\bretraction (?:note|notice) to\b",
     "comment": r"^(?:comment|comments|commentary|editorial comment)\b|\bcomment on\b|\bcommentary on\b",
-    "reply": r"^(?:reply|response|in reply|authors? reply|author s reply)\b|\breply to\b|\bin response to\b",
+    "reply": r"^(?:reply|response to|in reply|authors? reply|author s reply)\b|\breply to\b",
 }
 # "Smith J", "Smith J.A.", "Smith J. A.", "Li J-P": a family name followed by upper-case initials.
 _INITIALS_AFTER = r"^(.+?)\s+(?:(?:\p{Lu}\.?-?){1,4}(?:\s+|$))+$"
