@@ -29,6 +29,7 @@ KIND_PATTERNS: dict[str, str] = {
     "reply": r"^(?:reply|response to|in reply|authors? reply|author s reply)\b|\breply to\b",
 }
 # "Smith J", "Smith J.A.", "Smith J. A.", "Li J-P": a family name followed by upper-case initials.
+_VANCOUVER = r"^[^,]+\s\p{Lu}{1,3}\.?(?:,\s*[^,]+\s\p{Lu}{1,3}\.?)+$"
 _INITIALS_AFTER = r"^(.+?)\s+(?:(?:\p{Lu}\.?-?){1,4}(?:\s+|$))+$"
 # Notes MEDLINE and others append to an article's own title: not part of the title.
 _TITLE_NOTES = (
@@ -76,6 +77,11 @@ def family_names(authors: pl.Expr) -> pl.Expr:
 
     "Smith, John" / "Smith J" / "Smith J. A." / "J. Smith" / "John Smith" all give "smith".
     """
+    # one element may hold a whole Vancouver-style list: "Defazio G, Hallett M, Jinnah HA"
+    authors = authors.list.eval(
+        pl.when(pl.element().str.contains(_VANCOUVER)).then(pl.element().str.replace_all(r"\s*,\s*", ";"))
+        .otherwise(pl.element())
+    ).list.join(";").str.split(";")
     name = pl.element().str.strip_chars(" .,;")
     family = (
         pl.when(name.str.contains(","))

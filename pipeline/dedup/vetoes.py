@@ -34,10 +34,11 @@ ONE_SLIP = (
     & (pl.col("ab_sim").is_null() | (pl.col("ab_sim") >= 0.95))
 )
 # Journals that cannot be the same (a conference abstract and the later paper, say) are decisive
-# unless volume and first page agree (a translated journal name) or the DOI does. Records without
+# unless volume and first page or issue agree (a translated journal name) or the DOI does. Records without
 # any volume, issue or pages (conference papers, theses) name their venue too freely to compare.
 DIFFERENT_JOURNALS = (
-    (pl.col("jc_eq") == -1) & ~((pl.col("vol_eq") == 1) & (pl.col("pg_eq") == 1)) & (pl.col("doi_eq") < 1)
+    (pl.col("jc_eq") == -1) & ~((pl.col("vol_eq") == 1) & ((pl.col("pg_eq") == 1) | (pl.col("iss_eq") == 1)))
+    & (pl.col("doi_eq") < 1)
     & pl.col("numbered_a") & pl.col("numbered_b")
 )
 

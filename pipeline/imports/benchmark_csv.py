@@ -18,7 +18,9 @@ from pipeline.records import conform
 REQUIRED = ("ID", "title")
 # A glued author list breaks where an initial's full stop runs straight into the next family name:
 # "Przyklenk K.Kloner R. A." -> "Przyklenk K." | "Kloner R. A."; "J.P." stays one author's initials.
-_GLUED_BREAK = r"\.(\p{Lu}[^\s.])"
+_GLUED_BREAK = r"\.(\p{Lu}[^\s.]|(?:van|von|de|der|den|da|di|du|le|la|del|dos|das|ter|ten)\s\p{Lu})"
+# Vancouver style "Defazio G, Hallett M, Jinnah HA": every comma-separated part ends in initials.
+_VANCOUVER = r"^[^,]+\s\p{Lu}{1,3}\.?(?:,\s*[^,]+\s\p{Lu}{1,3}\.?)+$"
 _PUBMED_URL = r"(?i)(?:ncbi\.nlm\.nih\.gov/pubmed/|pubmed\.ncbi\.nlm\.nih\.gov/)(\d+)"
 
 
@@ -73,13 +75,15 @@ def from_frame(raw: pl.DataFrame, source: str, source_file: str) -> pl.DataFrame
 
 
 def split_authors(text: pl.Expr) -> pl.Expr:
-    """Author list from "A, B and C, D", "A; B" or glued "Smith J.Kloner R. A." text."""
+    """Author list from "A, B and C, D", "A; B", "Smith J, Doe A" or glued "Smith J.Kloner R. A." text."""
     sep = "\x1f"
     marked = (
         pl.when(text.str.contains(r"\sand\s"))
         .then(text.str.replace_all(r"\s+and\s+", sep))
         .when(text.str.contains(";"))
         .then(text.str.replace_all(r"\s*;\s*", sep))
+        .when(text.str.contains(_VANCOUVER))
+        .then(text.str.replace_all(r"\s*,\s*", sep))
         .otherwise(text.str.replace_all(_GLUED_BREAK, "." + sep + "${1}"))
     )
     return (
