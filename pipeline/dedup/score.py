@@ -42,7 +42,7 @@ def pair_features(prepared: pl.DataFrame, pairs: pl.DataFrame, workers: int = -1
         return pairs.with_columns(
             [pl.lit(None, dtype=pl.Float64).alias(n) for n in TEXT_FEATURES]
             + [pl.lit(None, dtype=pl.Int8).alias(n) for n in EQUAL_FEATURES]
-            + [pl.lit(None, dtype=pl.Int32).alias(n) for n in ("year_diff", "a_n")]
+            + [pl.lit(None, dtype=pl.Int32).alias(n) for n in ("year_diff", "a_n", "t_len")]
             + [pl.lit(None, dtype=pl.Int8).alias("jc_eq"), pl.lit(False).alias("numbered_a"), pl.lit(False).alias("numbered_b")]
         )
     t_sim = _similarity(prepared["t_norm"], pairs["i"], pairs["j"], fuzz.ratio, workers)
@@ -67,6 +67,8 @@ def pair_features(prepared: pl.DataFrame, pairs: pl.DataFrame, workers: int = -1
             columns[name] = _similarity_where(prepared[field], left, right, scorer, workers, close).alias(name)
     year_a, year_b = prepared["year"].gather(left), prepared["year"].gather(right)
     columns["year_diff"] = (year_a - year_b).abs().alias("year_diff")
+    length = prepared["t_norm"].str.len_chars()
+    columns["t_len"] = pl.select(pl.min_horizontal(length.gather(left), length.gather(right))).to_series()
     count_a, count_b = prepared["a_count"].gather(left), prepared["a_count"].gather(right)
     columns["a_n"] = pl.select(pl.min_horizontal(count_a, count_b)).to_series().alias("a_n")
     numbered = (prepared["vol"].is_not_null() | prepared["iss"].is_not_null() | prepared["pg_first"].is_not_null())
@@ -171,6 +173,10 @@ FUZZY = (
     | ((pl.col("t_sim") >= 0.98) & (pl.col("a_sim") >= 0.9) & (pl.col("year_diff") == 0) & (CONTEXT >= 1))
     # one title is the other plus a subtitle, in the same journal, volume and pages
     | ((pl.col("t_set") >= 0.97) & _AUTHORS_AGREE & _SAME_NUMBERS & ((pl.col("vol_eq") == 1) | (pl.col("doi_eq") == 1)))
+    # a long title word for word, nothing else to compare and nothing against (sparse web metadata)
+    | ((pl.col("t_sim") >= 0.99) & (pl.col("t_len") >= 60) & (pl.col("doi_eq") >= 0) & (pl.col("jc_eq") >= 0)
+       & pl.col("year_diff").fill_null(0).eq(0) & (pl.col("ab_sim").fill_null(1) >= 0.9)
+       & (~_AUTHORS_PRESENT | (pl.col("a_sim") >= 0.5) | (pl.col("a1_eq") == 1)))
     # same title, journal, volume, first page and year: the author lists are garbled, not different
     | ((pl.col("t_sim") >= 0.97) & _SAME_NUMBERS & (pl.col("vol_eq") == 1))
 )
