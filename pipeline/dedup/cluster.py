@@ -8,8 +8,6 @@ are known to differ.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 
 class UnionFind:
     """Disjoint sets over 0..n-1 with path halving, union by size and cannot-link sets per root."""
@@ -63,12 +61,3 @@ class UnionFind:
         """The root of every element, i.e. its cluster label."""
         return [self.find(x) for x in range(len(self.parent))]
 
-
-def components(n: int, edges: Iterable[tuple[int, int]], apart: Iterable[tuple[int, int]] = ()) -> list[int]:
-    """Cluster label of each of n elements after applying `edges` in order, never joining `apart` pairs."""
-    uf = UnionFind(n)
-    for a, b in apart:
-        uf.keep_apart(a, b)
-    for a, b in edges:
-        uf.union(a, b)
-    return uf.labels()

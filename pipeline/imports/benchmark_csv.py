@@ -94,6 +94,10 @@ def split_authors(text: pl.Expr) -> pl.Expr:
 
 
 def _check_ids(path: Path, ids: pl.Series) -> None:
+    """Every ID present and unique; the first offender is reported with its row."""
+    stripped = ids.str.strip_chars()
+    if not (stripped.is_null().any() or (stripped == "").any() or stripped.is_duplicated().any()):
+        return
     seen: dict[str, int] = {}
     for row, value in enumerate(ids.to_list(), start=2):
         if value is None or not value.strip():
