@@ -59,6 +59,8 @@ def _pairs_for_key(prepared: pl.DataFrame, name: str, expr: pl.Expr) -> pl.DataF
         .select("i", pl.col("i_b").alias("j"))
     )
     large = keyed.filter(pl.col("size") > MAX_GROUP).sort("key", "t_key", "i")
+    if large.height == 0:
+        return all_pairs.with_columns(pl.lit(name).alias("via"))
     neighbours = [
         large.select(
             pl.col("i"),
