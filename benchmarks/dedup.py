@@ -24,6 +24,7 @@ import platform
 import shlex
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -35,7 +36,7 @@ from benchmarks import generate
 from benchmarks.dedup_metrics import Metrics, evaluate, read_record_ids
 from pipeline.console import console, summary, warn
 from pipeline.errors import PipelineError
-from pipeline.files import write_text_atomic
+from pipeline.files import write_bytes_atomic, write_text_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared" / "benchmarks" / "dedup"
@@ -150,11 +151,14 @@ def _last_line(log: Path) -> str:
 
 
 def run_tool(tool: str, dataset: str, folder: Path, work: Path) -> Run:
-    """Run one tool on one benchmark folder, then score its prediction."""
+    """Run one tool on one benchmark folder, then score its prediction.
+
+    The prediction and log go to `work` (this run's own temporary folder, so two benchmark runs at
+    once cannot read each other's files); a failed run's log is kept in outputs/bench/dedup/.
+    """
     records_csv, truth_csv = folder / "records_pre_merged.csv", folder / "merged_record_ids.csv"
     n = len(_ids(records_csv))
-    pred, log = work / f"{tool}.csv", work / f"{tool}.log"
-    pred.unlink(missing_ok=True)
+    pred, log = work / f"{folder.name}.{tool}.csv", work / f"{folder.name}.{tool}.log"
     if tool == OURS:
         cmd = [sys.executable, "-m", "pipeline", "dedup-csv", str(records_csv), str(pred)]
     else:
@@ -163,7 +167,9 @@ def run_tool(tool: str, dataset: str, folder: Path, work: Path) -> Run:
     seconds, peak, code = measure(cmd, log)
     run = Run(tool, dataset, n, seconds, peak)
     if code != 0:
-        run.error = f"exit {code}: {_last_line(log)} (log: {log.relative_to(ROOT)})"
+        kept = OUT / "dedup" / log.name
+        write_bytes_atomic(kept, log.read_bytes())
+        run.error = f"exit {code}: {_last_line(log)} (log: {kept.relative_to(ROOT)})"
         return run
     try:
         run.metrics = evaluate(pred, truth_csv, records_csv)
@@ -351,6 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                           f"Python {platform.python_version()}",
                "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                "ours": f"commit {_git_head()}"}
+    start_load = os.getloadavg()[0]
     with_bib = not args.skip_bib_dedupe
     if with_bib:
         try:
@@ -359,26 +366,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             warn(f"bib-dedupe could not be installed ({exc}); running ours only")
             with_bib = False
     report = Report()
-    for name in datasets:
-        console.print(f"[bold]{name}[/bold]")
-        work = OUT / "dedup" / name
-        report.runs.append(run_tool(OURS, name, args.source / name, work))
-        if with_bib:
-            report.runs.append(run_tool(THEIRS, name, args.source / name, work))
-        else:
-            report.runs.append(Run(THEIRS, name, len(_ids(args.source / name / "records_pre_merged.csv")),
-                                   skipped="--skip-bib-dedupe"))
-    if args.scale > 0:
-        scale_name = f"generated {args.scale:,} (seed {args.seed})"
-        folder = OUT / f"scale-{args.scale}-seed{args.seed}"
-        console.print(f"[bold]{scale_name}[/bold]: generating into {folder.relative_to(ROOT)} ...")
-        generate.write_dataset(folder, args.scale, args.seed, args.source)
-        report.scale_runs.append(run_tool(OURS, scale_name, folder, folder))
-        if with_bib and args.with_bib_dedupe_scale:
-            report.scale_runs.append(run_tool(THEIRS, scale_name, folder, folder))
-        else:
-            reason = "--skip-bib-dedupe" if not with_bib else "slow (minutes); add --with-bib-dedupe-scale"
-            report.scale_runs.append(Run(THEIRS, scale_name, args.scale, skipped=reason))
+    with tempfile.TemporaryDirectory(prefix="bench-dedup-") as tmp:
+        work = Path(tmp)
+        for name in datasets:
+            console.print(f"[bold]{name}[/bold]")
+            report.runs.append(run_tool(OURS, name, args.source / name, work))
+            if with_bib:
+                report.runs.append(run_tool(THEIRS, name, args.source / name, work))
+            else:
+                report.runs.append(Run(THEIRS, name, len(_ids(args.source / name / "records_pre_merged.csv")),
+                                       skipped="--skip-bib-dedupe"))
+        if args.scale > 0:
+            scale_name = f"generated {args.scale:,} (seed {args.seed})"
+            folder = OUT / f"scale-{args.scale}-seed{args.seed}"
+            console.print(f"[bold]{scale_name}[/bold]: generating into {folder.relative_to(ROOT)} ...")
+            generate.write_dataset(folder, args.scale, args.seed, args.source)
+            report.scale_runs.append(run_tool(OURS, scale_name, folder, work))
+            if with_bib and args.with_bib_dedupe_scale:
+                report.scale_runs.append(run_tool(THEIRS, scale_name, folder, work))
+            else:
+                reason = "--skip-bib-dedupe" if not with_bib else "slow (minutes); add --with-bib-dedupe-scale"
+                report.scale_runs.append(Run(THEIRS, scale_name, args.scale, skipped=reason))
+    context["load average (1 min) at start / end"] = f"{start_load:.1f} / {os.getloadavg()[0]:.1f}"
     text = render(report, datasets, command, context)
     print(text)
     target = OUT / "dedup.md"
