@@ -67,11 +67,14 @@ class Run:
 
 @dataclass
 class Report:
+    """Every run of this benchmark: the real datasets, then the generated scale set."""
+
     runs: list[Run] = field(default_factory=list)
     scale_runs: list[Run] = field(default_factory=list)
 
-    def get(self, runs: list[Run], tool: str, dataset: str) -> Run | None:
-        return next((r for r in runs if r.tool == tool and r.dataset == dataset), None)
+
+def find(runs: list[Run], tool: str, dataset: str) -> Run | None:
+    return next((r for r in runs if r.tool == tool and r.dataset == dataset), None)
 
 
 # --- measuring a subprocess ------------------------------------------------------------------------
@@ -222,9 +225,9 @@ def _mb(n: int) -> str:
 def _row(run: Run) -> list[str]:
     head = [run.dataset, run.tool, f"{run.records:,}"]
     if run.skipped:
-        return head + [f"skipped: {run.skipped}"] + [""] * 10
+        return head + [f"skipped: {run.skipped}"] + [""] * 9
     if run.metrics is None:
-        return head + [f"FAILED: {run.error}"] + [""] * 8 + [f"{run.seconds:.1f}", _mb(run.peak_bytes)]
+        return head + [f"FAILED: {run.error}"] + [""] * 7 + [f"{run.seconds:.1f}", _mb(run.peak_bytes)]
     m = run.metrics
     return head + [str(m.tp), str(m.fp), str(m.fn), str(m.tn), f"{m.sensitivity:.4f}", f"{m.specificity:.4f}",
                    f"{m.precision:.4f}", f"{m.f1:.4f}", f"{run.seconds:.1f}", _mb(run.peak_bytes)]
@@ -240,15 +243,27 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+ALL = "all datasets"
+
+
+def comparable(runs: list[Run]) -> list[str]:
+    """Datasets every tool that ran finished (a skipped tool does not count), so totals compare like with like."""
+    names = dict.fromkeys(r.dataset for r in runs)
+    return [d for d in names if all(r.metrics is not None for r in runs if r.dataset == d and not r.skipped)]
+
+
 def totals(runs: list[Run], tool: str) -> Run | None:
-    """One row summing counts, time and records over every dataset the tool finished (peak: the max)."""
-    done = [r for r in runs if r.tool == tool and r.metrics is not None]
+    """One row summing counts, records and time over the comparable datasets (peak memory: the largest)."""
+    keep = set(comparable(runs))
+    done = [r for r in runs if r.tool == tool and r.metrics is not None and r.dataset in keep]
     if not done:
         return None
     metrics = done[0].metrics
     for r in done[1:]:
         metrics = metrics + r.metrics
-    return Run(tool, "all datasets", sum(r.records for r in done), sum(r.seconds for r in done),
+    n_all = len({r.dataset for r in runs})
+    label = ALL if len(keep) == n_all else f"{len(keep)} of {n_all} datasets (those both finished)"
+    return Run(tool, label, sum(r.records for r in done), sum(r.seconds for r in done),
                max(r.peak_bytes for r in done), metrics)
 
 
@@ -258,10 +273,11 @@ def _ratio(theirs: Run | None, ours: Run | None) -> list[str]:
     return [f"{theirs.seconds / ours.seconds:.1f}x", f"{theirs.peak_bytes / ours.peak_bytes:.1f}x"]
 
 
-def ratio_rows(report: Report, runs: list[Run], datasets: list[str]) -> list[list[str]]:
+def ratio_rows(runs: list[Run], datasets: list[str]) -> list[list[str]]:
+    """Per dataset: speed and memory ratios, and how our FP and sensitivity differ from bib-dedupe's."""
     rows = []
     for name in datasets:
-        ours, theirs = report.get(runs, OURS, name), report.get(runs, THEIRS, name)
+        ours, theirs = find(runs, OURS, name), find(runs, THEIRS, name)
         diff = ""
         if ours and theirs and ours.metrics and theirs.metrics:
             diff = f"{ours.metrics.fp - theirs.metrics.fp:+d} / {ours.metrics.sensitivity - theirs.metrics.sensitivity:+.4f}"
@@ -272,7 +288,7 @@ def ratio_rows(report: Report, runs: list[Run], datasets: list[str]) -> list[lis
 def target_lines(report: Report) -> list[str]:
     """Each target of the dedup engine, met or not, from this run's numbers."""
     lines = []
-    pairs = [(report.get(report.runs, OURS, r.dataset), r) for r in report.runs if r.tool == THEIRS and r.metrics]
+    pairs = [(find(report.runs, OURS, r.dataset), r) for r in report.runs if r.tool == THEIRS and r.metrics]
     pairs = [(o, t) for o, t in pairs if o and o.metrics]
     if pairs:
         worse = [o.dataset for o, t in pairs if o.metrics.fp > t.metrics.fp]
@@ -285,6 +301,9 @@ def target_lines(report: Report) -> list[str]:
         speed = theirs_all.seconds / ours_all.seconds
         lines.append(f"- at least {TARGET_SPEEDUP:.0f}x faster overall: {'met' if speed >= TARGET_SPEEDUP else 'NOT met'} "
                      f"({speed:.1f}x)")
+    failed = [r.dataset for r in report.runs + report.scale_runs if r.tool == OURS and r.error]
+    if failed:
+        lines.append(f"- ours FAILED on {', '.join(failed)}: the lines above cover the other datasets only")
     scale = next((r for r in report.scale_runs if r.tool == OURS and r.metrics), None)
     if scale:
         ok = scale.seconds < TARGET_SCALE_SECONDS and scale.peak_bytes < TARGET_SCALE_BYTES
@@ -295,23 +314,19 @@ def target_lines(report: Report) -> list[str]:
 
 def render(report: Report, datasets: list[str], command: str, context: dict[str, str]) -> str:
     """The whole result as markdown (also what the terminal shows)."""
-    rows = [_row(r) for r in report.runs]
-    for tool in (OURS, THEIRS):
-        total = totals(report.runs, tool)
-        if total:
-            rows.append(_row(total))
+    both = [t for t in (totals(report.runs, OURS), totals(report.runs, THEIRS)) if t]
+    rows = [_row(r) for r in report.runs + both]
     out = ["# Dedup benchmark: this project vs bib-dedupe", "",
            f"Command: `{command}`  ", *(f"{k}: {v}  " for k, v in context.items()), "",
            "## Real datasets (../shared/benchmarks/dedup)", "", _table(HEADER, rows), ""]
     ratio_header = ["dataset", "speed (bib-dedupe time / ours)", "memory (bib-dedupe peak / ours)",
                     "ours - bib-dedupe: FP / sensitivity"]
-    names = datasets + (["all datasets"] if totals(report.runs, OURS) and totals(report.runs, THEIRS) else [])
-    all_runs = report.runs + [t for t in (totals(report.runs, OURS), totals(report.runs, THEIRS)) if t]
-    out += ["## Ratios", "", _table(ratio_header, ratio_rows(report, all_runs, names)), ""]
+    names = datasets + ([both[0].dataset] if len(both) == 2 else [])
+    out += ["## Ratios", "", _table(ratio_header, ratio_rows(report.runs + both, names)), ""]
     if report.scale_runs:
         scale_name = report.scale_runs[0].dataset
         out += [f"## Scale: generated set ({scale_name})", "", _table(HEADER, [_row(r) for r in report.scale_runs]),
-                "", _table(ratio_header, ratio_rows(report, report.scale_runs, [scale_name])), ""]
+                "", _table(ratio_header, ratio_rows(report.scale_runs, [scale_name])), ""]
     targets = target_lines(report)
     if targets:
         out += ["## Targets", "", *targets, ""]
