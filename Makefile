@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(PY) -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help venv review search records dedup screen report status test browser bench bench-parse bench-dedup clean
+.PHONY: help venv review search records dedup screen report report-check status test browser bench bench-parse bench-dedup clean
 
 help: ## List the targets
 	@echo "make review       run the whole review offline on what the repo ships -> outputs/report/index.html"
@@ -18,6 +18,7 @@ help: ## List the targets
 	@echo "make bench-parse  PubMed XML parse throughput vs Bio.Entrez.read"
 	@echo "make bench-dedup  dedup accuracy, time and memory vs bib-dedupe on ../shared/benchmarks/dedup"
 	@echo "make clean        remove what can be regenerated (never snapshots, sheets or decisions)"
+	@echo "make report-check the report, checked in headless Chromium (console, requests, numbers) + screenshot"
 	@echo "Stages one by one: make records | dedup | screen | report"
 
 $(STAMP): pyproject.toml
@@ -33,6 +34,7 @@ review: $(STAMP) ## The whole chain, offline
 	@$(PIPE) dedup
 	@$(PIPE) screen
 	@$(PIPE) report
+	@echo "Done: open $(CURDIR)/outputs/report/index.html in a browser."
 
 search: $(STAMP) ## Live PubMed refresh: writes a new dated snapshot per PubMed source
 	@$(PIPE) search
@@ -48,6 +50,9 @@ screen: $(STAMP)
 
 report: $(STAMP)
 	@$(PIPE) report
+
+report-check: $(STAMP) browser ## The report, then its check in headless Chromium (+ screenshot.png)
+	@$(PIPE) report --check
 
 status: $(STAMP)
 	@$(PIPE) status
