@@ -54,6 +54,7 @@ def test_different_journals_are_not_compatible():
 def test_titles_lose_case_accents_markup_and_database_notes():
     titles = ["Ca<sup>2+</sup> overload in Ischémie [Erratum appears in Heart 2001;3:4]",
               "Ca2+ overload in ischemie. German\nCa2+ Uberladung",
+              "Ca2+ overload in ischemie\nCa2+-Uberladung bei Ischamie",
               "[Ca2+ overload in ischemie]",
               "Ca2+ overload in ischemie. [Review] [70 refs]"]
     assert set(_one(normalise.title_words(pl.col("x")), titles)) == {"ca2 overload in ischemie"}

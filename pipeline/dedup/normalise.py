@@ -64,7 +64,8 @@ def title_words(title: pl.Expr) -> pl.Expr:
     """Title words without database notes ("[Erratum appears in ...]", "[corrected]"), a trailing
     language tag ("[Chinese]") or the brackets around translated titles."""
     cleaned = (
-        title.str.replace(_ORIGINAL_TITLE, "")
+        title.str.replace(r"(?s)\n.*$", "")  # a second line holds the original-language title
+        .str.replace(_ORIGINAL_TITLE, "")
         .str.replace_all(_TITLE_NOTES, " ")
         .str.replace(r"\s*[\[(](?:article in |in )?[A-Za-z ,]{3,40}[\])]\s*\.?\s*$", "")
         .str.replace(r"^\s*\[(.*)\]\s*\.?\s*$", "${1}")

@@ -163,6 +163,8 @@ CONTEXT = (
 IDENTIFIER = (
     (pl.col("pmid_eq") == 1) | (pl.col("pmcid_eq") == 1)
     | ((pl.col("doi_eq") == 1) & ((pl.col("t_sim") >= 0.9) | ((pl.col("t_sim") >= 0.8) & _AUTHORS_AGREE & (pl.col("jc_eq") == 1))))
+    # same DOI and page, one title adds a subtitle
+    | ((pl.col("doi_eq") == 1) & (pl.col("t_set") >= 0.97) & (pl.col("pg_eq") == 1) & (pl.col("jc_eq") >= 0))
 )
 # Fuzzy matches: the closer the titles, the less other agreement is needed.
 FUZZY = (

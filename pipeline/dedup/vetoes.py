@@ -29,7 +29,9 @@ SAME_DOI_AND_TITLE = (pl.col("doi_eq") == 1) & (pl.col("t_sim") >= 0.95) & (pl.c
 _CONFLICTS = pl.sum_horizontal([(pl.col(c) == -1).cast(pl.Int8) for c in ("vol_eq", "pg_eq", "iss_eq")])
 _AGREEMENTS = pl.sum_horizontal([(pl.col(c) == 1).cast(pl.Int8) for c in ("vol_eq", "pg_eq", "iss_eq")])
 ONE_SLIP = (
-    (_CONFLICTS == 1) & (_AGREEMENTS >= 1) & (pl.col("t_sim") >= 0.97) & (pl.col("jc_eq") == 1)
+    (_CONFLICTS == 1)
+    & ((_AGREEMENTS >= 1) | ((pl.col("vol_eq") == -1) & (pl.col("t_sim") >= 0.99) & (pl.col("ab_sim") >= 0.98)))
+    & (pl.col("t_sim") >= 0.97) & (pl.col("jc_eq") == 1)
     & (pl.col("year_diff") == 0) & ((pl.col("a_sim") >= 0.9) | (pl.col("a_part") >= 0.95))
     & (pl.col("ab_sim").is_null() | (pl.col("ab_sim") >= 0.95))
 )

@@ -59,7 +59,7 @@ def from_frame(raw: pl.DataFrame, source: str, source_file: str) -> pl.DataFrame
         pmid.alias("pmid"),
         (pl.lit("PMC") + col("pmcid").str.extract(r"(?i)^(?:pmc)?\s*(\d+)$")).alias("pmcid"),
         col("doi").str.extract(r"(10\.\d{3,}[^\s]*/\S+)").str.strip_chars_end(".").str.to_lowercase().alias("doi"),
-        col("title").str.replace_all(r"\s+", " ").alias("title"),
+        col("title").str.replace_all(r"[ \t\r\f\v]+", " ").str.replace_all(r" ?\n ?", "\n").alias("title"),
         col("abstract").alias("abstract"),
         split_authors(col("author")).alias("authors"),
         col("year").str.extract(r"(\d{4})").cast(pl.Int32, strict=False).alias("year"),
