@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.protocol import Protocol, load
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -17,6 +19,13 @@ class Layout:
     def at(cls, root: Path | str = ".", outputs: Path | str | None = None) -> "Layout":
         root = Path(root).resolve()
         return cls(root=root, outputs=Path(outputs).resolve() if outputs else root / "outputs")
+
+    def relative(self, path: Path | str) -> str:
+        """`path` relative to the project root in / form (the same on every checkout), else as is."""
+        try:
+            return Path(path).resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
 
     # search: outputs/search/<source>/<UTC timestamp>/ (raw gzip responses + search_log.json)
     @property
@@ -71,10 +80,8 @@ class Layout:
         return self.outputs / "report"
 
 
-def from_args(args: object) -> tuple[Layout, "Protocol"]:
+def from_args(args: object) -> tuple[Layout, Protocol]:
     """The layout and protocol named by the CLI's common options (--root, --protocol, --outputs)."""
-    from pipeline.protocol import Protocol, load  # noqa: F401  (Protocol for the annotation)
-
     layout = Layout.at(getattr(args, "root", "."), getattr(args, "outputs", None))
     protocol_path = getattr(args, "protocol", None) or layout.root / "queries" / "review.toml"
     return layout, load(protocol_path, root=layout.root)

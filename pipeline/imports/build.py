@@ -86,13 +86,13 @@ def read_search(layout: Layout, search: PubMedSearch, bar: Progress | None = Non
     folder = snapshot.latest(layout, search.name)
     if folder is None:
         info["status"] = "not searched yet"
-        info["warnings"].append(f"{search.name}: no PubMed snapshot yet under {relative(layout.search / search.name, layout.root)}/; "
+        info["warnings"].append(f"{search.name}: no PubMed snapshot yet under {layout.relative(layout.search / search.name)}/; "
                                 "run `make search` (needs network) to search it; 0 records for now")
         return empty(), info
     log = snapshot.read_log(folder)
     info.update(
         database=log.get("database") or search.database, platform=log.get("platform") or search.platform,
-        snapshot=relative(folder, layout.root), query=log.get("query", search.query),
+        snapshot=layout.relative(folder), query=log.get("query", search.query),
         query_translation=log.get("query_translation"), date=log.get("finished_at"),
         mindate=log.get("mindate", search.mindate), maxdate=log.get("maxdate", search.maxdate),
         datetype=log.get("datetype", search.datetype), count_reported=log.get("count_reported"),
@@ -102,7 +102,7 @@ def read_search(layout: Layout, search: PubMedSearch, bar: Progress | None = Non
     task = bar.add_task(f"import: {search.name} batches", total=len(files)) if bar else None
     frames = []
     for path in files:
-        frames.append(pubmed_xml.parse(path, source=search.name, source_file=relative(path, layout.root)))
+        frames.append(pubmed_xml.parse(path, source=search.name, source_file=layout.relative(path)))
         if bar and task is not None:
             bar.advance(task)
     records = pl.concat(frames, how="vertical") if frames else empty()
@@ -130,7 +130,7 @@ def one_per_pmid(records: pl.DataFrame, search: PubMedSearch, info: dict[str, An
 
 def read_import(layout: Layout, source: ImportFile) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Records of one import file through the reader for its format."""
-    label = relative(source.path, layout.root)
+    label = layout.relative(source.path)
     log = ReadLog()
     records = read_file(source, label, log)
     return records, {
@@ -178,14 +178,7 @@ def write(layout: Layout, built: Built) -> list[Path]:
 def describe(built: Built, layout: Layout, changed: list[Path]) -> str:
     """The stage's one-line summary: records per source and where they were written."""
     parts = [f"{s['name']} {s['records']}" + (" (not searched yet)" if s["status"] != "ok" else "") for s in built.sources]
-    where = f"{relative(layout.records, layout.root)} + {layout.records_sources.name}"
+    where = f"{layout.relative(layout.records)} + {layout.records_sources.name}"
     return (f"{built.records.height} records from {len(built.sources)} sources ({', '.join(parts) or 'none'}) -> {where}"
             + ("" if changed else " (unchanged)"))
 
-
-def relative(path: Path, root: Path) -> str:
-    """`path` relative to the project root in / form (so outputs match on every checkout), else as is."""
-    try:
-        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
-    except ValueError:
-        return str(path)

@@ -186,7 +186,7 @@ def build(layout: Layout, protocol: Protocol) -> Report:
                                             else pl.Series("year", [], pl.Int32))),
         criteria=[(k.replace("_", " "), v) for k, v in protocol.criteria.items()],
         generated=stamp.strftime("%Y-%m-%d %H:%M UTC"), generated_iso=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        inputs=[_relative(p, layout.root) for p in files.paths],
+        inputs=[layout.relative(p) for p in files.paths],
     )
     out = layout.report
     index, svg, csv = out / "index.html", out / "prisma.svg", out / "prisma.csv"
@@ -198,9 +198,3 @@ def build(layout: Layout, protocol: Protocol) -> Report:
     }
     return Report(counts, index, tuple(results), tuple(p for p, changed in results.items() if changed), chosen.height)
 
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from pipeline.console import console, summary
 from pipeline.errors import PipelineError
@@ -34,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         f"in progress: {waiting.awaiting_ta} awaiting title/abstract and {waiting.awaiting_ft} awaiting "
         "full-text decisions")
     changed = f"{len(report.changed)} of {len(report.written)} files changed"
-    text = (f"{report.included} studies included ({state}); wrote {_rel(report.index, layout.root)} "
+    text = (f"{report.included} studies included ({state}); wrote {layout.relative(report.index)} "
             f"+ prisma.svg, prisma.csv, included.ris, included.csv ({changed})")
     if args.check:
         from pipeline.report.browser import check
@@ -44,13 +43,7 @@ def run(args: argparse.Namespace) -> int:
         if not result.ok:
             raise PipelineError("the browser check failed:\n  - " + "\n  - ".join(result.problems))
         text += (f"; browser check passed ({result.numbers_checked} diagram numbers read back, no console "
-                 f"errors, no outside requests; screenshot {_rel(result.screenshot, layout.root)})")
+                 f"errors, no outside requests; screenshot {layout.relative(result.screenshot)})")
     summary("report", text)
     return 0
 
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)

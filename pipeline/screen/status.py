@@ -33,7 +33,7 @@ def open_conflicts_of(result: engine.Result, stage: str, reviewer: str) -> int:
 
 def next_step(layout: Layout, protocol: Protocol, result: engine.Result, stale: list[Path]) -> str:
     """One plain sentence: the next thing to do."""
-    rel = lambda p: str(Path(p).relative_to(layout.root)) if Path(p).is_relative_to(layout.root) else str(p)  # noqa: E731
+    rel = layout.relative
     for stage in STAGES:
         behind_sheets = [p for p in stale if p.parent.name == stage]
         if behind_sheets:

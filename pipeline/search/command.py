@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         log = read_log(folder)
         for text in log["warnings"]:
             warn(f"{search.name}: {text}")
-        where = folder.relative_to(layout.root) if folder.is_relative_to(layout.root) else folder
+        where = layout.relative(folder)
         summary("search", f"{search.name}: {log['retrieved']:,} of {log['count_reported']:,} records "
                           f"({len(log['slices'])} slice{'s' if len(log['slices']) != 1 else ''}, "
                           f"{len(log['batches'])} batches, {log['requests']} requests) -> {where}")
