@@ -125,6 +125,12 @@ def test_mml_prefix_left_to_the_dtd_still_parses(xml_dir: Path) -> None:
     assert "x2 growth" in row["title"]
 
 
+def test_mml_prefix_undeclared_in_a_document_without_doctype_still_parses() -> None:
+    math = "<mml:math><mml:mmultiscripts><mml:mi>He</mml:mi><mml:mprescripts/><mml:none/><mml:mn>3</mml:mn></mml:mmultiscripts></mml:math>"
+    row = parse(wrap(article("3", f"<Abstract><AbstractText>Inhaled {math} gas.</AbstractText></Abstract>"))).to_dicts()[0]
+    assert row["abstract"] == "Inhaled 3He gas."
+
+
 def test_named_entities_the_dtd_would_define_become_characters(xml_dir: Path) -> None:
     row = record(parse(xml_dir / "dtd_left_implicit.xml"), "37000001")
     assert row["title"].startswith("Café society")

@@ -46,35 +46,41 @@ _YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
 _NAME_PARTS = re.compile(r"[\s\-.]+")
 # Every pattern in records.find_registry_ids starts with one of these (lower-cased).
 _REGISTRY_PREFIXES = ("nct", "isrctn", "irct", "chictr", "actrn", "euctr", "ctri/", "drks", "jrct")
-_REGISTRY_HINT = re.compile(r"nct\d|isrctn\d|irct\d|chictr|actrn\d|euctr\d|ctri/\d|drks\d|jrct")
 _GZIP_MAGIC = b"\x1f\x8b"
-_CHUNK = 1 << 20
+_CHUNK = 1 << 16  # small chunks keep the parser in cache: faster than 1 MiB ones
 _SEP = "\x1f"
+_LISTS = frozenset(LIST_COLUMNS)
 _MATHML = "{http://www.w3.org/1998/Math/MathML}"
 _MATH = _MATHML + "math"
 _SPECIAL = (_MATH, etree.Entity)  # inline content `_text` cannot take the fast path for
-_MESH = etree.XPath("MeshHeadingList/MeshHeading/DescriptorName")
+_MESH = etree.XPath("MeshHeadingList/MeshHeading/DescriptorName/text()", smart_strings=False)  # plain text
 _MATH_TOKENS = frozenset(("mi", "mn", "mo", "ms"))
 _MATH_SKIP = frozenset(("", "annotation", "annotation-xml", "none", "mprescripts"))
 _SPACES = re.compile(r"\s+")
+_UNICODE_SPACE = re.compile(r"[^\S\t\n\r ]")  # whitespace other than the ASCII kinds `_squash` tests for
 _ROOT_TAG = re.compile(rb"<(PubmedArticleSet|PubmedBookArticleSet)\b[^>]*>")
 
 
 def parse(data: bytes | BinaryIO | Path, source: str = "pubmed", source_file: str = "") -> pl.DataFrame:
     """Parse one efetch response (XML or gzip'd XML) into a records frame with `RECORD_SCHEMA`."""
-    return _frame(list(iter_records(data, source, source_file)))
+    return _frame(iter_records(data, source, source_file))
 
 
-def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
-    """Record dicts -> frame. List columns travel as one joined string each and are split by polars:
-    building List columns from Python lists is several times slower than the rest of the parse.
-    The separator U+001F cannot occur in XML 1.0 text, so splitting on it is lossless."""
-    columns = {name: [row[name] for row in rows] for name in RECORD_SCHEMA}
-    for name in LIST_COLUMNS:
-        columns[name] = [_SEP.join(values) if values else None for values in columns[name]]
-    schema = {name: pl.Utf8() if name in LIST_COLUMNS else dtype for name, dtype in RECORD_SCHEMA.items()}
+def _frame(records: Iterable[dict[str, Any]]) -> pl.DataFrame:
+    """Record dicts -> frame, gathered column by column so no per-record objects outlive their record.
+
+    List columns travel as one joined string per record and are split by polars: building List
+    columns from Python lists is slower than all the rest of the parse. The separator U+001F
+    cannot occur in XML 1.0 text, so splitting on it is lossless.
+    """
+    columns: dict[str, list[Any]] = {name: [] for name in RECORD_SCHEMA}
+    for record in records:
+        for name, column in columns.items():
+            value = record[name]
+            column.append((_SEP.join(value) if value else None) if name in _LISTS else value)
+    schema = {name: pl.Utf8() if name in _LISTS else dtype for name, dtype in RECORD_SCHEMA.items()}
     frame = pl.DataFrame(columns, schema=schema)
-    return conform(frame.with_columns(pl.col(name).str.split(_SEP) for name in LIST_COLUMNS))
+    return conform(frame.with_columns(pl.col(name).str.split(_SEP) for name in _LISTS))
 
 
 def iter_records(data: bytes | BinaryIO | Path, source: str = "pubmed", source_file: str = "") -> Iterator[dict[str, Any]]:
@@ -99,7 +105,7 @@ def iter_articles(data: bytes | BinaryIO | Path, name: str = "<efetch XML>") -> 
     stream, owned = _open(data, name)
     parser = etree.XMLPullParser(
         events=("end",), tag=ARTICLE_TAGS, load_dtd=False, no_network=True, resolve_entities=False,
-        remove_comments=True, remove_pis=True, huge_tree=True,
+        remove_comments=True, remove_pis=True,
     )
     try:
         first = True
@@ -182,40 +188,41 @@ def _open(data: bytes | BinaryIO | Path, name: str) -> tuple[BinaryIO, bool]:
 
 def _article_record(article: etree._Element, name: str) -> dict[str, Any]:
     """A `PubmedArticle` (journal article) as a record dict."""
-    top = _kids(article)
-    citation_element = _one(top, "MedlineCitation")
-    citation = _kids(citation_element)
+    top = _first(article)
+    citation_element = top.get("MedlineCitation")
+    citation = _first(citation_element)
     pmid = _pmid(citation, article, name)
-    art = _kids(_one(citation, "Article"))
-    journal = _kids(_one(art, "Journal"))
-    issue = _kids(_one(journal, "JournalIssue"))
-    ids = _article_ids(_one(_kids(_one(top, "PubmedData")), "ArticleIdList"))
+    art_element = citation.get("Article")
+    art = _first(art_element)
+    journal = _first(art.get("Journal"))
+    issue = _first(journal.get("JournalIssue"))
+    ids = _article_ids(_first(top.get("PubmedData")).get("ArticleIdList"))
 
-    title = _text(_one(art, "ArticleTitle"))
+    title = _text(art.get("ArticleTitle"))
     if title is None or _NOT_AVAILABLE.match(title):
-        title = _text(_one(art, "VernacularTitle"))
-    abstract = _abstract(_one(art, "Abstract")) or _abstract(_one(citation, "OtherAbstract"))
-    pubtypes = _texts(_all(_one(art, "PublicationTypeList"), "PublicationType"))
-    refs = {c.get("RefType") for c in _all(_one(citation, "CommentsCorrectionsList"), "CommentsCorrections")}
+        title = _text(art.get("VernacularTitle"))
+    abstract = _abstract(art.get("Abstract")) or _abstract(citation.get("OtherAbstract"))
+    pubtypes = _texts(_each(art.get("PublicationTypeList"), "PublicationType"))
+    refs = {c.get("RefType") for c in _each(citation.get("CommentsCorrectionsList"), "CommentsCorrections")}
     return {
         "pmid": pmid,
-        "pmcid": ids.get("pmc") or _first_pmc(citation.get("OtherID", ())),
-        "doi": ids.get("doi") or _elocation_doi(art.get("ELocationID", ())),
+        "pmcid": ids.get("pmc") or _first_pmc(_each(citation_element, "OtherID")),
+        "doi": ids.get("doi") or _elocation_doi(_each(art_element, "ELocationID")),
         "title": title,
         "abstract": abstract,
-        "authors": _authors(_one(art, "AuthorList")),
-        "year": _year(_one(issue, "PubDate")) or _year(_one(art, "ArticleDate")),
-        "journal": _text(_one(journal, "Title")),
-        "journal_abbrev": _text(_one(journal, "ISOAbbreviation"))
-        or _text(_one(_kids(_one(citation, "MedlineJournalInfo")), "MedlineTA")),
-        "volume": _text(_one(issue, "Volume")),
-        "issue": _text(_one(issue, "Issue")),
-        "pages": _pages(_one(art, "Pagination")),
+        "authors": _authors(art.get("AuthorList")),
+        "year": _year(issue.get("PubDate")) or _year(art.get("ArticleDate")),
+        "journal": _text(journal.get("Title")),
+        "journal_abbrev": _text(journal.get("ISOAbbreviation"))
+        or _text(_first(citation.get("MedlineJournalInfo")).get("MedlineTA")),
+        "volume": _text(issue.get("Volume")),
+        "issue": _text(issue.get("Issue")),
+        "pages": _pages(art.get("Pagination")),
         "publication_types": pubtypes,
-        "mesh": _unique(_texts(_MESH(citation_element))) if citation_element is not None else [],
-        "keywords": _unique(_texts(kw for kws in citation.get("KeywordList", ()) for kw in _all(kws, "Keyword"))),
-        "language": _texts(art.get("Language", ())),
-        "registry_ids": _registry_ids(_all(_one(art, "DataBankList"), "DataBank"), title, abstract),
+        "mesh": _unique([" ".join(name.split()) for name in _MESH(citation_element)]) if citation_element is not None else [],
+        "keywords": _unique(_texts(kw for kws in _each(citation_element, "KeywordList") for kw in kws.iterchildren("Keyword"))),
+        "language": _texts(_each(art_element, "Language")),
+        "registry_ids": _registry_ids(_each(art.get("DataBankList"), "DataBank"), title, abstract),
         "retracted": "RetractionIn" in refs or "Retracted Publication" in pubtypes,
         "has_erratum": "ErratumIn" in refs,
         "has_expression_of_concern": "ExpressionOfConcernIn" in refs,
@@ -224,39 +231,41 @@ def _article_record(article: etree._Element, name: str) -> dict[str, Any]:
 
 def _book_record(article: etree._Element, name: str) -> dict[str, Any]:
     """A `PubmedBookArticle` (NCBI Bookshelf book or chapter) as a record dict."""
-    top = _kids(article)
-    doc = _kids(_one(top, "BookDocument"))
+    top = _first(article)
+    doc_element = top.get("BookDocument")
+    doc = _first(doc_element)
     pmid = _pmid(doc, article, name)
-    book = _kids(_one(doc, "Book"))
-    book_title = _text(_one(book, "BookTitle"))
-    chapter = _text(_one(doc, "ArticleTitle"))
+    book_element = doc.get("Book")
+    book = _first(book_element)
+    book_title = _text(book.get("BookTitle"))
+    chapter = _text(doc.get("ArticleTitle"))
     if chapter is None or _NOT_AVAILABLE.match(chapter):
-        chapter = _text(_one(doc, "VernacularTitle"))
+        chapter = _text(doc.get("VernacularTitle"))
     ids = {
-        **_article_ids(_one(_kids(_one(top, "PubmedBookData")), "ArticleIdList")),
-        **_article_ids(_one(doc, "ArticleIdList")),
+        **_article_ids(_first(top.get("PubmedBookData")).get("ArticleIdList")),
+        **_article_ids(doc.get("ArticleIdList")),
     }
     title = chapter or book_title
-    abstract = _abstract(_one(doc, "Abstract"))
-    pubtypes = _texts(doc.get("PublicationType", ()))
-    refs = {c.get("RefType") for c in _all(_one(doc, "CommentsCorrectionsList"), "CommentsCorrections")}
+    abstract = _abstract(doc.get("Abstract"))
+    pubtypes = _texts(_each(doc_element, "PublicationType"))
+    refs = {c.get("RefType") for c in _each(doc.get("CommentsCorrectionsList"), "CommentsCorrections")}
     return {
         "pmid": pmid,
         "pmcid": ids.get("pmc"),
-        "doi": ids.get("doi") or _elocation_doi(book.get("ELocationID", ())),
+        "doi": ids.get("doi") or _elocation_doi(_each(book_element, "ELocationID")),
         "title": title,
         "abstract": abstract,
-        "authors": _authors(_author_list(doc)) or _authors(_author_list(book)),
-        "year": _year(_one(book, "PubDate")) or _year(_one(doc, "ContributionDate")),
+        "authors": _authors(_author_list(doc_element)) or _authors(_author_list(book_element)),
+        "year": _year(book.get("PubDate")) or _year(doc.get("ContributionDate")),
         "journal": book_title if chapter else None,
         "journal_abbrev": None,
-        "volume": _text(_one(book, "Volume")),
+        "volume": _text(book.get("Volume")),
         "issue": None,
-        "pages": _pages(_one(doc, "Pagination")),
+        "pages": _pages(doc.get("Pagination")),
         "publication_types": pubtypes,
         "mesh": [],
-        "keywords": _unique(_texts(kw for kws in doc.get("KeywordList", ()) for kw in _all(kws, "Keyword"))),
-        "language": _texts(doc.get("Language", ())),
+        "keywords": _unique(_texts(kw for kws in _each(doc_element, "KeywordList") for kw in kws.iterchildren("Keyword"))),
+        "language": _texts(_each(doc_element, "Language")),
         "registry_ids": _registry_ids((), title, abstract),
         "retracted": "RetractionIn" in refs or "Retracted Publication" in pubtypes,
         "has_erratum": "ErratumIn" in refs,
@@ -265,37 +274,23 @@ def _book_record(article: etree._Element, name: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Navigation: one pass over an element's children, then dictionary look-ups (much cheaper than
-# repeated `find` calls, which go through lxml's Python-level ElementPath).
+# Navigation: one pass over an element's children into a dict, then look-ups; much cheaper than
+# repeated `find` calls, which go through lxml's Python-level ElementPath.
 
 
-def _kids(element: etree._Element | None) -> dict[str, list[etree._Element]]:
-    """Children of `element` by tag, in document order; {} for None."""
-    kids: dict[str, list[etree._Element]] = {}
-    if element is not None:
-        for child in element:
-            found = kids.get(child.tag)
-            if found is None:
-                kids[child.tag] = [child]
-            else:
-                found.append(child)
-    return kids
+def _first(element: etree._Element | None) -> dict[Any, etree._Element]:
+    """The first child of each tag, by tag; {} for None."""
+    return {} if element is None else {child.tag: child for child in reversed(element)}
 
 
-def _one(kids: dict[str, list[etree._Element]], tag: str) -> etree._Element | None:
-    """The first child called `tag`, or None."""
-    found = kids.get(tag)
-    return found[0] if found else None
+def _each(element: etree._Element | None, tag: str) -> Iterable[etree._Element]:
+    """The children of `element` called `tag`, in order; none for None."""
+    return () if element is None else element.iterchildren(tag)
 
 
-def _all(element: etree._Element | None, tag: str) -> list[etree._Element]:
-    """All children of `element` called `tag` ([] for None)."""
-    return [] if element is None else list(element.iterchildren(tag))
-
-
-def _pmid(kids: dict[str, list[etree._Element]], article: etree._Element, name: str) -> str:
+def _pmid(children: dict[Any, etree._Element], article: etree._Element, name: str) -> str:
     """The record's own PMID (never one from CommentsCorrections or references); missing -> InputError."""
-    pmid = _text(_one(kids, "PMID"))
+    pmid = _text(children.get("PMID"))
     if not pmid:
         raise InputError.one(name, f"<{article.tag}> without a PMID", row=article.sourceline)
     return pmid
@@ -304,7 +299,7 @@ def _pmid(kids: dict[str, list[etree._Element]], article: etree._Element, name: 
 def _article_ids(id_list: etree._Element | None) -> dict[str, str]:
     """{"doi": ..., "pmc": ...} from a record's own ArticleIdList, normalised; first of each kind wins."""
     found: dict[str, str] = {}
-    for item in _all(id_list, "ArticleId"):
+    for item in _each(id_list, "ArticleId"):
         kind = item.get("IdType")
         if kind in found or kind not in ("doi", "pmc"):
             continue
@@ -333,9 +328,9 @@ def _first_pmc(other_ids: Iterable[etree._Element]) -> str | None:
     return None
 
 
-def _author_list(kids: dict[str, list[etree._Element]]) -> etree._Element | None:
-    """The AuthorList of authors (not editors) among `kids`."""
-    for author_list in kids.get("AuthorList", ()):
+def _author_list(parent: etree._Element | None) -> etree._Element | None:
+    """The AuthorList of authors (not editors) under `parent`."""
+    for author_list in _each(parent, "AuthorList"):
         if author_list.get("Type", "authors") == "authors":
             return author_list
     return None
@@ -343,30 +338,38 @@ def _author_list(kids: dict[str, list[etree._Element]]) -> etree._Element | None
 
 def _authors(author_list: etree._Element | None) -> list[str]:
     """"LastName Initials [Suffix]" or the CollectiveName, skipping authors flagged ValidYN="N"."""
-    names = []
-    for author in _all(author_list, "Author"):
+    names: list[str] = []
+    if author_list is None:
+        return names
+    for author in author_list.iterchildren("Author"):
         if author.get("ValidYN") == "N":
             continue
-        part = {child.tag: child for child in reversed(author)}  # first of each tag wins
-        last = _text(part.get("LastName"))
-        if last is None:
-            collective = _text(part.get("CollectiveName"))
-            if collective:
-                names.append(collective)
-            continue
-        initials = _text(part.get("Initials"))
-        if initials is None:
-            fore = _text(part.get("ForeName")) or ""
-            initials = "".join(word[0] for word in _NAME_PARTS.split(fore) if word) or None
-        suffix = _text(part.get("Suffix"))
-        names.append(" ".join(word for word in (last, initials, suffix) if word))
+        last = initials = fore = suffix = collective = None
+        for part in author:  # one pass; names are plain text, so .text is enough
+            tag = part.tag
+            if tag == "LastName":
+                last = part.text
+            elif tag == "Initials":
+                initials = part.text
+            elif tag == "ForeName":
+                fore = part.text
+            elif tag == "Suffix":
+                suffix = part.text
+            elif tag == "CollectiveName":
+                collective = part
+        if last and not last.isspace():
+            if not initials and fore:
+                initials = "".join(word[0] for word in _NAME_PARTS.split(fore) if word)
+            names.append(" ".join(f"{last} {initials or ''} {suffix or ''}".split()))
+        elif collective is not None and (name := _text(collective)):
+            names.append(name)
     return names
 
 
 def _abstract(abstract: etree._Element | None) -> str | None:
     """Paragraphs of a (structured) abstract, "LABEL: text", one per line; None when there is none."""
     paragraphs = []
-    for part in _all(abstract, "AbstractText"):
+    for part in _each(abstract, "AbstractText"):
         text = _text(part)
         if not text:
             continue
@@ -381,19 +384,19 @@ def _year(date: etree._Element | None) -> int | None:
     """Year of a PubDate / ArticleDate: <Year>, else the first year in <MedlineDate> ("2016 Jan-Feb")."""
     if date is None:
         return None
-    parts = _kids(date)
-    text = _text(_one(parts, "Year")) or _text(_one(parts, "MedlineDate")) or ""
+    parts = _first(date)
+    text = _text(parts.get("Year")) or _text(parts.get("MedlineDate")) or ""
     match = _YEAR.search(text)
     return int(match.group(1)) if match else None
 
 
 def _pages(pagination: etree._Element | None) -> str | None:
     """MedlinePgn, else StartPage-EndPage."""
-    parts = _kids(pagination)
-    pages = _text(_one(parts, "MedlinePgn"))
+    parts = _first(pagination)
+    pages = _text(parts.get("MedlinePgn"))
     if pages:
         return pages
-    start, end = _text(_one(parts, "StartPage")), _text(_one(parts, "EndPage"))
+    start, end = _text(parts.get("StartPage")), _text(parts.get("EndPage"))
     return f"{start}-{end}" if start and end else start or end
 
 
@@ -401,9 +404,9 @@ def _registry_ids(databanks: Iterable[etree._Element], *texts: str | None) -> li
     """Trial registration numbers: accession numbers of trial-register DataBanks, then any in the text."""
     found: list[str] = []
     for bank in databanks:
-        parts = _kids(bank)
-        register = (_text(_one(parts, "DataBankName")) or "").lower()
-        for accession in _all(_one(parts, "AccessionNumberList"), "AccessionNumber"):
+        parts = _first(bank)
+        register = (_text(parts.get("DataBankName")) or "").lower()
+        for accession in _each(parts.get("AccessionNumberList"), "AccessionNumber"):
             ident = (_text(accession) or "").upper()
             if ident and ident not in found and (register in TRIAL_REGISTERS or find_registry_ids(ident)):
                 found.append(ident)
@@ -416,8 +419,12 @@ def _registry_ids(databanks: Iterable[etree._Element], *texts: str | None) -> li
 
 
 def _may_name_registry(lowered: str) -> bool:
-    """Whether `lowered` may hold a registration number: cheap substring tests, then a short pattern."""
-    return any(prefix in lowered for prefix in _REGISTRY_PREFIXES) and _REGISTRY_HINT.search(lowered) is not None
+    """Whether `lowered` may hold a registration number (cheap substring tests; the registry pattern
+    itself is slow on long abstracts). "nct" must be followed by a digit: it occurs in "function"."""
+    for prefix in _REGISTRY_PREFIXES:
+        if prefix in lowered and (prefix != "nct" or any(after[:1].isdigit() for after in lowered.split("nct")[1:])):
+            return True
+    return False
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -441,11 +448,20 @@ def _text(element: etree._Element | None) -> str | None:
     if len(element) == 0:
         text = element.text
     elif next(element.iter(_SPECIAL), None) is None:
-        text = "".join(element.itertext())  # <i>, <sup>, ...: their text in order, in C
+        text = etree.tostring(element, method="text", encoding=str, with_tail=False)  # <i>, <sup>...: in C
     else:
         text = "".join(_pieces(element, []))
-    if not text:
-        return None
+    return _squash(text) if text else None
+
+
+def _squash(text: str) -> str | None:
+    """Whitespace runs -> one space, ends stripped; None if nothing is left. Most text is already
+    tidy, and checking that is several times cheaper than splitting and re-joining it."""
+    if (
+        "\n" not in text and "\t" not in text and "\r" not in text and "  " not in text
+        and text[:1] != " " and text[-1:] != " " and (text.isascii() or _UNICODE_SPACE.search(text) is None)
+    ):
+        return text
     return " ".join(text.split()) or None
 
 
@@ -454,12 +470,15 @@ def _pieces(element: etree._Element, out: list[str]) -> list[str]:
     if element.text:
         out.append(element.text)
     for child in element:
-        if child.tag is etree.Entity:
-            out.append(_entity(child))
-        elif child.tag == _MATH:
+        tag = child.tag
+        if tag == _MATH:
             _math(child, out)
-        else:
+        elif tag is etree.Entity:
+            out.append(_entity(child))
+        elif len(child):
             _pieces(child, out)
+        elif child.text:
+            out.append(child.text)
         if child.tail:
             out.append(child.tail)
     return out
