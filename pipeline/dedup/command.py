@@ -51,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
     removed = s["duplicates_removed"]
     summary("dedup", f"{s['records_in']:,} records -> {s['studies']:,} studies; duplicates removed: "
                      f"{removed['identifier']:,} by identifier, {removed['fuzzy']:,} fuzzy, {removed['person']:,} by people; "
-                     f"{s['pairs_waiting']:,} pairs waiting in {_rel(layout.pairs_to_review, layout.root)}; "
-                     f"wrote {_rel(layout.dedup, layout.root)}/")
+                     f"{s['pairs_waiting']:,} pairs waiting in {layout.relative(layout.pairs_to_review)}; "
+                     f"wrote {layout.relative(layout.dedup)}/")
     return 0
 
 
@@ -77,9 +77,3 @@ def run_csv(args: argparse.Namespace) -> int:
                          f"({sum(s['duplicates_removed'].values()):,} duplicates); wrote {args.output}")
     return 0
 
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
