@@ -354,6 +354,11 @@ def test_malformed_xml_names_file_and_line(xml_dir: Path, tmp_path: Path) -> Non
     assert "not well-formed XML" in problem.message
 
 
+def test_empty_response_is_an_input_error_not_an_empty_search() -> None:
+    with pytest.raises(InputError, match=r"efetch-00006\.xml: not well-formed XML"):
+        parse(b"", source_file="efetch-00006.xml")
+
+
 def test_efetch_error_reply_is_refused_with_its_message() -> None:
     reply = b"<eFetchResult><ERROR>Empty id list - nothing todo</ERROR></eFetchResult>"
     with pytest.raises(InputError, match=r"efetch-00003\.xml: .*<eFetchResult> \(Empty id list - nothing todo\)"):
