@@ -92,6 +92,24 @@ def test_gzipped_bytes_and_streams_are_read_too(xml_dir: Path) -> None:
     assert parse(gzip.GzipFile(fileobj=io.BytesIO(packed))).equals(parse(plain))
 
 
+class Pipe(io.RawIOBase):
+    """A stream that cannot seek or peek, like a socket or a pipe."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        return self._data.readinto(buffer)
+
+
+def test_gzip_is_recognised_on_a_stream_that_cannot_seek(xml_dir: Path) -> None:
+    plain = (xml_dir / "flags.xml").read_bytes()
+    assert parse(Pipe(gzip.compress(plain))).equals(parse(plain))
+
+
 def test_iter_records_streams_one_dict_per_article(xml_dir: Path) -> None:
     records = iter_records(xml_dir / "dates.xml", source="s")
     first = next(records)
