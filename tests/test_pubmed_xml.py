@@ -209,6 +209,16 @@ def test_missing_abstract_is_null(xml_dir: Path) -> None:
     assert record(parse(xml_dir / "authors_languages.xml"), "33000001")["abstract"] is None
 
 
+def test_other_abstract_stands_in_when_there_is_no_abstract() -> None:
+    doc = wrap(
+        '<PubmedArticle><MedlineCitation><PMID Version="1">8</PMID><Article><Journal><Title>J</Title></Journal>'
+        "<ArticleTitle>T</ArticleTitle></Article>"
+        '<OtherAbstract Type="Publisher" Language="por"><AbstractText>Resumo em português.</AbstractText></OtherAbstract>'
+        "</MedlineCitation></PubmedArticle>"
+    )
+    assert parse(doc)["abstract"][0] == "Resumo em português."
+
+
 def test_vernacular_title_replaces_not_available(xml_dir: Path) -> None:
     row = record(parse(xml_dir / "authors_languages.xml"), "33000001")
     assert row["title"] == "Mesenchymale Stammzellen bei Multipler Sklerose: eine Übersicht."

@@ -74,10 +74,13 @@ def _frame(records: Iterable[dict[str, Any]]) -> pl.DataFrame:
     cannot occur in XML 1.0 text, so splitting on it is lossless.
     """
     columns: dict[str, list[Any]] = {name: [] for name in RECORD_SCHEMA}
+    scalars = [(name, columns[name]) for name in RECORD_SCHEMA if name not in _LISTS]
+    lists = [(name, columns[name]) for name in RECORD_SCHEMA if name in _LISTS]
     for record in records:
-        for name, column in columns.items():
-            value = record[name]
-            column.append((_SEP.join(value) if value else None) if name in _LISTS else value)
+        for name, column in scalars:
+            column.append(record[name])
+        for name, column in lists:
+            column.append(_SEP.join(record[name]) or None)
     schema = {name: pl.Utf8() if name in _LISTS else dtype for name, dtype in RECORD_SCHEMA.items()}
     frame = pl.DataFrame(columns, schema=schema)
     return conform(frame.with_columns(pl.col(name).str.split(_SEP) for name in _LISTS))
