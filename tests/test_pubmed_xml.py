@@ -295,6 +295,16 @@ def test_pmcid_from_the_article_id_list_or_an_old_other_id(xml_dir: Path) -> Non
     assert record(frame, "34000002")["pmcid"] == "PMC1234567"
 
 
+def test_first_doi_of_the_id_list_wins() -> None:
+    doc = wrap(
+        '<PubmedArticle><MedlineCitation><PMID Version="1">5</PMID><Article><Journal><Title>J</Title></Journal>'
+        "<ArticleTitle>T</ArticleTitle></Article></MedlineCitation><PubmedData><ArticleIdList>"
+        '<ArticleId IdType="doi">10.1000/first</ArticleId><ArticleId IdType="doi">10.1000/second</ArticleId>'
+        "</ArticleIdList></PubmedData></PubmedArticle>"
+    )
+    assert parse(doc)["doi"][0] == "10.1000/first"
+
+
 def test_identifiers_of_references_and_comments_never_leak_into_the_record(xml_dir: Path) -> None:
     frame = parse(xml_dir / "identifiers.xml")
     assert frame["pmid"].to_list() == ["34000001", "34000002"]
@@ -362,6 +372,15 @@ def test_whole_book(xml_dir: Path) -> None:
     assert row["journal"] is None
     assert row["authors"] == ["Forum on Neuroscience"]
     assert (row["year"], row["volume"], row["doi"]) == (2011, "2", "10.1000/book.2002")
+
+
+def test_book_editors_are_not_its_authors() -> None:
+    doc = wrap(
+        '<PubmedBookArticle><BookDocument><PMID Version="1">6</PMID><Book><BookTitle>Edited volume</BookTitle>'
+        '<PubDate><Year>2001</Year></PubDate><AuthorList Type="editors"><Author><LastName>Editor</LastName>'
+        "<Initials>E</Initials></Author></AuthorList></Book></BookDocument></PubmedBookArticle>"
+    )
+    assert parse(doc)["authors"].to_list() == [[]]
 
 
 def test_deleted_citations_are_ignored(xml_dir: Path) -> None:
