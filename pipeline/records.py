@@ -57,6 +57,10 @@ def empty() -> pl.DataFrame:
 
 def conform(frame: pl.DataFrame) -> pl.DataFrame:
     """Add missing columns (null / empty list / False), cast, and order columns as `RECORD_SCHEMA`."""
+    if frame.schema == pl.Schema(RECORD_SCHEMA) and not frame.select(
+        pl.any_horizontal(pl.col(LIST_COLUMNS + FLAG_COLUMNS).is_null().any())
+    ).item():
+        return frame  # already conforming: the common case for our own readers, and free
     exprs = []
     for name, dtype in RECORD_SCHEMA.items():
         if name in frame.columns:

@@ -79,3 +79,10 @@ def test_atomic_writes_get_ordinary_file_permissions(tmp_path: Path) -> None:
     target = tmp_path / "c.txt"
     files.write_text_atomic(target, "x")
     assert target.stat().st_mode & 0o644 == 0o644
+
+
+def test_conform_returns_a_conforming_frame_as_is_and_fills_null_lists() -> None:
+    frame = records.conform(pl.DataFrame({"record_id": ["x:1"]}))
+    assert records.conform(frame) is frame
+    holed = frame.with_columns(pl.lit(None, dtype=pl.List(pl.Utf8)).alias("authors"))
+    assert records.conform(holed)["authors"].to_list() == [[]]
