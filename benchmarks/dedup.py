@@ -62,6 +62,7 @@ class Run:
     metrics: Metrics | None = None
     error: str = ""
     skipped: str = ""
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -181,7 +182,7 @@ def run_tool(tool: str, dataset: str, folder: Path, work: Path) -> Run:
         cmd = [str(BENCH_VENV / "bin" / "python"), str(RUNNER), str(records_csv), str(pred)]
     console.print(f"  {tool:<10} {dataset} ({n:,} records) ...")
     seconds, peak, code = measure(cmd, log)
-    run = Run(tool, dataset, n, seconds, peak)
+    run = Run(tool, dataset, n, seconds, peak, phases=read_phases(log))
     if code != 0:
         kept = OUT / "dedup" / log.name
         write_bytes_atomic(kept, log.read_bytes())
@@ -194,6 +195,28 @@ def run_tool(tool: str, dataset: str, folder: Path, work: Path) -> Run:
     return run
 
 
+def read_phases(log: Path) -> dict[str, float]:
+    """The seconds per step the bib-dedupe runner prints (`bib-dedupe phases: prep=1.2 ...`), if any."""
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("bib-dedupe phases:"):
+            return {k: float(v) for k, v in (item.split("=") for item in line.split(":", 1)[1].split())}
+    return {}
+
+
+def phase_rows(runs: list[Run]) -> list[list[str]]:
+    """bib-dedupe's time per step, and the speed ratio without merge (which our dedup-csv has no part like)."""
+    rows = []
+    for theirs in runs:
+        ours = find(runs, OURS, theirs.dataset)
+        if theirs.tool != THEIRS or not theirs.phases or not ours or not ours.metrics:
+            continue
+        without_merge = theirs.seconds - theirs.phases.get("merge", 0.0)
+        rows.append([theirs.dataset] + [f"{theirs.phases.get(k, 0.0):.1f}" for k in PHASES]
+                    + [f"{without_merge / ours.seconds:.1f}x"])
+    return rows
+
+
+PHASES = ("read", "prep", "block", "match", "cluster", "merge")
 _ID_CACHE: dict[Path, list[str]] = {}
 
 
@@ -336,6 +359,11 @@ def render(report: Report, datasets: list[str], command: str, context: dict[str,
                     "ours - bib-dedupe: FP / sensitivity"]
     names = datasets + ([both[0].dataset] if len(both) == 2 else [])
     out += ["## Ratios", "", _table(ratio_header, ratio_rows(report.runs + both, names)), ""]
+    phases = phase_rows(report.runs + report.scale_runs)
+    if phases:
+        out += ["## bib-dedupe time per step (s)", "",
+                "As its evaluation runs it; merge builds merged records, which our `dedup-csv` does not.", "",
+                _table(["dataset", *PHASES, "speed without merge (bib-dedupe / ours)"], phases), ""]
     if report.scale_runs:
         scale_name = report.scale_runs[0].dataset
         out += [f"## Scale: generated set ({scale_name})", "", _table(HEADER, [_row(r) for r in report.scale_runs]),
