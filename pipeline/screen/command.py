@@ -36,5 +36,5 @@ def run(args: argparse.Namespace) -> int:
                       f"{ta['included']} included, {ta['excluded']} excluded, {ta['pending']} pending "
                       f"({ta['conflicts']['open']} conflicts); full text {ft['included']} included, "
                       f"{ft['excluded']} excluded, {ft['not_retrieved']} not retrieved, {ft['pending']} pending; "
-                      f"{len(changed)} files updated under {layout.screening}")
+                      f"{len(changed)} files updated under {layout.relative(layout.screening)}/")
     return 0
