@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError, PipelineError
+from pipeline.imports.benchmark_csv import read_text_columns
 
 
 @dataclass(frozen=True)
@@ -158,17 +159,7 @@ def evaluate(pred_csv: Path, truth_csv: Path, records_csv: Path) -> Metrics:
 
 def _read_csv(path: Path, columns: list[str]) -> pl.DataFrame:
     """Selected columns of a CSV as text; a missing file or column is an InputError naming it."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError.one(path, "file not found")
-    try:
-        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
-    except pl.exceptions.PolarsError as exc:
-        raise InputError.one(path, f"not a readable CSV file ({exc})") from exc
-    absent = [c for c in columns if c not in frame.columns]
-    if absent:
-        raise InputError.one(path, f"has no {', '.join(absent)} column (columns: {', '.join(frame.columns)})")
-    return frame.select(columns)
+    return read_text_columns(Path(path), columns).select(columns)
 
 
 def _check_unique(path: Path, ids: list[str], column: str) -> None:

@@ -24,18 +24,25 @@ _VANCOUVER = r"^[^,]+\s\p{Lu}{1,3}\.?(?:,\s*[^,]+\s\p{Lu}{1,3}\.?)+$"
 _PUBMED_URL = r"(?i)(?:ncbi\.nlm\.nih\.gov/pubmed/|pubmed\.ncbi\.nlm\.nih\.gov/)(\d+)"
 
 
-def read(path: Path, source: str, source_file: str | None = None) -> pl.DataFrame:
-    """Records of one benchmark-layout CSV, in RECORD_SCHEMA; IDs must be present and unique."""
+def read_text_columns(path: Path, required: list[str]) -> pl.DataFrame:
+    """Every column of a CSV as text; a missing file or required column is an InputError naming it."""
     path = Path(path)
     if not path.is_file():
         raise InputError.one(path, "file not found")
     try:
-        raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
     except pl.exceptions.PolarsError as exc:
         raise InputError.one(path, f"not a readable CSV file ({exc})") from exc
-    missing = [c for c in REQUIRED if c not in raw.columns]
+    missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise InputError.one(path, f"has no {', '.join(missing)} column (columns: {', '.join(raw.columns)})")
+        raise InputError.one(path, f"has no {', '.join(missing)} column (columns: {', '.join(frame.columns)})")
+    return frame
+
+
+def read(path: Path, source: str, source_file: str | None = None) -> pl.DataFrame:
+    """Records of one benchmark-layout CSV, in RECORD_SCHEMA; IDs must be present and unique."""
+    path = Path(path)
+    raw = read_text_columns(path, list(REQUIRED))
     _check_ids(path, raw["ID"])
     return from_frame(raw, source, source_file if source_file is not None else str(path))
 
