@@ -401,6 +401,18 @@ def test_malformed_xml_names_file_and_line(xml_dir: Path, tmp_path: Path) -> Non
     assert "not well-formed XML" in problem.message
 
 
+def test_undeclared_entity_without_doctype_is_an_error_at_its_line() -> None:
+    # libxml2 stops there; lxml would quietly parse the rest (here past the first 64 KiB read) as a new document
+    entity = article("2", "<Abstract><AbstractText>a &nbsp; b</AbstractText></Abstract>")
+    doc = f'<?xml version="1.0"?>\n<PubmedArticleSet>\n{article("1")}\n{entity}\n'
+    doc += "\n".join(article(str(pmid)) for pmid in range(3, 900)) + "\n</PubmedArticleSet>\n"
+    with pytest.raises(InputError) as caught:
+        parse(doc.encode(), source_file="efetch-00007.xml")
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.row) == ("efetch-00007.xml", 4)
+    assert "Entity 'nbsp' not defined" in problem.message
+
+
 def test_empty_response_is_an_input_error_not_an_empty_search() -> None:
     with pytest.raises(InputError, match=r"efetch-00006\.xml: not well-formed XML"):
         parse(b"", source_file="efetch-00006.xml")

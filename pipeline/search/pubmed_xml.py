@@ -119,6 +119,7 @@ def iter_articles(data: bytes | BinaryIO | Path, name: str = "<efetch XML>") -> 
             for _, element in parser.read_events():
                 yield element
                 _free(element)
+            _raise_silent_stop(parser)
         root = parser.close()
     except etree.XMLSyntaxError as exc:
         raise InputError.one(name, f"not well-formed XML: {exc.msg}", row=exc.lineno or None) from exc
@@ -133,6 +134,19 @@ def iter_articles(data: bytes | BinaryIO | Path, name: str = "<efetch XML>") -> 
             name, f"not a PubMed efetch document: expected <PubmedArticleSet>, found <{root.tag}>"
             + (f" ({error})" if error else ""),
         )
+
+
+def _raise_silent_stop(parser: etree.XMLPullParser) -> None:
+    """Raise the fatal error the parser stopped at without raising, if it did.
+
+    An undeclared entity in a document without a DOCTYPE is fatal to libxml2, but lxml lets entity
+    errors pass: the feed returns quietly and the next one starts a new document mid-stream, which
+    then fails with a message and line that have nothing to do with the real error (or, at the
+    end of the input, with "no element found").
+    """
+    error = parser.feed_error_log.last_error
+    if error is not None and error.level == etree.ErrorLevels.FATAL:
+        raise etree.XMLSyntaxError(f"{error.message}, line {error.line}, column {error.column}", error.type, error.line, error.column)
 
 
 def _declare_mathml(head: bytes) -> bytes:
