@@ -219,6 +219,13 @@ def test_other_abstract_stands_in_when_there_is_no_abstract() -> None:
     assert parse(doc)["abstract"][0] == "Resumo em português."
 
 
+def test_any_whitespace_collapses_to_one_space() -> None:
+    title = "  Two  spaces,\u00a0a no-break\u2009and a thin space,\tand a tab "
+    row = parse(wrap(article("7").replace("<ArticleTitle>T 7</ArticleTitle>", f"<ArticleTitle>{title}</ArticleTitle>"))).to_dicts()[0]
+    assert row["title"] == "Two spaces, a no-break and a thin space, and a tab"
+    assert row["journal"] == "J"
+
+
 def test_vernacular_title_replaces_not_available(xml_dir: Path) -> None:
     row = record(parse(xml_dir / "authors_languages.xml"), "33000001")
     assert row["title"] == "Mesenchymale Stammzellen bei Multipler Sklerose: eine Übersicht."
@@ -316,6 +323,14 @@ def test_registry_ids_from_trial_databanks_and_the_abstract(xml_dir: Path) -> No
     row = record(parse(xml_dir / "identifiers.xml"), "34000001")
     assert row["registry_ids"] == ["NCT01234567", "IRCT2015012345678N1", "ISRCTN12345678", "EUCTR2019-001234-56"]
     assert "AB123456" not in row["registry_ids"]  # a GenBank accession is not a trial
+
+
+def test_registry_ids_in_the_abstract_are_found_past_words_that_contain_nct() -> None:
+    abstract = "Renal function in distinct junctions; registered as nct01234567 and DRKS00012345."
+    row = parse(wrap(article("8", f"<Abstract><AbstractText>{abstract}</AbstractText></Abstract>"))).to_dicts()[0]
+    assert row["registry_ids"] == ["NCT01234567", "DRKS00012345"]
+    plain = parse(wrap(article("9", "<Abstract><AbstractText>Renal function in distinct junctions.</AbstractText></Abstract>")))
+    assert plain["registry_ids"].to_list() == [[]]
 
 
 def test_publication_types_mesh_and_keywords() -> None:

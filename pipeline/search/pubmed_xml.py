@@ -44,8 +44,9 @@ TRIAL_REGISTERS = frozenset(
 _NOT_AVAILABLE = re.compile(r"^\[?\s*not available\s*\]?\.?$", re.IGNORECASE)
 _YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
 _NAME_PARTS = re.compile(r"[\s\-.]+")
-# Every pattern in records.find_registry_ids starts with one of these (lower-cased).
-_REGISTRY_PREFIXES = ("nct", "isrctn", "irct", "chictr", "actrn", "euctr", "ctri/", "drks", "jrct")
+# Every pattern in records.find_registry_ids starts with "nct" or one of these (lower-cased); each
+# of these contains "rct", "ctr" or "drks", which are rare in prose, so those are tested first.
+_REGISTRY_PREFIXES = ("isrctn", "irct", "chictr", "actrn", "euctr", "ctri/", "drks", "jrct")
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 16  # small chunks keep the parser in cache: faster than 1 MiB ones
 _SEP = "\x1f"
@@ -53,11 +54,11 @@ _LISTS = frozenset(LIST_COLUMNS)
 _MATHML = "{http://www.w3.org/1998/Math/MathML}"
 _MATH = _MATHML + "math"
 _SPECIAL = (_MATH, etree.Entity)  # inline content `_text` cannot take the fast path for
+_REF_TYPES = etree.XPath("CommentsCorrectionsList[1]/CommentsCorrections/@RefType", smart_strings=False)
 _MESH = etree.XPath("MeshHeadingList/MeshHeading/DescriptorName/text()", smart_strings=False)  # plain text
 _MATH_TOKENS = frozenset(("mi", "mn", "mo", "ms"))
 _MATH_SKIP = frozenset(("", "annotation", "annotation-xml", "none", "mprescripts"))
 _SPACES = re.compile(r"\s+")
-_UNICODE_SPACE = re.compile(r"[^\S\t\n\r ]")  # whitespace other than the ASCII kinds `_squash` tests for
 _ROOT_TAG = re.compile(rb"<(PubmedArticleSet|PubmedBookArticleSet)\b[^>]*>")
 
 
@@ -220,7 +221,7 @@ def _article_record(article: etree._Element, name: str) -> dict[str, Any]:
         title = _text(art.get("VernacularTitle"))
     abstract = _abstract(art.get("Abstract")) or _abstract(citation.get("OtherAbstract"))
     pubtypes = _texts(_each(art.get("PublicationTypeList"), "PublicationType"))
-    refs = {c.get("RefType") for c in _each(citation.get("CommentsCorrectionsList"), "CommentsCorrections")}
+    refs = set(_REF_TYPES(citation_element))
     return {
         "pmid": pmid,
         "pmcid": ids.get("pmc") or _first_pmc(_each(citation_element, "OtherID")),
@@ -236,7 +237,7 @@ def _article_record(article: etree._Element, name: str) -> dict[str, Any]:
         "issue": _text(issue.get("Issue")),
         "pages": _pages(art.get("Pagination")),
         "publication_types": pubtypes,
-        "mesh": _unique([" ".join(name.split()) for name in _MESH(citation_element)]) if citation_element is not None else [],
+        "mesh": _unique([_squash(name) or "" for name in _MESH(citation_element)]) if citation_element is not None else [],
         "keywords": _unique(_texts(kw for kws in _each(citation_element, "KeywordList") for kw in kws.iterchildren("Keyword"))),
         "language": _texts(_each(art_element, "Language")),
         "registry_ids": _registry_ids(_each(art.get("DataBankList"), "DataBank"), title, abstract),
@@ -438,9 +439,13 @@ def _registry_ids(databanks: Iterable[etree._Element], *texts: str | None) -> li
 def _may_name_registry(lowered: str) -> bool:
     """Whether `lowered` may hold a registration number (cheap substring tests; the registry pattern
     itself is slow on long abstracts). "nct" must be followed by a digit: it occurs in "function"."""
-    for prefix in _REGISTRY_PREFIXES:
-        if prefix in lowered and (prefix != "nct" or any(after[:1].isdigit() for after in lowered.split("nct")[1:])):
+    if ("rct" in lowered or "ctr" in lowered or "drks" in lowered) and any(p in lowered for p in _REGISTRY_PREFIXES):
+        return True
+    at = lowered.find("nct")
+    while at >= 0:
+        if lowered[at + 3:at + 4].isdigit():
             return True
+        at = lowered.find("nct", at + 3)
     return False
 
 
@@ -472,13 +477,16 @@ def _text(element: etree._Element | None) -> str | None:
 
 
 def _squash(text: str) -> str | None:
-    """Whitespace runs -> one space, ends stripped; None if nothing is left. Most text is already
-    tidy, and checking that is several times cheaper than splitting and re-joining it."""
-    if (
-        "\n" not in text and "\t" not in text and "\r" not in text and "  " not in text
-        and text[:1] != " " and text[-1:] != " " and (text.isascii() or _UNICODE_SPACE.search(text) is None)
-    ):
-        return text
+    """Whitespace runs -> one space, ends stripped; None if nothing is left.
+
+    Most text is already tidy, and checking that is several times cheaper than splitting and
+    re-joining it: a printable string holds no whitespace but the ASCII space (tabs, newlines,
+    NBSP, U+2009... are all non-printable), so only double and outer spaces can need fixing.
+    """
+    if text.isprintable():
+        while "  " in text:
+            text = text.replace("  ", " ")
+        return text.strip(" ") or None
     return " ".join(text.split()) or None
 
 
