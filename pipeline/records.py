@@ -39,6 +39,7 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
     "has_expression_of_concern": pl.Boolean(),
 }
 
+_SCHEMA = pl.Schema(RECORD_SCHEMA)
 LIST_COLUMNS = [c for c, t in RECORD_SCHEMA.items() if isinstance(t, pl.List)]
 FLAG_COLUMNS = ["retracted", "has_erratum", "has_expression_of_concern"]
 
@@ -57,10 +58,8 @@ def empty() -> pl.DataFrame:
 
 def conform(frame: pl.DataFrame) -> pl.DataFrame:
     """Add missing columns (null / empty list / False), cast, and order columns as `RECORD_SCHEMA`."""
-    if frame.schema == pl.Schema(RECORD_SCHEMA) and not frame.select(
-        pl.any_horizontal(pl.col(LIST_COLUMNS + FLAG_COLUMNS).is_null().any())
-    ).item():
-        return frame  # already conforming: the common case for our own readers, and free
+    if frame.schema == _SCHEMA and not any(frame[c].null_count() for c in LIST_COLUMNS + FLAG_COLUMNS):
+        return frame  # already conforming: the common case for our own readers, and nearly free
     exprs = []
     for name, dtype in RECORD_SCHEMA.items():
         if name in frame.columns:
@@ -83,6 +82,8 @@ def normalise_doi(value: str | None) -> str | None:
     """`https://doi.org/10.1/ABC` -> `10.1/abc`; anything that is not a DOI -> None."""
     if not value:
         return None
+    if value.startswith("10.") and value.isascii() and "/" in value and value[-1] not in ". \t\r\n\f\v":
+        return value.lower()  # the common case: a bare DOI, nothing to strip
     text = _DOI_PREFIX.sub("", unicodedata.normalize("NFKC", value).strip()).strip().rstrip(".").lower()
     return text if text.startswith("10.") and "/" in text else None
 

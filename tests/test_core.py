@@ -86,3 +86,11 @@ def test_conform_returns_a_conforming_frame_as_is_and_fills_null_lists() -> None
     assert records.conform(frame) is frame
     holed = frame.with_columns(pl.lit(None, dtype=pl.List(pl.Utf8)).alias("authors"))
     assert records.conform(holed)["authors"].to_list() == [[]]
+
+
+@pytest.mark.parametrize("raw", ["10.1/AB", "10.1/ab.", "10.1/ab\n", "10.1/ab ", "https://doi.org/10.1/AB", "10.1/Ä"])
+def test_bare_doi_fast_path_agrees_with_the_full_normalisation(raw: str) -> None:
+    import unicodedata
+    full = unicodedata.normalize("NFKC", raw).strip()
+    full = records._DOI_PREFIX.sub("", full).strip().rstrip(".").lower()
+    assert records.normalise_doi(raw) == full
