@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from benchmarks import generate
+from benchmarks import generate, git_head
 from benchmarks.dedup_metrics import Metrics, evaluate, read_record_ids
 from pipeline.console import console, summary, warn
 from pipeline.errors import PipelineError
@@ -412,7 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     context = {"machine": f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
                           f"Python {platform.python_version()}",
                "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-               "ours": f"commit {_git_head()}"}
+               "ours": f"commit {git_head('pipeline')}"}
     start_load = os.getloadavg()[0]
     with_bib = not args.skip_bib_dedupe
     if with_bib:
@@ -452,12 +452,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary("bench-dedup", f"{len(datasets)} datasets{' + scale' if args.scale else ''}, "
                            f"{len(failed)} failed run(s) -> {target.relative_to(ROOT)}")
     return 1 if failed else 0
-
-
-def _git_head() -> str:
-    found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "pipeline"], capture_output=True, text=True, cwd=ROOT)
-    return (found.stdout.strip() or "unknown") + (" + uncommitted changes in pipeline/" if dirty.stdout.strip() else "")
 
 
 if __name__ == "__main__":

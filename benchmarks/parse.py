@@ -34,6 +34,7 @@ from typing import NamedTuple
 
 from lxml import etree
 
+from benchmarks import git_head
 from pipeline.console import console, summary
 from pipeline.files import write_text_atomic
 
@@ -172,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     context = {
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "ours": f"commit {_git_head()}",
+        "ours": f"commit {git_head('pipeline/search')}",
         "Bio.Entrez": f"biopython {Bio.__version__}",
     }
     start_load = os.getloadavg()[0]
@@ -209,13 +210,6 @@ def main(argv: list[str] | None = None) -> int:
     summary("bench-parse", f"{len(rows)} documents, {ratio}"
             + (f", PMIDs differ in {', '.join(differ)}" if differ else "") + f" -> {target.relative_to(REPO) if target.is_relative_to(REPO) else target}")
     return 1 if differ else 0
-
-
-def _git_head() -> str:
-    """Short commit of the checkout, noting uncommitted changes to the parser."""
-    found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "pipeline/search"], capture_output=True, text=True, cwd=REPO)
-    return (found.stdout.strip() or "unknown") + (" + uncommitted changes in pipeline/search/" if dirty.stdout.strip() else "")
 
 
 if __name__ == "__main__":
