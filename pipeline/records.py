@@ -75,7 +75,7 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
         elif name in FLAG_COLUMNS:
             expr = expr.fill_null(False)
         exprs.append(expr.alias(name))
-    return frame.select(exprs) if frame.height else pl.DataFrame(schema=RECORD_SCHEMA)
+    return frame.select(exprs) if frame.height else empty()
 
 
 def normalise_doi(value: str | None) -> str | None:
