@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from pipeline import __version__
 from pipeline.console import console
-from pipeline.errors import PipelineError
+from pipeline.errors import InternalError, PipelineError, UsageError
 from pipeline.search import command as search_cmd
 from pipeline.imports import command as import_cmd
 from pipeline.dedup import command as dedup_cmd
@@ -43,10 +43,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except InternalError as exc:
+        console.print("[red]internal error[/red]:", end=" ")
+        console.print(f"{exc} (a bug or a hand-edited generated file: please report it)", markup=False, soft_wrap=True)
+        return 1
     except PipelineError as exc:
         console.print("[red]error[/red]:", end=" ")
         console.print(str(exc), markup=False, soft_wrap=True)
-        return 1
+        return 2 if isinstance(exc, UsageError) else 1
     except KeyboardInterrupt:
         console.print("interrupted: nothing was half-written; rerun the same command to continue.")
         return 130
