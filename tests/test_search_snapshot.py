@@ -14,8 +14,11 @@ from pipeline.errors import InputError, PipelineError
 from pipeline.layout import Layout
 from pipeline.protocol import PubMedSearch
 from pipeline.search import snapshot
-from pipeline.search.entrez import EntrezClient, Settings, efetch_pmids
-from pipeline.search.snapshot import efetch_files, latest, read_log, read_raw, take
+from pipeline.search.entrez import EntrezClient
+from pipeline.search.pubmed import take
+from pipeline.search.replies import efetch_pmids
+from pipeline.search.settings import Settings
+from pipeline.search.snapshot import efetch_files, latest, read_log, read_raw
 
 KEY = "SECRET-KEY-123"
 SEARCH = PubMedSearch(name="pubmed", query='("stem cell*"[tiab] OR MSC[tiab])\nAND "multiple sclerosis"[mh]',
