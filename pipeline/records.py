@@ -48,7 +48,6 @@ _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*|doi\s+)", 
 _PMCID = re.compile(r"^(?:pmc)?\s*(\d+)$", re.IGNORECASE)
 
 
-
 def empty() -> pl.DataFrame:
     """An empty records table with the full schema."""
     return pl.DataFrame(schema=RECORD_SCHEMA)
@@ -120,7 +119,10 @@ REGISTERS = (
 )
 _FLAGS = re.IGNORECASE | re.ASCII   # registration numbers are ASCII; no Unicode case or digit folding
 _REGISTRY = re.compile(r"\b(" + "|".join(re.escape(r.prefix) + r.rest for r in REGISTERS) + r")\b", _FLAGS)
-_STARTS = tuple((r.prefix.lower(), re.compile(r.rest, _FLAGS)) for r in REGISTERS)
+# The pre-check: each register's lower-case prefix as a literal (which re finds as fast as str.find),
+# then its rest in any case, run on the lower-cased text only where the prefix occurs at all.
+_STARTS = tuple((r.prefix.lower(), re.compile(re.escape(r.prefix.lower()) + f"(?i:{r.rest})", re.ASCII))
+                for r in REGISTERS)
 
 
 def find_registry_ids(*texts: str | None) -> list[str]:
@@ -138,13 +140,7 @@ def find_registry_ids(*texts: str | None) -> list[str]:
 
 def may_name_registry(text: str) -> bool:
     """Whether `text` may hold a registration number: some register's prefix followed by what its
-    numbers continue with. Plain substring searches, much cheaper than the pattern on long
-    abstracts; never False where the pattern would match ("nct" in "function" is not a prefix)."""
+    numbers continue with. Cheaper than the pattern on long abstracts (no word boundaries, no
+    case-folding of the text), and never False where the pattern would match."""
     lowered = text.lower()
-    for prefix, rest in _STARTS:
-        at = lowered.find(prefix)
-        while at >= 0:
-            if rest.match(lowered, at + len(prefix)):
-                return True
-            at = lowered.find(prefix, at + 1)
-    return False
+    return any(prefix in lowered and start.search(lowered) is not None for prefix, start in _STARTS)
