@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import io
+import re
 import socket
 import threading
 
 import pytest
 from Bio import Entrez
 
+from conftest import REPO
 from eutils_server import EutilsServer
 from fake_clock import FakeClock, Timed
 from pipeline.errors import BadReply, PipelineError, RemoteError, ServiceUnavailable
@@ -315,3 +317,13 @@ def test_an_open_future_end_is_split_near_today():
     assert lo1 == dt.date(1990, 1, 1) and hi2 == dt.date(3000, 12, 31)
     assert dt.date(2000, 1, 1) < hi1 < dt.date(2020, 1, 1)
     assert lo2 == hi1 + dt.timedelta(days=1)
+
+
+# --- dependencies --------------------------------------------------------------------------------
+
+def test_only_biopythons_public_api_is_used():
+    """Bio.Entrez's private helpers (`_build_request`, `_open`, ...) may change in any release;
+    the pipeline builds its own requests, so Biopython needs no upper bound in pyproject.toml."""
+    used = {m.group(0) for path in (REPO / "pipeline").rglob("*.py")
+            for m in re.finditer(r"\bEntrez\._\w+|from Bio\S* import _\w+", path.read_text(encoding="utf-8"))}
+    assert used == set()

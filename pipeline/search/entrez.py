@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pipeline.errors import BadReply
 from pipeline.search.clock import SYSTEM_CLOCK, Clock
-from pipeline.search.http import HttpClient, Request, Transport
+from pipeline.search.client import HttpClient, Request, Transport
 from pipeline.search.ratelimit import RateLimiter
 from pipeline.search.replies import SearchResult, efetch_pmids, parse_einfo, parse_esearch
 from pipeline.search.settings import Settings
