@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError, PipelineError, Problem
-from pipeline.files import unguard_cell
+from pipeline.textio import unguard_cell
 from pipeline.layout import Layout
 
 TA_VALUES = ("include", "exclude", "pending", "conflict", "")

@@ -15,11 +15,12 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError, PipelineError, Problem
-from pipeline.files import write_csv_atomic, write_text_atomic
+from pipeline.files import write_text_atomic
 from pipeline.layout import Layout
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import agreement, automation, conflicts, merge
 from pipeline.screen.decisions import EXCLUDE, INCLUDE, NOT_RETRIEVED, STAGE_DECISIONS, Call, sheet_calls
+from pipeline.textio import write_csv_atomic
 from pipeline.screen.sheets import SheetChanged, Table, column, read_table, render, write_if_unchanged
 
 RESERVED_NAMES = ("conflicts", "resolutions")
@@ -90,6 +91,7 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
     problems: list[Problem] = []
     warnings = [f"{p} belongs to no reviewer named in the protocol; it is left alone and not counted"
                 for p in inputs.strays]
+    warnings += [t.warning for t in (*inputs.sheets.values(), *inputs.resolutions.values(), inputs.overrides) if t.warning]
 
     marked, rule_problems = automation.evaluate(studies, protocol.automation)
     problems += rule_problems

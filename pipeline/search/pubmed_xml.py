@@ -25,9 +25,9 @@ import polars as pl
 from lxml import etree
 
 from pipeline.errors import InputError
+from pipeline.links import pubmed_url
 from pipeline.records import LIST_COLUMNS, RECORD_SCHEMA, conform, find_registry_ids, normalise_doi, normalise_pmcid
 
-PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 ROOTS = ("PubmedArticleSet", "PubmedBookArticleSet")
 ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
 
@@ -95,7 +95,7 @@ def iter_records(data: bytes | BinaryIO | Path, source: str = "pubmed", source_f
         pmid = record["pmid"]
         record.update(
             record_id=f"{source}:{pmid}", source=source, source_file=source_file or None,
-            source_record_id=pmid, url=PUBMED_URL.format(pmid=pmid),
+            source_record_id=pmid, url=pubmed_url(pmid),
         )
         yield record
 
