@@ -10,15 +10,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pipeline import __version__
+from pipeline import __version__, housekeeping
 from pipeline.console import console
-from pipeline.errors import InternalError, PipelineError, UsageError
-from pipeline.search import command as search_cmd
-from pipeline.imports import command as import_cmd
 from pipeline.dedup import command as dedup_cmd
-from pipeline.screen import command as screen_cmd
+from pipeline.errors import InternalError, PipelineError, UsageError
+from pipeline.imports import command as import_cmd
 from pipeline.report import command as report_cmd
-from pipeline import housekeeping
+from pipeline.screen import command as screen_cmd
+from pipeline.search import command as search_cmd
 from pipeline.textio import printable
 
 

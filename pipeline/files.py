@@ -66,11 +66,10 @@ def write_bytes_atomic(target: Path, data: bytes) -> bool:
     target = Path(target)
     if target.is_file() and target.read_bytes() == data:
         return False
-    with atomic_path(target) as tmp:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+    with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
     return True
 
 

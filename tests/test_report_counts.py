@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fixtures.report.stage_files import COMPLETE, SOURCES, mid_review, write_stage_files
+from tests.fixtures.report.stage_files import COMPLETE, SOURCES, mid_review, write_stage_files
 
 from pipeline.errors import InputError, PipelineError
 from pipeline.report import inputs

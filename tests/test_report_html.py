@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import rispy
-from fixtures.report.stage_files import HOSTILE_TITLE, PROTOCOL, mid_review, write_stage_files
+from tests.fixtures.report.stage_files import HOSTILE_TITLE, PROTOCOL, mid_review, write_stage_files
 
 from pipeline.cli import main
 from pipeline.layout import Layout

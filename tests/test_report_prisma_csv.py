@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from fixtures.report.stage_files import PROTOCOL, mid_review, write_stage_files
+from tests.fixtures.report.stage_files import PROTOCOL, mid_review, write_stage_files
 
 from pipeline.protocol import load
 from pipeline.report.build import build

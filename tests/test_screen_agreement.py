@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.screen.project import decide, project, screen, study
+from tests.fixtures.screen.project import decide, project, screen, study
 from pipeline.screen.agreement import cohen, fleiss, table
 
 CATS = ["include", "exclude"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.screen.project import decide, project, screen, study, write_people_file
+from tests.fixtures.screen.project import decide, project, screen, study, write_people_file
 from pipeline.errors import InputError
 from pipeline.screen.decisions import DECISION_WORDS, parse_decision, parse_reason
 

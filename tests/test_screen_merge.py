@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_studies
+from tests.fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_studies
 from pipeline.screen import sheets
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.screen.project import decide, final, project, rows, screen, study
+from tests.fixtures.screen.project import decide, final, project, rows, screen, study
 from pipeline.screen import sheets
 
 

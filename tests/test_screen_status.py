@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_protocol
+from tests.fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_protocol
 from pipeline import housekeeping
 from pipeline.cli import main
 from pipeline.layout import Layout

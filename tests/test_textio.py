@@ -101,7 +101,7 @@ def test_a_windows_1252_sheet_is_read_with_a_warning(tmp_path: Path) -> None:
     assert table.rows == [{"record_id": "pubmed:1", "notes": "Müller"}]
     assert table.warning is not None and str(path) in table.warning and "line 2" in table.warning
     assert table.warning.endswith(textio.SHEET_FIX)
-    assert sheets.parse("record_id\r\npubmed:1\r\n".encode(), path).warning is None
+    assert sheets.parse(b"record_id\r\npubmed:1\r\n", path).warning is None
 
 
 def test_atomic_writes_go_through_a_symlink_to_its_target(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ warning (with the file and line) when it had to guess.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import lxml.html
