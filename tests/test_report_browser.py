@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.fixtures.report.stage_files import PROTOCOL, mid_review, write_stage_files
 
 from pipeline.protocol import load
 from pipeline.report import browser
 from pipeline.report.build import build
 from pipeline.report.counts import Count, SourceCount
+from tests.fixtures.report.stage_files import PROTOCOL, mid_review, write_stage_files
 
 
 def built(tmp_path: Path, studies=None):

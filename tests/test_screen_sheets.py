@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.screen.project import decide, final, project, rows, screen, study
 from pipeline.screen import sheets
+from tests.fixtures.screen.project import decide, final, project, rows, screen, study
 
 
 @pytest.fixture
@@ -91,5 +91,5 @@ def test_rerun_with_unchanged_inputs_rewrites_nothing(two_studies) -> None:
 
 
 def test_tab_delimited_sheet_is_read() -> None:
-    table = sheets.parse("record_id\tdecision\npubmed:1\tyes\n".encode(), Path("a.csv"))
+    table = sheets.parse(b"record_id\tdecision\npubmed:1\tyes\n", Path("a.csv"))
     assert table.delimiter == "\t" and table.rows[0]["decision"] == "yes"

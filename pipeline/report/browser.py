@@ -126,7 +126,7 @@ def check(html: Path, expected: dict[str, Count | SourceCount], screenshot: Path
     url = html.resolve().as_uri()
     result = CheckResult()
 
-    def guard(route, request) -> None:  # noqa: ANN001 - playwright's Route and Request
+    def guard(route, request) -> None:
         if request.url.split("#")[0] == url:
             route.continue_()
         else:

@@ -15,8 +15,8 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError, PipelineError, Problem
-from pipeline.textio import unguard_cell
 from pipeline.layout import Layout
+from pipeline.textio import unguard_cell
 
 TA_VALUES = ("include", "exclude", "pending", "conflict", "")
 FT_VALUES = ("include", "exclude", "not_retrieved", "pending", "conflict", "")

@@ -20,8 +20,8 @@ from pipeline.layout import Layout
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import agreement, automation, conflicts, merge
 from pipeline.screen.decisions import EXCLUDE, INCLUDE, NOT_RETRIEVED, STAGE_DECISIONS, Call, sheet_calls
-from pipeline.textio import write_csv_atomic
 from pipeline.screen.sheets import SheetChanged, Table, column, read_table, render, write_if_unchanged
+from pipeline.textio import write_csv_atomic
 
 RESERVED_NAMES = ("conflicts", "resolutions")
 FINAL_HEADER = ["study_id", "automation", "title_abstract", "full_text", "full_text_reason", "example"]

@@ -180,7 +180,7 @@ def _open(data: bytes | BinaryIO | Path, name: str) -> tuple[BinaryIO, bool]:
     if isinstance(data, (str, Path)):
         path = Path(data)
         try:
-            handle = open(path, "rb")
+            handle = open(path, "rb")  # noqa: SIM115 (returned to the caller, who closes it)
         except OSError as exc:
             raise InputError.one(name, f"cannot open: {exc.strerror or exc}") from exc
         if handle.read(2) == _GZIP_MAGIC:
