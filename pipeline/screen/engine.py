@@ -9,6 +9,7 @@ instead of overwriting their file.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -231,13 +232,13 @@ def write(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
         if not table.exists and write_if_unchanged(path, render(header, []), ""):
             changed.append(path)
     out = layout.screening
-    generated = [
+    generated: list[tuple[Path, Sequence[object], Iterable[Sequence[object]]]] = [
         (out / "automation.csv", list(automation.AUTOMATION_SCHEMA), _bool(result.automation, "overruled").rows()),
         (out / "final.csv", FINAL_HEADER, _bool(result.final, "example").rows()),
         (out / "orphans.csv", ORPHAN_HEADER, result.orphans),
     ]
     generated += [(out / stage / "conflicts.csv", *result.conflicts[stage]) for stage in STAGES]
-    for path, header, rows in generated:
+    for path, header, rows in generated:  # type: ignore[assignment]  # header, rows: also the sheet loop above
         if write_csv_atomic(path, header, rows):
             changed.append(path)
     if write_text_atomic(out / "summary.json", json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n"):

@@ -172,7 +172,7 @@ def _free(element: etree._Element) -> None:
             del parent[0]
 
 
-def _open(data: bytes | BinaryIO | Path, name: str) -> tuple[BinaryIO, bool]:
+def _open(data: bytes | BinaryIO | Path, name: str) -> tuple[io.BufferedIOBase | BinaryIO, bool]:
     """A binary stream of the XML (gunzipped when the bytes start with the gzip magic) and whether we own it."""
     if isinstance(data, (bytes, bytearray, memoryview)):
         raw = bytes(data)
@@ -195,7 +195,7 @@ def _open(data: bytes | BinaryIO | Path, name: str) -> tuple[BinaryIO, bool]:
         head = data.read(2)
         data.seek(position)
     else:
-        data = io.BufferedReader(data)  # type: ignore[arg-type]
+        data = io.BufferedReader(data)  # type: ignore[type-var]
         head = data.peek(2)[:2]
     return (gzip.GzipFile(fileobj=data), False) if head == _GZIP_MAGIC else (data, False)
 

@@ -124,7 +124,8 @@ class Partial:
 
     @property
     def batches(self) -> list[dict]:
-        return self.state["batches"]
+        batches: list[dict] = self.state["batches"]
+        return batches
 
     def save_raw(self, kind: str, data: bytes) -> str:
         """Store one reply as `<kind>-<n>.xml.gz`; return its file name."""
