@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
+import polars as pl
 import pytest
 
 from pipeline import links
+from pipeline.report import exports
 
 
 def test_identifier_links_are_built_for_the_identifiers_a_study_has() -> None:
@@ -29,3 +34,14 @@ def test_a_doi_reference_becomes_its_doi_org_address() -> None:
                                  "doi:", "", None, 3, "http://[::1"])
 def test_every_other_link_is_refused(url: object) -> None:
     assert links.outbound(url) is None
+
+
+def test_the_included_exports_carry_only_allowed_links(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"study_id": ["s1", "s2"], "authors": [["A"], ["B"]], "year": [2020, 2021], "title": ["T", "U"],
+                          "url": ["javascript:alert(1)", "https://x.org/a"], "pmid": ["1", None],
+                          "doi": [None, None], "pmcid": [None, None]})
+    exports.write(tmp_path, frame)
+    ris = (tmp_path / "included.ris").read_text(encoding="utf-8")
+    assert "javascript" not in ris and "UR  - https://pubmed.ncbi.nlm.nih.gov/1/" in ris and "UR  - https://x.org/a" in ris
+    with open(tmp_path / "included.csv", encoding="utf-8-sig", newline="") as fh:
+        assert [row["url"] for row in csv.DictReader(fh)] == ["", "https://x.org/a"]

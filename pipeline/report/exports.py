@@ -82,6 +82,8 @@ def ris_entries(frame: pl.DataFrame) -> list[dict]:
 def write(directory: Path, frame: pl.DataFrame) -> dict[Path, bool]:
     """Write `included.ris` (rispy) and `included.csv` (spreadsheet-safe); say which files changed."""
     ris, table = directory / "included.ris", directory / "included.csv"
+    if "url" in frame.columns:  # a record's own link leaves only if it is http(s) or doi
+        frame = frame.with_columns(pl.col("url").map_elements(lambda u: u if outbound(u) else None, return_dtype=pl.Utf8))
     return {
         ris: write_text_atomic(ris, rispy.dumps(ris_entries(frame), implementation=PlainRisWriter) if frame.height else ""),
         table: frame_to_csv_atomic(table, frame.select([c for c in CSV_COLUMNS if c in frame.columns])),
