@@ -8,13 +8,13 @@ import sys
 import textwrap
 
 import pytest
-
+from conftest import REPO
 from eutils_server import EutilsServer
 from fake_clock import FakeClock
+
 from pipeline.cli import main
 from pipeline.layout import Layout
 from pipeline.search.snapshot import efetch_files, latest, read_log
-from conftest import REPO
 
 PROTOCOL = '''
 [review]

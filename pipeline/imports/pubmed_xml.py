@@ -27,9 +27,9 @@ import polars as pl
 from lxml import etree
 
 from pipeline.errors import InputError
+from pipeline.links import pubmed_url
 from pipeline.records import LIST_COLUMNS, RECORD_SCHEMA, conform, find_registry_ids, normalise_doi, normalise_pmcid
 
-PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 ROOTS = ("PubmedArticleSet", "PubmedBookArticleSet")
 ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
 EMPTY_RESULT = "Empty result"
@@ -95,7 +95,7 @@ def iter_records(data: bytes | BinaryIO | Path, source: str = "pubmed", source_f
         pmid = record["pmid"]
         record.update(
             record_id=f"{source}:{pmid}", source=source, source_file=source_file or None,
-            source_record_id=pmid, url=PUBMED_URL.format(pmid=pmid),
+            source_record_id=pmid, url=pubmed_url(pmid),
         )
         yield record
 
@@ -180,11 +180,11 @@ def _open(data: bytes | BinaryIO | Path, name: str) -> tuple[IO[bytes], bool]:
         return _gunzipped(io.BytesIO(bytes(data))), True
     if isinstance(data, (str, Path)):
         try:
-            handle = open(Path(data), "rb")
+            handle = open(Path(data), "rb")  # noqa: SIM115 (returned to the caller, who closes it)
         except OSError as exc:
             raise InputError.one(name, f"cannot open: {exc.strerror or exc}") from exc
         return _gunzipped(handle), True
-    stream: IO[bytes] = data if hasattr(data, "peek") or data.seekable() else io.BufferedReader(data)  # type: ignore[arg-type, type-var]
+    stream: IO[bytes] = data if hasattr(data, "peek") or data.seekable() else io.BufferedReader(data)  # type: ignore[type-var]
     return _gunzipped(stream), False
 
 

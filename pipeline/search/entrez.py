@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 from pipeline.errors import BadReply
 from pipeline.search import clock as clocks
-from pipeline.search.clock import Clock
 from pipeline.search.client import HttpClient, Request, Transport
+from pipeline.search.clock import Clock
 from pipeline.search.ratelimit import RateLimiter
 from pipeline.search.replies import SearchResult, efetch_pmids, parse_einfo, parse_esearch
 from pipeline.search.settings import Settings

@@ -38,7 +38,7 @@ class Settings:
     interval: float | None = None  # seconds between requests; honoured below NCBI's limit only for 127.0.0.1
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ, **options: Any) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] = os.environ, **options: Any) -> Settings:
         """NCBI_EMAIL (required), NCBI_API_KEY (optional), NCBI_EUTILS_URL (optional) from the environment."""
         email = environ.get("NCBI_EMAIL", "").strip()
         if not email or "@" not in email:
