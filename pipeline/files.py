@@ -9,32 +9,38 @@ replaced file keeps its permissions; a new one gets the usual ones (umask applie
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import io
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
+
+from pipeline.errors import PipelineError
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
+def atomic_path(target: Path, mode: int | None = None) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it over `target` only if the block succeeds.
 
     A symbolic link is followed (to its final target, which need not exist yet), so the link stays.
+    `mode` sets the permissions (e.g. 0o600 for secrets); by default a replaced file keeps its own.
     """
     target = Path(os.path.realpath(target)) if Path(target).is_symlink() else Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o666 & ~_UMASK  # mkstemp makes 0600; a new file gets normal permissions
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode)
+        except FileNotFoundError:
+            mode = 0o666 & ~_UMASK  # mkstemp makes 0600; a new file gets normal permissions
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -61,21 +67,21 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_bytes_atomic(target: Path, data: bytes) -> bool:
+def write_bytes_atomic(target: Path, data: bytes, mode: int | None = None) -> bool:
     """Write `data` to `target` atomically; skip the write (return False) when it is unchanged."""
     target = Path(target)
-    if target.is_file() and target.read_bytes() == data:
+    if target.is_file() and target.read_bytes() == data and mode in (None, stat.S_IMODE(target.stat().st_mode)):
         return False
-    with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+    with atomic_path(target, mode) as tmp, open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
     return True
 
 
-def write_text_atomic(target: Path, text: str) -> bool:
+def write_text_atomic(target: Path, text: str, mode: int | None = None) -> bool:
     """UTF-8 text version of `write_bytes_atomic`."""
-    return write_bytes_atomic(target, text.encode("utf-8"))
+    return write_bytes_atomic(target, text.encode("utf-8"), mode)
 
 
 def write_parquet_atomic(target: Path, frame: pl.DataFrame) -> bool:
@@ -92,3 +98,37 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def lock_path(target: Path) -> Path:
+    """The lock file of `target`: `.<name>.lock` in the same folder."""
+    target = Path(target)
+    return target.parent / f".{target.name}.lock"
+
+
+@contextlib.contextmanager
+def locked(target: Path, timeout: float = 30.0) -> Iterator[None]:
+    """Hold the exclusive write lock of `target` (see the module docstring); wait up to `timeout` s.
+
+    Works between processes and between threads of one process (each call opens its own descriptor).
+    """
+    path = lock_path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_UMASK)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise PipelineError(f"{target} is being written by another process (lock {path}) "
+                                        f"for over {timeout:.0f} s; try again when it has finished") from None
+                time.sleep(0.005)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

@@ -74,6 +74,15 @@ class Layout:
     def sheet(self, stage: str, reviewer: str) -> Path:
         return self.screening / stage / f"{reviewer}.csv"
 
+    # screening app: its secrets (reviewers' token hashes, the CSRF key), mode 0600
+    @property
+    def app(self) -> Path:
+        return self.outputs / "app"
+
+    @property
+    def app_tokens(self) -> Path:
+        return self.app / "tokens.json"
+
     # report
     @property
     def report(self) -> Path:

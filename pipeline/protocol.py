@@ -83,6 +83,9 @@ class Protocol:
     automation: tuple[AutomationRule, ...]
     example_reviewers: tuple[str, ...] = ()            # reviewers whose decisions are labelled examples
     notes: str = ""
+    resolvers: tuple[str, ...] = ()                    # who may settle conflicts in the screening app
+    highlight_include: tuple[str, ...] = ()            # terms the app highlights as pointing to inclusion
+    highlight_exclude: tuple[str, ...] = ()            # ... and to exclusion ([screening.highlight])
 
     @property
     def searches(self) -> tuple[PubMedSearch, ...]:
@@ -158,6 +161,13 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         for name in names:
             if not name or any(ch in name for ch in '/\\:*?"<>|') or name.startswith("."):
                 problems.append(Problem(str(path), f"screening.{stage}.reviewers: {name!r} cannot be a file name"))
+    resolvers = _names(screening, "resolvers", "screening.resolvers", path, problems)
+    highlight = screening.get("highlight", {})
+    if not isinstance(highlight, dict):
+        problems.append(Problem(str(path), "screening.highlight must be a table with lists `include` and `exclude`"))
+        highlight = {}
+    terms = {side: _names(highlight, side, f"screening.highlight.{side}", path, problems, file_name=False)
+             for side in ("include", "exclude")}
     rules = []
     for i, raw in enumerate(data.get("automation", []), start=1):
         rules.append(AutomationRule(
@@ -174,8 +184,22 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         sources=tuple(sources), reviewers=reviewers,
         exclusion_reasons=tuple(screening.get("full_text", {}).get("exclusion_reasons", [])),
         automation=tuple(rules), example_reviewers=tuple(screening.get("example_reviewers", [])),
-        notes=review.get("notes", ""),
+        notes=review.get("notes", ""), resolvers=resolvers,
+        highlight_include=terms["include"], highlight_exclude=terms["exclude"],
     )
+
+
+def _names(table: dict, key: str, where: str, path: Path, problems: list[Problem], file_name: bool = True) -> tuple[str, ...]:
+    """A list of non-empty strings at `table[key]` (reviewer-like names when `file_name`)."""
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        problems.append(Problem(str(path), f"{where} must be a list of non-empty strings"))
+        return ()
+    if file_name:
+        for name in value:
+            if any(ch in name for ch in '/\\:*?"<>|') or name.startswith("."):
+                problems.append(Problem(str(path), f"{where}: {name!r} cannot be a file name"))
+    return tuple(v.strip() for v in value)
 
 
 def _opt_str(value: object) -> str | None:

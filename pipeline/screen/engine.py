@@ -223,7 +223,7 @@ def write(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
     changed: list[Path] = []
     for (stage, who), (header, rows) in result.sheets.items():
         table = inputs.sheets[(stage, who)]
-        if write_if_unchanged(table.path, render(header, rows, table.delimiter), table.fingerprint):
+        if write_if_unchanged(table.path, render(header, rows, table.delimiter, table.encoding), table.fingerprint):
             changed.append(table.path)
     people_files = [(automation_overrides(layout), inputs.overrides, automation.OVERRIDE_HEADER)]
     people_files += [(resolutions(layout, s), inputs.resolutions[s], conflicts.RESOLUTION_HEADER)

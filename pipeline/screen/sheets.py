@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.files import write_bytes_atomic
-from pipeline.textio import SHEET_FIX, csv_bytes, decode, sniff_delimiter, unguard_cell
+from pipeline.files import locked, write_bytes_atomic
+from pipeline.textio import SHEET_FIX, csv_bytes, decode, output_encoding, sniff_delimiter, unguard_cell
 
 
 class SheetChanged(Exception):
@@ -37,7 +37,8 @@ class Table:
 
     `rows[i]` came from spreadsheet row `row_numbers[i]` (header = row 1), so problems can name the
     row a person sees. `fingerprint` is the SHA-256 of the bytes read ("" when the file is missing);
-    `warning` says when its encoding had to be guessed (Windows-1252).
+    `warning` says when its encoding had to be guessed (Windows-1252); `encoding` is the one it is
+    written back in (`textio.output_encoding`: UTF-16 stays, everything else becomes UTF-8).
     """
 
     path: Path
@@ -48,6 +49,7 @@ class Table:
     fingerprint: str = ""
     exists: bool = True
     warning: str | None = None
+    encoding: str = "utf-8"
 
 
 def fingerprint(path: Path) -> str:
@@ -65,8 +67,9 @@ def parse(data: bytes, path: Path) -> Table:
     delimiter = sniff_delimiter(text)
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     digest = hashlib.sha256(data).hexdigest()
+    encoding = output_encoding(decoded.encoding)
     if not records:
-        return Table(path, [], [], [], delimiter, digest, warning=decoded.warning)
+        return Table(path, [], [], [], delimiter, digest, warning=decoded.warning, encoding=encoding)
     raw_header = [unguard_cell(h.strip()) for h in records[0]]
     body = records[1:]
     width = max([len(raw_header)] + [len(r) for r in body])
@@ -92,7 +95,7 @@ def parse(data: bytes, path: Path) -> Table:
         values = {header[k]: unguard_cell(record[i]) if i < len(record) else "" for k, i in enumerate(keep)}
         rows.append(values)
         numbers.append(number)
-    return Table(path, header, rows, numbers, delimiter, digest, warning=decoded.warning)
+    return Table(path, header, rows, numbers, delimiter, digest, warning=decoded.warning, encoding=encoding)
 
 
 def read_table(path: Path) -> Table:
@@ -115,16 +118,19 @@ def column(table: Table, *names: str) -> str | None:
     return None
 
 
-def render(header: Sequence[str], rows: Sequence[Sequence[object]], delimiter: str = ",") -> bytes:
-    """A sheet's bytes, in the delimiter it was read with: `textio.csv_bytes` (UTF-8 BOM, CRLF, guarded)."""
-    return csv_bytes(header, rows, delimiter=delimiter)
+def render(header: Sequence[str], rows: Sequence[Sequence[object]], delimiter: str = ",",
+           encoding: str = "utf-8") -> bytes:
+    """A sheet's bytes, in the delimiter and encoding it was read with: `textio.csv_bytes` (BOM, CRLF, guarded)."""
+    return csv_bytes(header, rows, delimiter=delimiter, encoding=encoding)
 
 
 def write_if_unchanged(path: Path, data: bytes, expected_fingerprint: str) -> bool:
     """Atomically replace `path` with `data` unless it changed since it was read (then raise).
 
-    Returns whether the file was written (identical bytes are left alone).
+    Holds the file's write lock (`files.locked`, shared with the screening app) from the check to
+    the rename. Returns whether the file was written (identical bytes are left alone).
     """
-    if fingerprint(path) != expected_fingerprint:
-        raise SheetChanged(Path(path))
-    return write_bytes_atomic(path, data)
+    with locked(path):
+        if fingerprint(path) != expected_fingerprint:
+            raise SheetChanged(Path(path))
+        return write_bytes_atomic(path, data)
