@@ -57,7 +57,7 @@ def people(protocol: Protocol) -> list[str]:
 
 
 def base_url(host: str, port: int) -> str:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - only for the printed link
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     shown = f"[{shown}]" if ":" in shown else shown
     return f"http://{shown}:{port}"
 

@@ -323,6 +323,10 @@ def create_app(layout: Layout, protocol: Protocol, config: Config | None = None)
                                           "reload: nothing was overwritten"}, status_code=409)
         return JSONResponse({"conflict": done})
 
+    async def favicon(request: Request) -> Response:
+        review.acting(request)
+        return Response(status_code=204)
+
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if request.url.path.startswith("/api/"):
@@ -332,6 +336,7 @@ def create_app(layout: Layout, protocol: Protocol, config: Config | None = None)
     routes = [
         Route("/", index),
         Route("/t/{token}", login),
+        Route("/favicon.ico", favicon),
         Route("/static/{name}", static_file),
         Route("/screen/{stage}/{who}", screen_page),
         Route("/api/screen/{stage}/{who}/study", api_study),

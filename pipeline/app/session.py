@@ -13,6 +13,7 @@ with ← shows the one after it.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -88,10 +89,8 @@ class Session:
             seen.add(key)
             keys.append(key)
             if prio_col:
-                try:
+                with contextlib.suppress(ValueError):
                     priority[key] = float(row.get(prio_col, "").strip())
-                except ValueError:
-                    pass
         self.keys = keys
         self.pool_keys = seen
         self.pool = Pool(keys, self._text, priority)

@@ -150,12 +150,14 @@ class CsvFile:
                 row[self.key_col] = key
                 row.update({self.cols[k]: v for k, v in create.items()})
                 self.table.rows.append(row)
+                self.table.row_numbers.append((self.table.row_numbers[-1] if self.table.row_numbers else 1) + 1)
                 self.lines.append("")
                 i = len(self.table.rows) - 1
                 self.index[key] = i
-            row = self.table.rows[i]
-            if expected is not None and any(row.get(self.cols[k], "").strip() != v.strip() for k, v in expected.items()):
+            elif expected is not None and any(self.table.rows[i].get(self.cols[k], "").strip() != v.strip()
+                                              for k, v in expected.items()):
                 raise Stale(key)
+            row = self.table.rows[i]
             for name, value in values.items():
                 row[self.cols[name]] = value
             self.lines[i] = csv_line([row.get(h, "") for h in self.table.header], delimiter=self.table.delimiter)
