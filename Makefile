@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(PY) -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help venv review search records dedup screen report report-check status test lint browser bench bench-parse bench-dedup clean
+.PHONY: help venv review search records dedup screen screen-app report report-check status test lint browser bench bench-parse bench-dedup bench-app clean
 
 help: ## List the targets
 	@echo "make review       run the whole review offline on what the repo ships -> outputs/report/index.html"
@@ -15,9 +15,11 @@ help: ## List the targets
 	@echo "make lint         ruff and mypy, as configured in pyproject.toml"
 	@echo "make search       refresh the PubMed searches live (needs NCBI_EMAIL; NCBI_API_KEY optional)"
 	@echo "make status       what each reviewer has screened, what remains, and the next step"
+	@echo "make screen-app   screen in the browser (http://127.0.0.1:8765), on the same sheets; Ctrl+C stops"
 	@echo "make bench        parse and dedup benchmarks against Bio.Entrez.read and bib-dedupe"
 	@echo "make bench-parse  PubMed XML parse throughput vs Bio.Entrez.read"
 	@echo "make bench-dedup  dedup accuracy, time and memory vs bib-dedupe on ../shared/benchmarks/dedup"
+	@echo "make bench-app    the screening app: 2 reviewers x 2,000 decisions over HTTP, p50/p95 latency"
 	@echo "make clean        remove what can be regenerated (never snapshots, sheets or decisions)"
 	@echo "make report-check the report, checked in headless Chromium (console, requests, numbers) + screenshot"
 	@echo "Stages one by one: make records | dedup | screen | report"
@@ -48,6 +50,11 @@ dedup: $(STAMP)
 
 screen: $(STAMP)
 	@$(PIPE) screen
+
+# The sheets are refreshed first (new studies, full-text rows), then the app serves them.
+screen-app: $(STAMP)
+	@$(PIPE) screen
+	@$(PIPE) app $(ARGS)
 
 report: $(STAMP)
 	@$(PIPE) report
@@ -84,6 +91,9 @@ bench-parse: $(STAMP)
 
 bench-dedup: $(STAMP)
 	@$(PY) -m benchmarks.dedup
+
+bench-app: $(STAMP)
+	@$(PY) -m benchmarks.app $(ARGS)
 
 clean: $(STAMP) ## Only what the pipeline regenerates
 	@$(PIPE) clean

@@ -67,10 +67,14 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_bytes_atomic(target: Path, data: bytes, mode: int | None = None) -> bool:
-    """Write `data` to `target` atomically; skip the write (return False) when it is unchanged."""
+def write_bytes_atomic(target: Path, data: bytes, mode: int | None = None, *, skip_same: bool = True) -> bool:
+    """Write `data` to `target` atomically; skip the write (return False) when it is unchanged.
+
+    `skip_same=False` writes without reading the old file first (the caller knows it differs).
+    """
     target = Path(target)
-    if target.is_file() and target.read_bytes() == data and mode in (None, stat.S_IMODE(target.stat().st_mode)):
+    if (skip_same and target.is_file() and target.read_bytes() == data
+            and mode in (None, stat.S_IMODE(target.stat().st_mode))):
         return False
     with atomic_path(target, mode) as tmp, open(tmp, "wb") as fh:
         fh.write(data)

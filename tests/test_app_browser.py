@@ -229,7 +229,7 @@ def rows_semicolon(path: Path) -> list[dict[str, str]]:
 
 
 def test_killing_the_server_between_decisions_loses_nothing_whose_page_advanced(tmp_path: Path, browser) -> None:
-    layout, protocol = make(tmp_path, 10)
+    layout, _protocol = make(tmp_path, 10)
     sheet = layout.sheet(TA, "alice")
     server = Process(tmp_path).start()
     try:

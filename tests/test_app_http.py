@@ -202,7 +202,7 @@ def test_a_sheet_saved_as_utf16_with_tabs_keeps_both(review) -> None:
     layout, protocol = review
     path = layout.sheet(TA, "alice")
     table = sheets.read_table(path)
-    path.write_bytes(b"\xff\xfe" + "\r\n".join("\t".join([h for h in table.header])
+    path.write_bytes(b"\xff\xfe" + "\r\n".join("\t".join(list(table.header))
                                                if i == 0 else "\t".join(r[h] for h in table.header)
                                                for i, r in enumerate([{}, *table.rows])).encode("utf-16-le"))
     with serve(layout, protocol) as port:

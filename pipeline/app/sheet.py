@@ -15,7 +15,6 @@ line of CSV plus one write of the file, whatever the size of the sheet.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from pipeline.errors import PipelineError
 from pipeline.files import locked, write_bytes_atomic
-from pipeline.screen.sheets import Table, column, read_table
+from pipeline.screen.sheets import Table, column, parse
 from pipeline.textio import csv_line, encode_text
 
 
@@ -74,14 +73,18 @@ class CsvFile:
     # -- reading ------------------------------------------------------------------------------
     def _load(self) -> None:
         stamp = Stamp.of(self.path)
-        table = read_table(self.path)
-        if not table.exists and self.new_header is None:
-            raise PipelineError(f"{self.path} does not exist yet: run `python -m pipeline screen` (make screen) first")
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            if self.new_header is None:
+                raise PipelineError(f"{self.path} does not exist yet: run `python -m pipeline screen` (make screen) first") from None
+            data = b""
+        table = parse(data, self.path) if data else Table(self.path, [], [], [], exists=False)
         if not table.header:
             table.header = list(self.new_header or self.ensure)
         self.table: Table = table
         self.stamp = stamp
-        self.digest = table.fingerprint
+        self.content = data     # the bytes the file holds as far as we know (read, or last written)
         key = column(table, *self.key_names)
         if key is None:
             table.header.insert(0, self.key_names[0])
@@ -108,10 +111,10 @@ class CsvFile:
             if stamp == self.stamp:
                 return False
             try:
-                digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
+                now = self.path.read_bytes()
             except FileNotFoundError:
-                digest = ""
-            if digest == self.digest:   # touched, or replaced by the same bytes
+                now = b""
+            if now == self.content:   # touched, or replaced by the same bytes
                 self.stamp = stamp
                 return False
             self._load()
@@ -165,7 +168,9 @@ class CsvFile:
 
     def _write(self) -> bool:
         data = encode_text(self.header_line + "".join(self.lines), self.table.encoding)
-        wrote = write_bytes_atomic(self.path, data)
+        if data == self.content:
+            return False
+        write_bytes_atomic(self.path, data, skip_same=False)   # refresh() just saw the file hold self.content
         self.stamp = Stamp.of(self.path)
-        self.digest = hashlib.sha256(data).hexdigest()
-        return wrote
+        self.content = data
+        return True
