@@ -84,7 +84,7 @@ lint: $(STAMP) ## ruff (style, imports, bug patterns) and mypy (types of pipelin
 	@$(PY) -m ruff check .
 	@$(PY) -m mypy
 
-bench: bench-parse bench-dedup
+bench: bench-parse bench-dedup bench-app
 
 bench-parse: $(STAMP)
 	@$(PY) -m benchmarks.parse
