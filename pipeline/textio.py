@@ -146,9 +146,9 @@ def csv_line(row: Sequence[object], *, delimiter: str = ",") -> str:
 
 
 def encode_text(text: str, encoding: str = "utf-8", *, bom: bool = True) -> bytes:
-    """Text as bytes of a file we write: UTF-8 (BOM optional) or UTF-16 little-endian with its BOM."""
+    """Text as bytes of a file we write: UTF-8 or UTF-16 little-endian, with the encoding's BOM unless `bom=False`."""
     if encoding == "utf-16":
-        return b"\xff\xfe" + text.encode("utf-16-le")
+        return (b"\xff\xfe" if bom else b"") + text.encode("utf-16-le")
     return (("\ufeff" if bom else "") + text).encode("utf-8")
 
 

@@ -260,3 +260,42 @@ def _restart(old: Process) -> Process:
     with contextlib.suppress(Exception):
         old.stop()
     return new.start()
+
+
+def test_full_text_keys_reason_numbers_notes_buttons_and_help(tmp_path: Path, browser) -> None:
+    layout, protocol = make(tmp_path, 4, ta=("alice",), ft=("alice",))
+    from tests.fixtures.screen.project import REASONS, decide
+
+    decide(layout.sheet(TA, "alice"), dict.fromkeys(["pubmed:1", "pubmed:2", "pubmed:3", "pubmed:4"], "include"))
+    from pipeline.screen import engine
+
+    engine.run(layout, protocol)
+    sheet = layout.sheet("full_text", "alice")
+    with serve(layout, protocol) as port:
+        page, watch = open_screen(browser, port, stage="full_text")
+        first = current(page)
+        page.keyboard.press("n")
+        page.keyboard.type("checked the PDF; dose unclear")
+        page.keyboard.press("Control+Enter")
+        page.wait_for_function("() => document.querySelector('.note') !== null")
+        assert current(page) == first                       # a note does not move on
+        press(page, "2")                                    # exclude, reason 2
+        second = current(page)
+        press(page, "r")                                    # not retrieved
+        third = current(page)
+        page.keyboard.press("e")                            # exclude asks for the reason first
+        page.wait_for_function("() => document.getElementById('status').textContent.includes('press the number')")
+        before = screened(page)
+        page.click("#reasons button[data-reason='3']")
+        page.wait_for_function(f"() => parseInt(document.getElementById('progress-text').textContent) !== {before}")
+        before = screened(page)
+        page.click("button[data-act='include']")
+        page.wait_for_function(f"() => parseInt(document.getElementById('progress-text').textContent) !== {before}")
+        page.keyboard.press("?")
+        assert page.locator("dialog#help").is_visible()
+        assert watch.errors == []
+    got = {r["record_id"]: (r["decision"], r["reason"], r["notes"]) for r in rows(sheet)}
+    assert got[first] == ("exclude", REASONS[1], "checked the PDF; dose unclear")
+    assert got[second] == ("not retrieved", "", "")
+    assert got[third] == ("exclude", REASONS[2], "")
+    assert sorted(d for d, _, _ in got.values()) == ["exclude", "exclude", "include", "not retrieved"]

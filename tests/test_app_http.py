@@ -212,3 +212,42 @@ def test_a_sheet_saved_as_utf16_with_tabs_keeps_both(review) -> None:
     data = path.read_bytes()
     assert data.startswith(b"\xff\xfe") and data.decode("utf-16").splitlines()[0].startswith("record_id\ttitle")
     assert sheets.read_table(path).rows[0]["decision"] == "include"
+
+
+def test_a_whole_review_screened_in_the_app_is_what_the_screen_stage_counts(tmp_path: Path) -> None:
+    layout, protocol = make(tmp_path, 8)
+    typed = {"alice": ["include", "include", "exclude", "maybe", "include", "exclude", "exclude", "include"],
+             "bob": ["include", "exclude", "exclude", "exclude", "include", "exclude", "include", "include"]}
+    with serve(layout, protocol) as port:
+        c = Client(port)
+
+        def screen_all(stage: str, who: str, calls: list[tuple[str, str]]) -> dict[str, str]:
+            csrf = csrf_of(c.get(f"/screen/{stage}/{who}").body)
+            view = c.get(f"/api/screen/{stage}/{who}/study").json()
+            done = {}
+            for decision, reason in calls:
+                key = view["study"]["key"]
+                reply = c.post(f"/api/screen/{stage}/{who}/decide", {"key": key, "decision": decision, "reason": reason,
+                                                                     "expected": view["study"]["cells"]}, csrf)
+                assert reply.status == 200, reply.body
+                done[key], view = decision, reply.json()
+            assert view["study"] is None and view["progress"]["screened"] == len(calls)
+            return done
+
+        ta = {who: screen_all(TA, who, [(d, "") for d in calls]) for who, calls in typed.items()}
+        conflicts = c.get(f"/api/resolve/{TA}/carol").json()["conflicts"]
+        csrf = csrf_of(c.get(f"/resolve/{TA}/carol").body)
+        for conflict in conflicts:
+            assert c.post(f"/api/resolve/{TA}/carol/decide", {"study_id": conflict["study_id"], "decision": "include"},
+                          csrf).status == 200
+        engine.run(layout, protocol)          # `make screen` while the app runs: full-text sheets appear
+        # Included: both said include, or a conflict (disagreement or a maybe) that carol resolved as include.
+        included = sorted(k for k, a in ta["alice"].items() if (a, ta["bob"][k]) != ("exclude", "exclude"))
+        assert len(conflicts) == sum(ta["alice"][k] != ta["bob"][k] or ta["alice"][k] == "maybe" for k in ta["alice"])
+        for who in ("alice", "bob"):
+            screen_all(FT, who, [("include", "")] + [("exclude", "1")] * (len(included) - 1))
+    engine.run(layout, protocol)
+    decided = final(layout)
+    assert sorted(k for k, v in decided.items() if v["title_abstract"] == "include") == included
+    assert sum(v["full_text"] == "include" for v in decided.values()) == 1
+    assert sum(v["full_text"] == "exclude" and v["full_text_reason"] == REASONS[0] for v in decided.values()) == len(included) - 1

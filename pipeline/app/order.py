@@ -43,6 +43,8 @@ def plain(pool: Pool, decided: Mapping[str, str]) -> list[str]:
 def by_priority(pool: Pool, decided: Mapping[str, str]) -> list[str]:
     """Unscreened keys by the sheet's `priority` column, highest first; rows without one last, in sheet order."""
     rest = plain(pool, decided)
+    if not pool.priority:
+        return rest
     position = {k: i for i, k in enumerate(rest)}
     return sorted(rest, key=lambda k: (k not in pool.priority, -pool.priority.get(k, 0.0), position[k]))
 

@@ -97,12 +97,17 @@ class CsvFile:
                 table.header.append(name)
                 found = name
             self.cols[name] = found
-        self.header_line = csv_line(table.header, delimiter=table.delimiter)
-        self.lines = [csv_line([row.get(h, "") for h in table.header], delimiter=table.delimiter) for row in table.rows]
+        # Each line kept as bytes in the file's encoding: a change re-encodes one line and joins bytes.
+        self.head = encode_text(csv_line(table.header, delimiter=table.delimiter), table.encoding)
+        self.lines = [self._line(row) for row in table.rows]
         self.index: dict[str, int] = {}
         for i, row in enumerate(table.rows):
             self.index.setdefault(row.get(self.key_col, "").strip(), i)
         self.index.pop("", None)
+
+    def _line(self, row: Mapping[str, str]) -> bytes:
+        text = csv_line([row.get(h, "") for h in self.table.header], delimiter=self.table.delimiter)
+        return encode_text(text, self.table.encoding, bom=False)
 
     def refresh(self) -> bool:
         """Re-read the file if it changed on disk; True when it did (the change is kept)."""
@@ -154,7 +159,7 @@ class CsvFile:
                 row.update({self.cols[k]: v for k, v in create.items()})
                 self.table.rows.append(row)
                 self.table.row_numbers.append((self.table.row_numbers[-1] if self.table.row_numbers else 1) + 1)
-                self.lines.append("")
+                self.lines.append(b"")
                 i = len(self.table.rows) - 1
                 self.index[key] = i
             elif expected is not None and any(self.table.rows[i].get(self.cols[k], "").strip() != v.strip()
@@ -163,11 +168,11 @@ class CsvFile:
             row = self.table.rows[i]
             for name, value in values.items():
                 row[self.cols[name]] = value
-            self.lines[i] = csv_line([row.get(h, "") for h in self.table.header], delimiter=self.table.delimiter)
+            self.lines[i] = self._line(row)
             return self._write()
 
     def _write(self) -> bool:
-        data = encode_text(self.header_line + "".join(self.lines), self.table.encoding)
+        data = self.head + b"".join(self.lines)
         if data == self.content:
             return False
         write_bytes_atomic(self.path, data, skip_same=False)   # refresh() just saw the file hold self.content
