@@ -129,6 +129,11 @@ def run(args: argparse.Namespace) -> int:
 
     from pipeline.app.server import Config, create_app
 
+    for stage in STAGES:
+        both = sorted(set(protocol.resolvers) & set(protocol.reviewers[stage]))
+        if both:
+            warn(f"{', '.join(both)} both screen{'s' if len(both) == 1 else ''} and resolve{'s' if len(both) == 1 else ''} "
+                 f"at {STAGE_LABELS[stage]}: the resolver's view shows the other reviewers' calls, so screen first")
     loopback = is_loopback(args.host)
     require_tokens = args.tokens or not loopback
     with single_server(layout):

@@ -3,8 +3,8 @@
 A `Ranking` takes the reviewer's pool (every screenable row in sheet order, with its text and any
 `priority` cell) and their decisions so far, and returns the unscreened keys, first to screen first.
 The session calls it again after every decision, so a model-backed ranking re-ranks as the reviewer
-goes. `plain` is the sheet's own order (the switch on the page); `by_priority` follows a numeric
-`priority` column in the sheet (higher first), when the sheet has one.
+goes. `plain` is the sheet's own order (the switch on the page); `by_priority` follows the numeric
+`priority` column the prioritisation stage writes into sheets (1 = screen next), when there is one.
 """
 
 from __future__ import annotations
@@ -41,12 +41,12 @@ def plain(pool: Pool, decided: Mapping[str, str]) -> list[str]:
 
 
 def by_priority(pool: Pool, decided: Mapping[str, str]) -> list[str]:
-    """Unscreened keys by the sheet's `priority` column, highest first; rows without one last, in sheet order."""
+    """Unscreened keys by the sheet's `priority` column, 1 (screen next) first; rows without one last, in sheet order."""
     rest = plain(pool, decided)
     if not pool.priority:
         return rest
     position = {k: i for i, k in enumerate(rest)}
-    return sorted(rest, key=lambda k: (k not in pool.priority, -pool.priority.get(k, 0.0), position[k]))
+    return sorted(rest, key=lambda k: (k not in pool.priority, pool.priority.get(k, 0.0), position[k]))
 
 
 def no_stopping(pool: Pool, decided: Mapping[str, str]) -> Stopping | None:

@@ -35,7 +35,7 @@ from pipeline.app.highlight import Highlighter
 from pipeline.app.order import Orderings, default
 from pipeline.app.resolve import Resolver
 from pipeline.app.session import CELLS, Refused, Session
-from pipeline.app.sheet import CsvFile, Stale
+from pipeline.app.sheet import CsvFile, Stale, Stamp
 from pipeline.app.studies import Catalogue
 from pipeline.app.tokens import Tokens
 from pipeline.errors import PipelineError
@@ -92,6 +92,7 @@ class Review:
     def __init__(self, layout: Layout, protocol: Protocol, config: Config):
         self.layout, self.protocol, self.config = layout, protocol, config
         self.catalogue = Catalogue.read(layout.studies)
+        self.catalogue_stamp = Stamp.of(layout.studies)
         self.highlighter = Highlighter(protocol.highlight_include, protocol.highlight_exclude)
         self.tokens = Tokens(layout.app_tokens)
         self.tokens.ensure_saved()
@@ -99,8 +100,20 @@ class Review:
         self.sessions: dict[tuple[str, str], Session] = {}
         self.resolvers: dict[str, Resolver] = {}
 
+    def refresh_catalogue(self) -> None:
+        """Read studies.parquet again when dedup rewrote it, so pages show the studies as they are now."""
+        stamp = Stamp.of(self.layout.studies)
+        if stamp == self.catalogue_stamp:
+            return
+        self.catalogue, self.catalogue_stamp = Catalogue.read(self.layout.studies), stamp
+        for known in self.sessions.values():
+            known.catalogue = self.catalogue
+        for resolver in self.resolvers.values():
+            resolver.catalogue = self.catalogue
+
     def session(self, stage: str, who: str) -> Session:
         with self.lock:
+            self.refresh_catalogue()
             found = self.sessions.get((stage, who))
             if found is None:
                 sheet = CsvFile(self.layout.sheet(stage, who), KEY_COLUMNS, CELLS)
