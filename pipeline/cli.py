@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pipeline import __version__
 from pipeline.console import console
 from pipeline.errors import InternalError, PipelineError, UsageError
+from pipeline.options import common_parser
 from pipeline.search import command as search_cmd
 from pipeline.imports import command as import_cmd
 from pipeline.dedup import command as dedup_cmd
@@ -23,10 +24,7 @@ from pipeline import housekeeping
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole CLI; each stage registers its own sub-command and options."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", default=".", help="project folder (default: current folder)")
-    common.add_argument("--protocol", default=None, help="protocol file (default: ROOT/queries/review.toml)")
-    common.add_argument("--outputs", default=None, help="outputs folder (default: ROOT/outputs)")
+    common = common_parser()
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
         description="Systematic-review pipeline: search -> import -> dedup -> screen -> report (PRISMA 2020).",

@@ -6,7 +6,7 @@ import argparse
 
 from pipeline.console import summary
 from pipeline.imports.build import build, describe, write
-from pipeline.layout import from_args
+from pipeline.options import from_args
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

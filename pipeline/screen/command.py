@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from pipeline.console import summary, warn
-from pipeline.layout import from_args
+from pipeline.options import from_args
 from pipeline.screen import engine
 from pipeline.screen.status import print_status
 

@@ -8,7 +8,7 @@ from rich.progress import Progress
 
 from pipeline.console import console, progress, summary, warn
 from pipeline.errors import InputError, PipelineError, Problem
-from pipeline.layout import from_args
+from pipeline.options import from_args
 from pipeline.protocol import Protocol, PubMedSearch
 from pipeline.search.entrez import DEFAULT_BATCH, MAX_BATCH, EntrezClient, Settings, check_dates
 from pipeline.search.query import check
