@@ -17,7 +17,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline.errors import UserError
 from pipeline.files import write_bytes_atomic
 from pipeline.report.counts import Count, SourceCount
 
@@ -119,7 +119,7 @@ def check(html: Path, expected: dict[str, Count | SourceCount], screenshot: Path
     """Load `html` in headless Chromium, check it, and save a full-page screenshot to `screenshot`."""
     executable = chromium()
     if executable is None:
-        raise PipelineError(f"the browser check needs Debian's chromium ({CHROMIUM}): run `make browser` "
+        raise UserError(f"the browser check needs Debian's chromium ({CHROMIUM}): run `make browser` "
                             "(or `apt-get install chromium`)")
     from playwright.sync_api import sync_playwright  # dev dependency: only needed for the check
 

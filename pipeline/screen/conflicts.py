@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from pipeline.contracts import RESOLUTION_COLUMNS
 from pipeline.errors import Problem
 from pipeline.screen.decisions import (EXCLUDE, MAYBE, RESOLUTION_DECISIONS, STAGE_LABELS, Call, check_stage, parse_decision,
                                        parse_reason)
 from pipeline.screen.sheets import Table, column
 
-RESOLUTION_HEADER = ["study_id", "decision", "reason", "resolved_by", "notes"]
+RESOLUTION_HEADER = RESOLUTION_COLUMNS
 SELF = "own copies disagree"
 
 

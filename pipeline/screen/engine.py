@@ -105,7 +105,7 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
     warnings = [f"{p} belongs to no reviewer named in the protocol; it is left alone and not counted"
                 for p in inputs.strays]
 
-    marked, rule_problems = automation.evaluate(studies, protocol.automation)
+    marked, rule_problems = automation.evaluate(studies, protocol.automation, str(protocol.path))
     problems += rule_problems
     overrides, override_problems = automation.read_overrides(inputs.overrides, study_of)
     problems += override_problems
