@@ -106,23 +106,23 @@ def read_final(path: Path) -> pl.DataFrame:
         absent = [c for c in FINAL_COLUMNS if c not in header]
         if absent:
             raise InputError([Problem(str(path), "column is missing", row=1, column=c) for c in absent])
-        rows, problems = [], []
+        rows: list[dict[str, str | bool]] = []
+        problems: list[Problem] = []
         for number, raw in enumerate(reader, start=2):
-            row = {c: unguard_cell((raw.get(c) or "").strip()) for c in FINAL_COLUMNS}
+            cells = {c: unguard_cell((raw.get(c) or "").strip()) for c in FINAL_COLUMNS}
             for column, allowed in (("title_abstract", TA_VALUES), ("full_text", FT_VALUES)):
-                if row[column] not in allowed:
-                    problems.append(Problem(str(path), f"unknown value {row[column]!r}; expected one of "
+                if cells[column] not in allowed:
+                    problems.append(Problem(str(path), f"unknown value {cells[column]!r}; expected one of "
                                             f"{', '.join(repr(v) for v in allowed)}", number, column))
-            if row["automation"] not in (INELIGIBLE, ""):
-                problems.append(Problem(str(path), f"unknown value {row['automation']!r}; expected "
+            if cells["automation"] not in (INELIGIBLE, ""):
+                problems.append(Problem(str(path), f"unknown value {cells['automation']!r}; expected "
                                         "'ineligible' or empty", number, "automation"))
-            flag = row["example"].lower()
+            flag = cells["example"].lower()
             if flag not in _TRUE | _FALSE:
-                problems.append(Problem(str(path), f"expected true or false, not {row['example']!r}", number, "example"))
-            row["example"] = flag in _TRUE
-            if not row["study_id"]:
+                problems.append(Problem(str(path), f"expected true or false, not {cells['example']!r}", number, "example"))
+            if not cells["study_id"]:
                 problems.append(Problem(str(path), "study_id is empty", number, "study_id"))
-            rows.append(row)
+            rows.append({**cells, "example": flag in _TRUE})
     if problems:
         raise InputError(problems)
     return pl.DataFrame(rows, schema=FINAL_SCHEMA) if rows else pl.DataFrame(schema=FINAL_SCHEMA)

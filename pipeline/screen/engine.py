@@ -9,6 +9,7 @@ instead of overwriting their file.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -236,14 +237,14 @@ def write(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
     for path, table, header in people_files:
         if not table.exists and write_if_unchanged(path, render(header, []), ""):
             changed.append(path)
-    generated = [
+    generated: list[tuple[Path, list[str], Sequence[Sequence[object]]]] = [
         (layout.automation, list(automation.AUTOMATION_SCHEMA), _bool(result.automation, "overruled").rows()),
         (layout.final, list(FINAL_COLUMNS), _bool(result.final, "example").rows()),
         (layout.orphans, ORPHAN_COLUMNS, result.orphans),
     ]
     generated += [(layout.conflicts(stage), *result.conflicts[stage]) for stage in STAGES]
-    for path, header, rows in generated:
-        if write_csv_atomic(path, header, rows):
+    for path, header, body in generated:
+        if write_csv_atomic(path, header, body):
             changed.append(path)
     text = json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n"
     if write_text_atomic(layout.screening_summary, text):

@@ -70,12 +70,18 @@ def run(layout: Layout, protocol: Protocol, *, sources: list[str] | None = None,
     client = client or EntrezClient(Settings.from_env(timeout=timeout, tries=tries, backoff=backoff))
     done: list[Searched] = []
     for search in searches:
-        task = f"{search.name}: records fetched"
-        folder = take(layout, search, client, batch_size=batch_size,
-                      report=lambda n, total, task=task: report(progress, task, n, total),
+        folder = take(layout, search, client, batch_size=batch_size, report=_fetched(progress, search.name),
                       note=note or (lambda text: None))
         done.append(Searched(search.name, folder, read_log(folder)))
     return SearchResult(searches, done, protocol.path)
+
+
+def _fetched(progress: Progress | None, source: str) -> Callable[[int, int], None]:
+    """`take`'s (done, total) reports as the stage's progress task."""
+    def update(done: int, total: int) -> None:
+        report(progress, f"{source}: records fetched", done, total)
+
+    return update
 
 
 def selected(protocol: Protocol, names: list[str] | None) -> list[PubMedSearch]:
