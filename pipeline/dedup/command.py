@@ -34,9 +34,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace) -> int:
     """`pipeline.dedup.run` on the project's records table, then its summary line."""
+    layout = layout_from_args(args)
     with progress_callback() as progress:
-        result = run_stage(layout_from_args(args), progress=progress)
-    summary("dedup", result.describe(layout_from_args(args)))
+        result = run_stage(layout, progress=progress)
+    summary("dedup", result.describe(layout))
     return 0
 
 
