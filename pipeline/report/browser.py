@@ -17,6 +17,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.contracts import SourceState
 from pipeline.errors import UserError
 from pipeline.files import write_bytes_atomic
 from pipeline.report.counts import Count, SourceCount
@@ -58,7 +59,7 @@ class Reading:
 def parse(text: str) -> Reading | None:
     """Read `(n = 1,234)`, `(n = pending: 12 awaiting title/abstract decisions; 30 so far)` or `not searched yet`."""
     text = " ".join(text.split())
-    if "not searched yet" in text:
+    if SourceState.NOT_SEARCHED in text:
         return Reading(not_searched=True)
     pending = re.search(r"n = pending: (.*?)([\d,]+) so far", text)
     if pending:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from pipeline.contracts import INELIGIBLE, UNDECIDED, DedupSummary, ScreeningSummary, SourceEntry
+from pipeline.contracts import INELIGIBLE, UNDECIDED, DedupSummary, ScreeningSummary, SourceEntry, SourceState
 from pipeline.errors import InternalError
 
 DBR, OTHER = "dbr", "other"
@@ -76,7 +76,7 @@ class SourceCount:
     n: int | None
 
     def text(self) -> str:
-        return "not searched yet" if self.n is None else f"n = {self.n:,}"
+        return str(SourceState.NOT_SEARCHED) if self.n is None else f"n = {self.n:,}"
 
 
 @dataclass(frozen=True)
