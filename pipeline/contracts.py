@@ -94,7 +94,7 @@ class SourceEntry:
         return out
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "SourceEntry":
+    def from_json(cls, data: Mapping[str, Any]) -> SourceEntry:
         _require(data, ("name", "type", "kind", "status", "records"))
         try:
             kind, status = SourceType(data["type"]), SourceState(data["status"])
@@ -162,7 +162,7 @@ class DedupSummary:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "DedupSummary":
+    def from_json(cls, data: Mapping[str, Any]) -> DedupSummary:
         _require(data, ("records_in", "studies", "duplicates_removed", "pairs_waiting"))
         return cls(_int(data, "records_in"), _int(data, "studies"), _counts(data, "duplicates_removed"),
                    _int(data, "pairs_waiting"), _counts(data, "person_decisions"))
@@ -213,7 +213,7 @@ class ReviewerProgress:
                 "example": self.example}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "ReviewerProgress":
+    def from_json(cls, data: Mapping[str, Any]) -> ReviewerProgress:
         return cls(_int(data, "assigned"), _int(data, "screened"), _int(data, "remaining"), bool(data.get("example")))
 
 
@@ -246,7 +246,7 @@ class StageSummary:
         return out
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "StageSummary":
+    def from_json(cls, data: Mapping[str, Any]) -> StageSummary:
         _require(data, ("studies", "included", "excluded", "pending"))
         conflicts = data.get("conflicts") or {}
         reviewers = data.get("reviewers") or {}
@@ -270,7 +270,7 @@ class AutomationSummary:
         return {"ineligible": self.ineligible, "overruled": self.overruled, "by_rule": dict(self.by_rule)}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "AutomationSummary":
+    def from_json(cls, data: Mapping[str, Any]) -> AutomationSummary:
         _require(data, ("ineligible",))
         return cls(_int(data, "ineligible"), int(data.get("overruled") or 0), _counts(data, "by_rule"))
 
@@ -286,7 +286,7 @@ class ScreeningSummary:
         return {"automation": self.automation.to_json(), "stages": {k: s.to_json() for k, s in self.stages.items()}}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "ScreeningSummary":
+    def from_json(cls, data: Mapping[str, Any]) -> ScreeningSummary:
         _require(data, ("automation", "stages"))
         stages = data["stages"]
         if not isinstance(stages, Mapping):

@@ -15,8 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline import dedup as dedup_stage, imports as import_stage, report as report_stage
-from pipeline import screen as screen_stage, search as search_stage
+from pipeline import dedup as dedup_stage
+from pipeline import imports as import_stage
+from pipeline import report as report_stage
+from pipeline import screen as screen_stage
+from pipeline import search as search_stage
 from pipeline.dedup import DedupRunResult
 from pipeline.imports import ImportResult
 from pipeline.layout import Layout

@@ -7,6 +7,7 @@ the same stages and must change no file (same bytes), and the API itself printed
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,21 +15,21 @@ from pathlib import Path
 import pytest
 
 import pipeline
-from eutils_server import EutilsServer
-from test_e2e import _digest, _shipped_files
 from pipeline import Review
 from pipeline.contracts import SourceState
+from tests.eutils_server import EutilsServer
+from tests.test_e2e import SHIPPED, _digest, _shipped_people_files, _tracked_code
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def clone(tmp_path: Path) -> Path:
-    import shutil
-
-    for name in _shipped_files():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, tmp_path / name)
+    """A copy of the repo's code with the shipped protocol and people's files (as the e2e tests make it)."""
+    for base, names in ((REPO, _tracked_code()), (SHIPPED, _shipped_people_files())):
+        for name in names:
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(base / name, tmp_path / name)
     return tmp_path
 
 

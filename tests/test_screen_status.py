@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_protocol
 from pipeline import housekeeping
 from pipeline.cli import main
 from pipeline.errors import ConcurrentChange
 from pipeline.layout import Layout
 from pipeline.screen import engine, sheets
 from pipeline.screen.status import print_status
+from tests.fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_protocol
 
 
 def status(layout: Layout, capsys) -> tuple[int, str]:
@@ -138,7 +138,7 @@ def test_walkthrough_lists_every_accepted_decision_word() -> None:
 
 
 def test_status_names_the_orphans_file_where_it_is_under_outputs(tmp_path: Path, capsys) -> None:
-    layout, protocol = project(tmp_path, [study("pubmed:1")], ft=("alice",))
+    layout, _ = project(tmp_path, [study("pubmed:1")], ft=("alice",))
     moved = Layout.at(tmp_path, tmp_path / "elsewhere")
     (moved.studies.parent).mkdir(parents=True)
     layout.studies.rename(moved.studies)

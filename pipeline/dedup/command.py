@@ -11,8 +11,9 @@ from pipeline.console import console, progress_callback, summary
 from pipeline.dedup.engine import dedup
 from pipeline.dedup.stage import run as run_stage
 from pipeline.errors import InputError
-from pipeline.files import csv_bytes, write_bytes_atomic
+from pipeline.files import write_bytes_atomic
 from pipeline.options import layout_from_args
+from pipeline.textio import csv_bytes
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

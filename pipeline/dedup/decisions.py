@@ -14,7 +14,7 @@ import polars as pl
 
 from pipeline.contracts import DEDUP_DECISION_COLUMNS, DedupDecision
 from pipeline.errors import InputError, Problem
-from pipeline.files import unguard_cell, write_csv_atomic
+from pipeline.textio import unguard_cell, write_csv_atomic
 
 COLUMNS = DEDUP_DECISION_COLUMNS
 DECISIONS = tuple(str(d) for d in DedupDecision)

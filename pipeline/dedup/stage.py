@@ -15,10 +15,11 @@ import polars as pl
 from pipeline.dedup import decisions as person
 from pipeline.dedup.engine import DedupResult, dedup
 from pipeline.errors import UserError
-from pipeline.files import frame_to_csv_atomic, write_parquet_atomic, write_text_atomic
+from pipeline.files import write_parquet_atomic, write_text_atomic
 from pipeline.layout import Layout
 from pipeline.progress import Progress, report
 from pipeline.protocol import Protocol
+from pipeline.textio import frame_to_csv_atomic
 
 
 @dataclass(frozen=True)

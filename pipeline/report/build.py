@@ -9,9 +9,10 @@ writes the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,11 +21,11 @@ from markupsafe import Markup
 
 from pipeline import __version__
 from pipeline.contracts import ScreeningSummary, SourceEntry, SourceType
+from pipeline.errors import UserError
 from pipeline.files import write_text_atomic
 from pipeline.layout import Layout
-from pipeline.protocol import Protocol
-from pipeline.errors import UserError
 from pipeline.progress import Progress, report
+from pipeline.protocol import Protocol
 from pipeline.report import charts, exports, flow_svg, inputs, prisma_csv
 from pipeline.report.counts import Count, PrismaCounts, compute
 
@@ -91,9 +92,9 @@ def generated_at(paths: list[Path]) -> datetime:
     """SOURCE_DATE_EPOCH if set, else the newest mtime among `paths`, else now (UTC)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
     times = [p.stat().st_mtime for p in paths if p.exists()]
-    return datetime.fromtimestamp(max(times), tz=timezone.utc) if times else datetime.now(timezone.utc)
+    return datetime.fromtimestamp(max(times), tz=UTC) if times else datetime.now(UTC)
 
 
 def _limits(source: SourceEntry) -> str:
@@ -116,10 +117,8 @@ def source_view(source: SourceEntry, protocol: Protocol) -> dict:
     except KeyError:
         view["notes"] = ""
     if not view.get("query") and source.type == SourceType.PUBMED:
-        try:
+        with contextlib.suppress(KeyError):
             view["query"] = getattr(protocol.source(source.name), "query", "")
-        except KeyError:
-            pass
     return view
 
 

@@ -16,11 +16,20 @@ from typing import TypeVar
 
 import polars as pl
 
-from pipeline.contracts import (FINAL_COLUMNS, FINAL_SCHEMA, FULL_TEXT_OUTCOMES, INELIGIBLE, TITLE_ABSTRACT_OUTCOMES,
-                                 DedupSummary, ScreeningSummary, SourceEntry, sources_from_json)
+from pipeline.contracts import (
+    FINAL_COLUMNS,
+    FINAL_SCHEMA,
+    FULL_TEXT_OUTCOMES,
+    INELIGIBLE,
+    TITLE_ABSTRACT_OUTCOMES,
+    DedupSummary,
+    ScreeningSummary,
+    SourceEntry,
+    sources_from_json,
+)
 from pipeline.errors import InputError, InternalError, Problem, UserError
-from pipeline.files import unguard_cell
 from pipeline.layout import Layout
+from pipeline.textio import unguard_cell
 
 TA_VALUES = tuple(str(o) for o in TITLE_ABSTRACT_OUTCOMES)
 FT_VALUES = tuple(str(o) for o in FULL_TEXT_OUTCOMES)

@@ -15,16 +15,26 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.contracts import (FINAL_COLUMNS, FINAL_SCHEMA, INELIGIBLE, ORPHAN_COLUMNS, AutomationSummary, Outcome,
-                                 ReviewerProgress, ScreeningSummary, StageSummary)
+from pipeline.contracts import (
+    FINAL_COLUMNS,
+    FINAL_SCHEMA,
+    INELIGIBLE,
+    ORPHAN_COLUMNS,
+    AutomationSummary,
+    Outcome,
+    ReviewerProgress,
+    ScreeningSummary,
+    StageSummary,
+)
 from pipeline.errors import ConcurrentChange, InputError, Problem, UserError
-from pipeline.files import write_csv_atomic, write_text_atomic
+from pipeline.files import write_text_atomic
 from pipeline.layout import Layout
 from pipeline.progress import Progress
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import agreement, automation, conflicts, merge
 from pipeline.screen.decisions import EXCLUDE, INCLUDE, NOT_RETRIEVED, STAGE_DECISIONS, Call, sheet_calls
 from pipeline.screen.sheets import Table, column, read_table, render, write_if_unchanged
+from pipeline.textio import write_csv_atomic
 
 RESERVED_NAMES = ("conflicts", "resolutions")
 ATTEMPTS = 3
@@ -105,6 +115,7 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
     problems: list[Problem] = []
     warnings = [f"{p} belongs to no reviewer named in the protocol; it is left alone and not counted"
                 for p in inputs.strays]
+    warnings += [t.warning for t in (*inputs.sheets.values(), *inputs.resolutions.values(), inputs.overrides) if t.warning]
 
     marked, rule_problems = automation.evaluate(studies, protocol.automation, str(protocol.path))
     problems += rule_problems
