@@ -86,7 +86,8 @@ def build(layout: Layout, protocol: Protocol, *, progress: Progress | None = Non
 
 def read_search(layout: Layout, search: PubMedSearch, progress: Progress | None = None) -> tuple[pl.DataFrame, SourceEntry]:
     """Records of a PubMed search's newest snapshot, one per PMID; a missing snapshot is not an error."""
-    from pipeline.search import pubmed_xml, snapshot
+    from pipeline.imports import pubmed_xml
+    from pipeline.search import snapshot
 
     info = SourceEntry(
         name=search.name, type=SourceType.PUBMED, kind=search.kind, database=search.database,

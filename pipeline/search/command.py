@@ -6,7 +6,8 @@ import argparse
 
 from pipeline.console import console, progress_callback, summary, warn
 from pipeline.options import from_args
-from pipeline.search.entrez import DEFAULT_BATCH, MAX_BATCH
+from pipeline.search.entrez import MAX_BATCH
+from pipeline.search.fetch import DEFAULT_BATCH
 from pipeline.search.stage import run as run_stage
 
 DESCRIPTION = """\

@@ -14,9 +14,13 @@ from pipeline.errors import InputError, Problem, UsageError
 from pipeline.layout import Layout
 from pipeline.progress import Progress, report
 from pipeline.protocol import Protocol, PubMedSearch
-from pipeline.search.entrez import DEFAULT_BATCH, EntrezClient, Settings, check_dates
+from pipeline.search.entrez import EntrezClient
+from pipeline.search.fetch import DEFAULT_BATCH
+from pipeline.search.pubmed import take
 from pipeline.search.query import check
-from pipeline.search.snapshot import read_log, take
+from pipeline.search.settings import Settings
+from pipeline.search.slicing import check_dates
+from pipeline.search.snapshot import read_log
 
 
 @dataclass(frozen=True)
