@@ -6,3 +6,28 @@ Layers, bottom up: `highlight` (protocol terms in record text), `studies` (what 
 at one stage), `resolve` (the resolver's view of conflicts), `server` (Starlette routes), `command`
 (`python -m pipeline app`).
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.layout import Layout
+    from pipeline.protocol import Protocol
+
+
+def run(layout: Layout, protocol: Protocol, *, host: str = "127.0.0.1", port: int = 8765,
+        require_tokens: bool = False) -> None:
+    """Serve the app until interrupted (what `python -m pipeline app` calls once it has printed the links).
+
+    Bound to a loopback address, the Host header must name the machine; bound to any other address,
+    tokens are required whatever `require_tokens` says.
+    """
+    import uvicorn  # the server's libraries load only when serving
+
+    from pipeline.app.command import is_loopback
+    from pipeline.app.server import Config, create_app
+
+    loopback = is_loopback(host)
+    app = create_app(layout, protocol, Config(require_tokens=require_tokens or not loopback, loopback=loopback))
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from pipeline.app.tokens import Tokens
 from pipeline.console import console, summary, warn
 from pipeline.errors import PipelineError, UsageError
-from pipeline.layout import Layout, from_args
+from pipeline.layout import Layout
+from pipeline.options import from_args
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen.decisions import STAGE_LABELS
 
@@ -66,7 +67,7 @@ def base_url(host: str, port: int) -> str:
 def single_server(layout: Layout) -> Iterator[None]:
     """One app server per outputs folder at a time (the lock goes with the process, even on kill -9)."""
     layout.app.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(layout.app / ".server.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(layout.app_server_lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -125,9 +126,7 @@ def run(args: argparse.Namespace) -> int:
     url = base_url(args.host, args.port)
     if manage_tokens(layout, protocol, args, url):
         return 0
-    import uvicorn  # only the server needs it
-
-    from pipeline.app.server import Config, create_app
+    from pipeline import app
 
     for stage in STAGES:
         both = sorted(set(protocol.resolvers) & set(protocol.reviewers[stage]))
@@ -137,9 +136,8 @@ def run(args: argparse.Namespace) -> int:
     loopback = is_loopback(args.host)
     require_tokens = args.tokens or not loopback
     with single_server(layout):
-        app = create_app(layout, protocol, Config(require_tokens=require_tokens, loopback=loopback))
         print_links(layout, protocol, url, require_tokens)
         summary("app", f"serving {url}/ ({'secret links required' if require_tokens else 'this machine only'}); "
                        f"decisions go straight into the sheets under {layout.relative(layout.screening)}/; Ctrl+C stops")
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+        app.run(layout, protocol, host=args.host, port=args.port, require_tokens=require_tokens)
     return 0

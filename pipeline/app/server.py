@@ -43,7 +43,6 @@ from pipeline.layout import Layout
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen.conflicts import RESOLUTION_HEADER
 from pipeline.screen.decisions import KEY_COLUMNS, STAGE_LABELS
-from pipeline.screen.engine import resolutions
 
 COOKIE = "review_token"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -132,7 +131,7 @@ class Review:
         with self.lock:
             found = self.resolvers.get(stage)
             if found is None or set(found.sessions) != set(sessions):
-                file = CsvFile(resolutions(self.layout, stage), ("study_id", "record_id"),
+                file = CsvFile(self.layout.resolutions(stage), ("study_id", "record_id"),
                                ("decision", "reason", "resolved_by", "notes"), tuple(RESOLUTION_HEADER))
                 found = Resolver(stage, sessions, file, self.catalogue, self.protocol.exclusion_reasons)
                 self.resolvers[stage] = found
