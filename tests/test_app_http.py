@@ -251,3 +251,17 @@ def test_a_whole_review_screened_in_the_app_is_what_the_screen_stage_counts(tmp_
     assert sorted(k for k, v in decided.items() if v["title_abstract"] == "include") == included
     assert sum(v["full_text"] == "include" for v in decided.values()) == 1
     assert sum(v["full_text"] == "exclude" and v["full_text_reason"] == REASONS[0] for v in decided.values()) == len(included) - 1
+
+
+def test_undo_refuses_to_put_back_a_cell_changed_in_the_file_since(review) -> None:
+    layout, protocol = review
+    path = layout.sheet(TA, "alice")
+    with serve(layout, protocol) as port:
+        c = Client(port)
+        csrf = csrf_of(c.get(f"/screen/{TA}/alice").body)
+        assert c.post(f"/api/screen/{TA}/alice/decide", {"key": "pubmed:1", "decision": "include"}, csrf).status == 200
+        decide(path, {"pubmed:1": "exclude"})          # changed in Excel after the app wrote it
+        before = path.read_bytes()
+        assert c.post(f"/api/screen/{TA}/alice/undo", {}, csrf).status == 409
+        assert path.read_bytes() == before
+        assert c.post(f"/api/screen/{TA}/alice/undo", {}, csrf).json()["message"] == "nothing to undo"

@@ -233,9 +233,8 @@ class Session:
             self.sheet.refresh()
             if not self.undo_stack:
                 return self.view(None, "nothing to undo")
-            change = self.undo_stack[-1]
+            change = self.undo_stack.pop()   # dropped also when refused: the file has moved on since
             self.sheet.change(change.key, change.before, change.after)
-            self.undo_stack.pop()
             cell = change.before.get("decision", self.sheet.cell(change.key, "decision")).strip()
             if "decision" in change.before:
                 if cell:
