@@ -183,7 +183,7 @@ def test_the_model_ranks_again_after_every_decision_and_the_switch_gives_sheet_o
     def stopping(pool: Pool, decided) -> Stopping:
         return Stopping(f"{len(decided)} screened", "test rule", reached=len(decided) >= 2)
 
-    config = Config(orderings=lambda: Orderings("test model", backwards, stopping))
+    config = Config(orderings=lambda protocol, stage: Orderings("test model", backwards, stopping))
     with serve(layout, protocol, config) as port:
         c = Client(port)
         csrf = csrf_of(c.get(f"/screen/{TA}/alice").body)
@@ -216,25 +216,29 @@ def test_a_sheet_saved_as_utf16_with_tabs_keeps_both(review) -> None:
 
 def test_a_whole_review_screened_in_the_app_is_what_the_screen_stage_counts(tmp_path: Path) -> None:
     layout, protocol = make(tmp_path, 8)
-    typed = {"alice": ["include", "include", "exclude", "maybe", "include", "exclude", "exclude", "include"],
+    # Each reviewer's call per study (pubmed:1..8), whatever order the app shows them in.
+    calls = {"alice": ["include", "include", "exclude", "maybe", "include", "exclude", "exclude", "include"],
              "bob": ["include", "exclude", "exclude", "exclude", "include", "exclude", "include", "include"]}
     with serve(layout, protocol) as port:
         c = Client(port)
 
-        def screen_all(stage: str, who: str, calls: list[tuple[str, str]]) -> dict[str, str]:
+        def screen_all(stage: str, who: str, call) -> dict[str, str]:
             csrf = csrf_of(c.get(f"/screen/{stage}/{who}").body)
             view = c.get(f"/api/screen/{stage}/{who}/study").json()
-            done = {}
-            for decision, reason in calls:
+            done: dict[str, str] = {}
+            while view["study"] is not None:
                 key = view["study"]["key"]
+                decision, reason = call(key)
                 reply = c.post(f"/api/screen/{stage}/{who}/decide", {"key": key, "decision": decision, "reason": reason,
                                                                      "expected": view["study"]["cells"]}, csrf)
                 assert reply.status == 200, reply.body
                 done[key], view = decision, reply.json()
-            assert view["study"] is None and view["progress"]["screened"] == len(calls)
+            assert view["progress"]["screened"] == len(done)
             return done
 
-        ta = {who: screen_all(TA, who, [(d, "") for d in calls]) for who, calls in typed.items()}
+        ta = {who: screen_all(TA, who, lambda key, who=who: (calls[who][int(key.split(":")[1]) - 1], ""))
+              for who in calls}
+        assert all(len(done) == 8 for done in ta.values())
         conflicts = c.get(f"/api/resolve/{TA}/carol").json()["conflicts"]
         csrf = csrf_of(c.get(f"/resolve/{TA}/carol").body)
         for conflict in conflicts:
@@ -243,13 +247,15 @@ def test_a_whole_review_screened_in_the_app_is_what_the_screen_stage_counts(tmp_
         engine.run(layout, protocol)          # `make screen` while the app runs: full-text sheets appear
         # Included: both said include, or a conflict (disagreement or a maybe) that carol resolved as include.
         included = sorted(k for k, a in ta["alice"].items() if (a, ta["bob"][k]) != ("exclude", "exclude"))
-        assert len(conflicts) == sum(ta["alice"][k] != ta["bob"][k] or ta["alice"][k] == "maybe" for k in ta["alice"])
+        assert len(conflicts) == sum(a != ta["bob"][k] or a == "maybe" for k, a in ta["alice"].items())
+        first = included[0]
         for who in ("alice", "bob"):
-            screen_all(FT, who, [("include", "")] + [("exclude", "1")] * (len(included) - 1))
+            done = screen_all(FT, who, lambda key: ("include", "") if key == first else ("exclude", "1"))
+            assert sorted(done) == included
     engine.run(layout, protocol)
     decided = final(layout)
     assert sorted(k for k, v in decided.items() if v["title_abstract"] == "include") == included
-    assert sum(v["full_text"] == "include" for v in decided.values()) == 1
+    assert [k for k, v in decided.items() if v["full_text"] == "include"] == [first]
     assert sum(v["full_text"] == "exclude" and v["full_text_reason"] == REASONS[0] for v in decided.values()) == len(included) - 1
 
 

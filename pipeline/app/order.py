@@ -63,6 +63,6 @@ class Orderings:
     stopping: StoppingRule = no_stopping
 
 
-def default() -> Orderings:
+def default(protocol: object = None, stage: str = "") -> Orderings:
     """The ordering used when the pipeline has no model: the sheet's priority column, else sheet order."""
     return Orderings("priority column", by_priority, no_stopping)

@@ -82,7 +82,7 @@ class Config:
 
     require_tokens: bool = False
     loopback: bool = True
-    orderings: Callable[[], Orderings] = default
+    orderings: Callable[[Protocol, str], Orderings] = default   # (protocol, stage) -> one reviewer's ordering
 
 
 class Review:
@@ -117,7 +117,7 @@ class Review:
             if found is None:
                 sheet = CsvFile(self.layout.sheet(stage, who), KEY_COLUMNS, CELLS)
                 found = Session(stage, who, sheet, self.catalogue, self.highlighter, self.protocol.exclusion_reasons,
-                                self.config.orderings())
+                                self.config.orderings(self.protocol, stage))
                 self.sessions[(stage, who)] = found
             return found
 

@@ -105,8 +105,9 @@ class Session:
         self._rank()
 
     def _text(self, key: str) -> str:
+        """What a ranking reads of a study: title, abstract, keywords, MeSH (as the prioritise stage does)."""
         study = self.catalogue.get(key, self.sheet.row(key))
-        return f"{study.title}\n{study.abstract}"
+        return " \n ".join([study.title, study.abstract, " ; ".join(study.keywords), " ; ".join(study.mesh)])
 
     def _rank(self) -> None:
         ranking = self.orderings.ranking if self.mode == "prioritised" else plain
