@@ -9,6 +9,7 @@ at one stage), `resolve` (the resolver's view of conflicts), `server` (Starlette
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,4 +31,5 @@ def run(layout: Layout, protocol: Protocol, *, host: str = "127.0.0.1", port: in
 
     loopback = is_loopback(host)
     app = create_app(layout, protocol, Config(require_tokens=require_tokens or not loopback, loopback=loopback))
+    threading.Thread(target=app.state.review.warm, name="warm-sessions", daemon=True).start()
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

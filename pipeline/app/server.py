@@ -121,6 +121,16 @@ class Review:
                 self.sessions[(stage, who)] = found
             return found
 
+    def warm(self) -> None:
+        """Open every reviewer's session now (reading sheets, building a model's features), not on first visit."""
+        for stage in STAGES:
+            for who in self.protocol.reviewers[stage]:
+                if self.layout.sheet(stage, who).exists():
+                    try:
+                        self.session(stage, who)
+                    except PipelineError:
+                        continue   # shown to the reviewer when they open the page
+
     def resolver(self, stage: str) -> Resolver:
         sessions = {}
         for who in self.protocol.reviewers[stage]:
