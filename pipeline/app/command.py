@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import ipaddress
 import os
+import socket
 from collections.abc import Iterator
 
 from pipeline.app.tokens import Tokens
@@ -37,6 +38,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--tokens", action="store_true", help="require secret links even on 127.0.0.1")
+    parser.add_argument("--url", help="the address people open, for the printed links (e.g. https://review.example.org "
+                                      "behind a reverse proxy); default http://HOST:PORT, this machine's name for 0.0.0.0")
     parser.add_argument("--new-token", metavar="NAME", help="make a new secret link for NAME (the old one stops working), then exit")
     parser.add_argument("--revoke", metavar="NAME", help="end NAME's secret link, then exit")
     parser.set_defaults(func=run)
@@ -57,8 +60,11 @@ def people(protocol: Protocol) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def base_url(host: str, port: int) -> str:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+def base_url(host: str, port: int, url: str | None = None) -> str:
+    """The links' base: `--url` if given, else the bound address (this machine's name for a wildcard address)."""
+    if url:
+        return url.rstrip("/")
+    shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
     shown = f"[{shown}]" if ":" in shown else shown
     return f"http://{shown}:{port}"
 
@@ -123,7 +129,7 @@ def print_links(layout: Layout, protocol: Protocol, url: str, require_tokens: bo
 def run(args: argparse.Namespace) -> int:
     """Serve until Ctrl+C."""
     layout, protocol = from_args(args)
-    url = base_url(args.host, args.port)
+    url = base_url(args.host, args.port, args.url)
     if manage_tokens(layout, protocol, args, url):
         return 0
     from pipeline import app
