@@ -29,9 +29,12 @@ class Problem:
     message: str
     row: int | None = None
     column: str | None = None
+    line: int | None = None       # text files such as the protocol: the line, instead of a row
 
     def __str__(self) -> str:
         where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
         if self.row is not None:
             where += f", row {self.row}"
         if self.column is not None:
@@ -55,8 +58,9 @@ class InputError(UserError):
         super().__init__("\n".join(str(p) for p in problems))
 
     @classmethod
-    def one(cls, file: str | Path, message: str, row: int | None = None, column: str | None = None) -> InputError:
-        return cls([Problem(str(file), message, row, column)])
+    def one(cls, file: str | Path, message: str, row: int | None = None, column: str | None = None,
+            line: int | None = None) -> InputError:
+        return cls([Problem(str(file), message, row, column, line)])
 
 
 class UsageError(UserError):

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.errors import InputError
+
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -92,3 +94,38 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def read_input(path: Path | str, what: str = "file") -> bytes:
+    """The bytes of a file people gave us; InputError (one line) when it is not a readable regular file.
+
+    A device (`/dev/zero`), a pipe or a folder would never end or make no sense as a file, so only a
+    regular file (or a link to one) is read; opening never blocks on a pipe.
+    """
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise InputError.one(path, f"{what} not found") from None
+    except IsADirectoryError:
+        raise InputError.one(path, f"is a folder, not a {what}") from None
+    except PermissionError:
+        raise InputError.one(path, f"{what} cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise InputError.one(path, f"{what} cannot be opened ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError.one(path, f"is a folder, not a {what}")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError.one(path, f"is not a regular file (a device, pipe or socket); give the path of a {what}")
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except InputError:
+        raise
+    except OSError as exc:
+        raise InputError.one(path, f"{what} cannot be read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
