@@ -8,8 +8,10 @@
 - Formula guard: every cell written, header cells included, that a spreadsheet would run as a
   formula gets a leading apostrophe; reading undoes exactly that, so text round-trips unchanged.
 - CSV written: UTF-8 with a BOM (so Excel detects UTF-8), CRLF line ends, atomically (`files`).
-- Console: record text printed to a terminal has control characters and escape sequences removed
-  and rich markup escaped, so a title cannot recolour, hide or rewrite what a person reads.
+- Console: record text printed to a terminal has control characters, escape sequences (colours,
+  hyperlinks, cursor moves) and bidirectional overrides removed (`printable`), and is never parsed
+  as rich markup or emoji (`console`), so a title cannot recolour, hide, link or rewrite what a
+  person reads.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", 
 # ANSI/VT escape sequences (CSI, OSC, other ESC forms), then any remaining C0/C1 control but \t \n.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Unicode bidirectional overrides and isolates (they reorder what a terminal shows), and the Unicode
+# line and paragraph separators (they start a line that looks like the program's own).
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SEPARATORS = re.compile("[\u2028\u2029\x85]")
 
 
 @dataclass(frozen=True)
@@ -149,7 +155,8 @@ def frame_to_csv_atomic(target: Path, frame: pl.DataFrame) -> bool:
 
 def printable(value: object) -> str:
     """Untrusted text without terminal escape sequences or control characters (tab and newline kept)."""
-    return _CONTROLS.sub("", _ESCAPES.sub("", str(value)))
+    text = _SEPARATORS.sub(" ", _ESCAPES.sub("", str(value)))
+    return _BIDI.sub("", _CONTROLS.sub("", text))
 
 
 def console_text(value: object) -> str:

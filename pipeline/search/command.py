@@ -7,7 +7,7 @@ import argparse
 from rich.progress import Progress
 
 from pipeline.console import console, progress, summary, warn
-from pipeline.errors import InputError, PipelineError, Problem
+from pipeline.errors import InputError, Problem, UsageError
 from pipeline.layout import from_args
 from pipeline.protocol import Protocol, PubMedSearch
 from pipeline.search.entrez import MAX_BATCH, EntrezClient
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         summary("search", f"{len(searches)} PubMed {'query' if len(searches) == 1 else 'queries'} checked; nothing sent")
         return 0
     if args.tries < 1:
-        raise PipelineError(f"--tries must be at least 1, not {args.tries}")
+        raise UsageError(f"--tries must be at least 1, not {args.tries}")
     client = EntrezClient(Settings.from_env(timeout=args.timeout, tries=args.tries, backoff=args.backoff))
     for search in searches:
         with FetchProgress(f"{search.name}: records fetched") as bar:
