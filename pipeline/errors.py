@@ -3,7 +3,9 @@
     PipelineError                 base of everything the pipeline raises on purpose
     ├── UserError                 something a person can fix: their files, options, environment
     │   ├── InputError            problems in files people wrote, located by file/row/column
-    │   └── UsageError            a bad option or value on the command line (exit code 2)
+    │   ├── UsageError            a bad option or value on the command line (exit code 2)
+    │   └── StorageError          a file could not be written: permissions, a locked (read-only)
+    │                             file, a full disk, a read-only file system; nothing half-written
     ├── RemoteError               a remote service (E-utilities, registers, Crossref) failed
     │   ├── ServiceUnavailable    it could not be reached, or kept failing after retries
     │   └── BadReply              it answered with something we cannot use (retryable)
@@ -65,6 +67,10 @@ class InputError(UserError):
 
 class UsageError(UserError):
     """A bad command-line option or value (the CLI exits with 2, as argparse does)."""
+
+
+class StorageError(UserError):
+    """A file could not be written (or a folder made); the message names it and says why in plain words."""
 
 
 class RemoteError(PipelineError):

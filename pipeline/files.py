@@ -1,17 +1,28 @@
 """Atomic file writes shared by every stage (CSV and text rules live in `textio`).
 
 Nothing is ever half-written: data goes to a temporary file in the same folder as its target, is
-flushed to disk, and renamed over the target in one step (then the folder is synced too). A target
-that is a symbolic link is written through: its target file is replaced and the link kept. A
-replaced file keeps its permissions; a new one gets the usual ones (umask applied).
+flushed to disk, and renamed over the target in one step (then the folder is synced too). Inside
+`transaction()` (one stage's outputs) every rename waits until all files are written, so a stage
+that fails part-way (a full disk, a permission) leaves every earlier file as it was.
+
+- A target that is a symbolic link is written through: its target file is replaced and the link kept.
+- A replaced file keeps its permissions; a new one gets the usual ones (umask applied). A file
+  with no write permission at all is taken as locked by a person and never replaced.
+- A failure to write is a `StorageError` naming the file and the reason (disk full, permission
+  denied, read-only file system), never a traceback.
+- Temporary files are named `.<target>.<pid>.<random>.tmp`; one left behind by a killed process
+  (its pid no longer runs) is removed the next time its target is written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import errno
 import hashlib
 import io
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -19,10 +30,53 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, StorageError, UserError
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
+_REASONS = {
+    errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+    errno.ENOTDIR: "a file is in the way of a folder", errno.EEXIST: "a file is in the way of a folder",
+    errno.EISDIR: "a folder is in the way of the file", errno.ENAMETOOLONG: "the name is too long",
+}
+_SWEPT: set[Path] = set()          # folders already swept by this process
+_PENDING: contextvars.ContextVar[list[tuple[Path, Path]] | None] = contextvars.ContextVar("pending", default=None)
+
+
+def reason(exc: OSError) -> str:
+    """An OSError in plain words (disk full, permission denied, ...)."""
+    return _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+@contextlib.contextmanager
+def transaction() -> Iterator[None]:
+    """Defer every atomic write's rename until the block ends, then rename all; on error, none."""
+    if _PENDING.get() is not None:      # already inside one: the outer block commits
+        yield
+        return
+    pending: list[tuple[Path, Path]] = []
+    token = _PENDING.set(pending)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+    else:
+        for i, (tmp, target) in enumerate(pending):
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                for later, _ in pending[i:]:
+                    with contextlib.suppress(OSError):
+                        later.unlink()
+                raise StorageError(f"cannot write {target}: {reason(exc)}") from None
+        for folder in {target.parent for _, target in pending}:
+            _sync_folder(folder)
+    finally:
+        _PENDING.reset(token)
 
 
 @contextlib.contextmanager
@@ -30,24 +84,87 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it over `target` only if the block succeeds.
 
     A symbolic link is followed (to its final target, which need not exist yet), so the link stays.
+    Raises StorageError when the file cannot be written; the target is then unchanged.
     """
     target = Path(os.path.realpath(target)) if Path(target).is_symlink() else Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         mode = 0o666 & ~_UMASK  # mkstemp makes 0600; a new file gets normal permissions
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    except OSError as exc:
+        raise StorageError(f"cannot write {target}: {reason(exc)}") from None
+    else:
+        if not target.is_file():
+            raise StorageError(f"cannot write {target}: it is not a file (a folder or device is in the way)")
+        if not mode & 0o222:
+            raise StorageError(f"cannot write {target}: it is read-only (locked); make it writable, or close the "
+                               "program that locked it, then run this again")
     try:
-        yield tmp_path
-        os.chmod(tmp_path, mode)
-        os.replace(tmp_path, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        sweep_stale_temps(target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise StorageError(f"cannot write {target}: {reason(exc)}") from None
+    tmp_path = Path(tmp)
+    pending = _PENDING.get()
+    committed = False
+    try:
+        try:
+            yield tmp_path
+            os.chmod(tmp_path, mode)
+            if pending is not None:
+                pending.append((tmp_path, target))
+                committed = True
+                return
+            os.replace(tmp_path, target)
+        except OSError as exc:
+            raise StorageError(f"cannot write {target}: {reason(exc)}; it is as it was") from None
+        committed = True
         _sync_folder(target.parent)
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        if not committed:
+            with contextlib.suppress(OSError):
+                tmp_path.unlink()
+
+
+def sweep_stale_temps(folder: Path) -> list[Path]:
+    """Remove the temporary files in `folder` left by atomic writes of processes that no longer run."""
+    folder = Path(folder)
+    if folder in _SWEPT:
+        return []
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    _SWEPT.add(folder)
+    for name in names:
+        path = folder / name
+        if is_stale_temp(path):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def is_stale_temp(path: Path) -> bool:
+    """Whether `path` is a temporary file of an atomic write whose process no longer runs."""
+    match = re.match(r"^\..+?\.(?:(\d+)\.)?[a-z0-9_]{8}\.tmp$", path.name)
+    if not match:
+        return False
+    pid = int(match.group(1)) if match.group(1) else None
+    return pid is None or (pid != os.getpid() and not _alive(pid))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _sync_folder(folder: Path) -> None:
@@ -66,12 +183,19 @@ def _sync_folder(folder: Path) -> None:
 def write_bytes_atomic(target: Path, data: bytes) -> bool:
     """Write `data` to `target` atomically; skip the write (return False) when it is unchanged."""
     target = Path(target)
-    if target.is_file() and target.read_bytes() == data:
-        return False
-    with atomic_path(target) as tmp, open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+    sweep_stale_temps(Path(os.path.realpath(target)).parent)
+    with contextlib.suppress(OSError):
+        if target.is_file() and target.read_bytes() == data:
+            return False
+    with atomic_path(target) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     return True
 
 
@@ -87,6 +211,18 @@ def write_parquet_atomic(target: Path, frame: pl.DataFrame) -> bool:
     return write_bytes_atomic(target, buf.getvalue())
 
 
+def read_parquet(path: Path, remedy: str, columns: list[str] | None = None) -> pl.DataFrame:
+    """A Parquet file the pipeline wrote; one clear error (with `remedy`) when it is missing or unreadable."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path} is missing: {remedy}")
+    try:
+        return pl.read_parquet(path, columns=columns)
+    except Exception as exc:  # polars raises several kinds for a damaged file  # noqa: BLE001
+        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"{path} cannot be read ({first}); it is damaged or not Parquet: {remedy}") from None
+
+
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file, for provenance in logs and reports."""
     digest = hashlib.sha256()
@@ -94,8 +230,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
 def read_input(path: Path | str, what: str = "file") -> bytes:
     """The bytes of a file people gave us; InputError (one line) when it is not a readable regular file.
 
