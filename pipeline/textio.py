@@ -24,7 +24,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import lxml.html
 import polars as pl
+from lxml import etree
 from rich.markup import escape
 
 from pipeline.errors import InputError
@@ -151,6 +153,37 @@ def frame_to_csv_atomic(target: Path, frame: pl.DataFrame) -> bool:
         [pl.col(c).list.join("; ") for c, t in frame.schema.items() if isinstance(t, pl.List)]
     )
     return write_csv_atomic(target, frame.columns, out.iter_rows())
+
+
+_MARKUP = re.compile(r"<[A-Za-z/!?]|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
+_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "head", "title")
+
+
+def plain_text(value: object, passes: int = 3) -> str:
+    """Record text with markup reduced to text: tags removed (script and style with their content),
+    comments dropped, entities decoded, whitespace collapsed. Text that only looks like markup
+    (`p < 0.05`) is left as it is. Every export and sheet cell the pipeline writes goes through this
+    (escaped markup is decoded and reduced too); importers use one pass, so `&lt;i&gt;` reads as `<i>`.
+    """
+    text = "" if value is None else str(value)
+    for _ in range(passes):            # escaped markup (&lt;b&gt;) is markup once decoded
+        if not _MARKUP.search(text):
+            return text
+        text = _strip_markup(text)
+    return text.replace("<", "‹").replace(">", "›") if passes > 1 and _MARKUP.search(text) else text
+
+
+def _strip_markup(text: str) -> str:
+    try:
+        root = lxml.html.fragment_fromstring(text, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return text
+    for element in list(root.iter(etree.Comment, etree.ProcessingInstruction, *_DROP_TAGS)):
+        if element is not root:
+            element.drop_tree()
+    for br in root.iter("br", "p", "div", "li"):
+        br.tail = " " + (br.tail or "")
+    return " ".join(root.text_content().split())
 
 
 def printable(value: object) -> str:
