@@ -30,6 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline import manifest
 from pipeline.errors import InputError, StorageError, UserError
 
 _UMASK = os.umask(0o022)
@@ -41,7 +42,7 @@ _REASONS = {
     errno.EISDIR: "a folder is in the way of the file", errno.ENAMETOOLONG: "the name is too long",
 }
 _SWEPT: set[Path] = set()          # folders already swept by this process
-_PENDING: contextvars.ContextVar[list[tuple[Path, Path]] | None] = contextvars.ContextVar("pending", default=None)
+_PENDING: contextvars.ContextVar[list[tuple[Path, Path, str]] | None] = contextvars.ContextVar("pending", default=None)
 
 
 def reason(exc: OSError) -> str:
@@ -55,25 +56,26 @@ def transaction() -> Iterator[None]:
     if _PENDING.get() is not None:      # already inside one: the outer block commits
         yield
         return
-    pending: list[tuple[Path, Path]] = []
+    pending: list[tuple[Path, Path, str]] = []
     token = _PENDING.set(pending)
     try:
         yield
     except BaseException:
-        for tmp, _ in pending:
+        for tmp, _, _ in pending:
             with contextlib.suppress(OSError):
                 tmp.unlink()
         raise
     else:
-        for i, (tmp, target) in enumerate(pending):
+        for i, (tmp, target, digest) in enumerate(pending):
             try:
                 os.replace(tmp, target)
             except OSError as exc:
-                for later, _ in pending[i:]:
+                for later, _, _ in pending[i:]:
                     with contextlib.suppress(OSError):
                         later.unlink()
                 raise StorageError(f"cannot write {target}: {reason(exc)}") from None
-        for folder in {target.parent for _, target in pending}:
+            manifest.note(target, digest)
+        for folder in {target.parent for _, target, _ in pending}:
             _sync_folder(folder)
     finally:
         _PENDING.reset(token)
@@ -113,8 +115,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
         try:
             yield tmp_path
             os.chmod(tmp_path, mode)
+            digest = sha256_file(tmp_path)
             if pending is not None:
-                pending.append((tmp_path, target))
+                pending.append((tmp_path, target, digest))
                 committed = True
                 return
             os.replace(tmp_path, target)
@@ -122,6 +125,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
             raise StorageError(f"cannot write {target}: {reason(exc)}; it is as it was") from None
         committed = True
         _sync_folder(target.parent)
+        manifest.note(target, digest)
     finally:
         if not committed:
             with contextlib.suppress(OSError):
@@ -186,6 +190,7 @@ def write_bytes_atomic(target: Path, data: bytes) -> bool:
     sweep_stale_temps(Path(os.path.realpath(target)).parent)
     with contextlib.suppress(OSError):
         if target.is_file() and target.read_bytes() == data:
+            manifest.note(Path(os.path.realpath(target)), hashlib.sha256(data).hexdigest())
             return False
     with atomic_path(target) as tmp:
         fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)

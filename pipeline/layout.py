@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import manifest
 from pipeline.protocol import Protocol, load
 
 
@@ -18,7 +19,9 @@ class Layout:
     @classmethod
     def at(cls, root: Path | str = ".", outputs: Path | str | None = None) -> Layout:
         root = Path(root).resolve()
-        return cls(root=root, outputs=Path(outputs).resolve() if outputs else root / "outputs")
+        layout = cls(root=root, outputs=Path(outputs).resolve() if outputs else root / "outputs")
+        manifest.claim(layout.outputs)   # files the stages write there are recorded for `clean`
+        return layout
 
     def relative(self, path: Path | str) -> str:
         """`path` relative to the project root in / form (the same on every checkout), else as is."""

@@ -17,9 +17,13 @@ SHIPPED = REPO / "tests" / "fixtures" / "e2e"
 
 
 def run(root: Path, *args: str) -> tuple[int, str]:
-    """`python -m pipeline <args> --root root` in this process: (exit code, what it printed on stderr)."""
+    """`python -m pipeline <args> --root root`, run from inside `root` as a user would, in this process.
+
+    Returns (exit code, what it printed on stderr). Relative paths in `args` resolve inside the
+    project copy, never in the checkout the tests run from.
+    """
     err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+    with contextlib.chdir(root), contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         try:
             code = main([*args, "--root", str(root)])
         except SystemExit as exc:      # argparse's usage errors
