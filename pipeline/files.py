@@ -31,7 +31,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import manifest
-from pipeline.errors import InputError, StorageError, UserError
+from pipeline.errors import ConcurrentChange, InputError, StorageError, UserError
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -42,7 +42,7 @@ _REASONS = {
     errno.EISDIR: "a folder is in the way of the file", errno.ENAMETOOLONG: "the name is too long",
 }
 _SWEPT: set[Path] = set()          # folders already swept by this process
-_PENDING: contextvars.ContextVar[list[tuple[Path, Path, str]] | None] = contextvars.ContextVar("pending", default=None)
+_PENDING: contextvars.ContextVar[list[tuple[Path, Path, str, str | None]] | None] = contextvars.ContextVar("pending", default=None)
 
 
 def reason(exc: OSError) -> str:
@@ -56,33 +56,40 @@ def transaction() -> Iterator[None]:
     if _PENDING.get() is not None:      # already inside one: the outer block commits
         yield
         return
-    pending: list[tuple[Path, Path, str]] = []
+    pending: list[tuple[Path, Path, str, str | None]] = []
     token = _PENDING.set(pending)
     try:
         yield
-    except BaseException:
-        for tmp, _, _ in pending:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-        raise
-    else:
-        for i, (tmp, target, digest) in enumerate(pending):
+        for _, target, _, expected in pending:        # a person saved a file meanwhile: write none
+            if expected is not None and _fingerprint(target) != expected:
+                raise ConcurrentChange(target)
+        for i, (tmp, target, digest, _) in enumerate(pending):
             try:
                 os.replace(tmp, target)
             except OSError as exc:
-                for later, _, _ in pending[i:]:
-                    with contextlib.suppress(OSError):
-                        later.unlink()
                 raise StorageError(f"cannot write {target}: {reason(exc)}") from None
+            pending[i] = (target, target, digest, None)   # done: nothing to remove on the way out
             manifest.note(target, digest)
-        for folder in {target.parent for _, target, _ in pending}:
+        for folder in {target.parent for _, target, _, _ in pending}:
             _sync_folder(folder)
     finally:
+        for tmp, target, _, _ in pending:
+            if tmp != target:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
         _PENDING.reset(token)
 
 
+def _fingerprint(path: Path) -> str:
+    """SHA-256 of a file's bytes, "" when it does not exist."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ""
+
+
 @contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
+def atomic_path(target: Path, expected: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it over `target` only if the block succeeds.
 
     A symbolic link is followed (to its final target, which need not exist yet), so the link stays.
@@ -117,7 +124,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
             os.chmod(tmp_path, mode)
             digest = sha256_file(tmp_path)
             if pending is not None:
-                pending.append((tmp_path, target, digest))
+                pending.append((tmp_path, target, digest, expected))
                 committed = True
                 return
             os.replace(tmp_path, target)
@@ -137,7 +144,7 @@ def sweep_stale_temps(folder: Path) -> list[Path]:
     folder = Path(folder)
     if folder in _SWEPT:
         return []
-    removed = []
+    removed: list[Path] = []
     try:
         names = os.listdir(folder)
     except OSError:
@@ -184,15 +191,21 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_bytes_atomic(target: Path, data: bytes) -> bool:
-    """Write `data` to `target` atomically; skip the write (return False) when it is unchanged."""
+def write_bytes_atomic(target: Path, data: bytes, *, expected: str | None = None) -> bool:
+    """Write `data` to `target` atomically; skip the write (return False) when it is unchanged.
+
+    With `expected` (the SHA-256 of the file as read, "" for none), raise ConcurrentChange instead
+    of writing when the file no longer holds that: a person saved it in between.
+    """
     target = Path(target)
+    if expected is not None and _fingerprint(target) != expected:
+        raise ConcurrentChange(target)
     sweep_stale_temps(Path(os.path.realpath(target)).parent)
     with contextlib.suppress(OSError):
         if target.is_file() and target.read_bytes() == data:
             manifest.note(Path(os.path.realpath(target)), hashlib.sha256(data).hexdigest())
             return False
-    with atomic_path(target) as tmp:
+    with atomic_path(target, expected) as tmp:
         fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
         try:
             view = memoryview(data)
@@ -223,7 +236,7 @@ def read_parquet(path: Path, remedy: str, columns: list[str] | None = None) -> p
         raise UserError(f"{path} is missing: {remedy}")
     try:
         return pl.read_parquet(path, columns=columns)
-    except Exception as exc:  # polars raises several kinds for a damaged file  # noqa: BLE001
+    except Exception as exc:  # polars raises several kinds for a damaged file
         first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         raise UserError(f"{path} cannot be read ({first}); it is damaged or not Parquet: {remedy}") from None
 

@@ -78,6 +78,11 @@ def plan(outputs: Path) -> tuple[list[Path], list[str], list[str]]:
     return remove, changed, gone
 
 
+def regenerable(layout: Layout) -> list[Path]:
+    """The files `clean` would remove under `layout.outputs` (none when it is not an outputs tree)."""
+    return plan(layout.outputs)[0] if manifest.is_outputs_tree(layout.outputs) else []
+
+
 def run_clean(args: argparse.Namespace) -> int:
     layout = Layout.at(args.root, args.outputs)
     outputs = layout.outputs

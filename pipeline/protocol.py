@@ -143,15 +143,14 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         typed = {"pubmed": PUBMED_KEYS, "import": IMPORT_KEYS}
         if stype not in typed:
             check.problem(f"{where}.type", f"must be 'pubmed' or 'import', not {printable_value(stype)}")
-        check.keys(raw, where, SOURCE_KEYS | typed.get(stype, PUBMED_KEYS | IMPORT_KEYS))  # type: ignore[call-overload]
+        check.keys(raw, where, SOURCE_KEYS | typed.get(str(stype), PUBMED_KEYS | IMPORT_KEYS))
         name = check.string(raw, "name", where, required=True)
-        if name:
-            if check.name(name, f"{where}.name", "a source name (it names a folder under outputs/search/ and "
-                                                  "prefixes record ids)"):
-                if name.casefold() in seen:
-                    check.problem(f"{where}.name", f"source name {name!r} is used twice "
-                                                   f"(also {seen[name.casefold()]}); each source needs its own")
-                seen[name.casefold()] = where
+        if name and check.name(name, f"{where}.name", "a source name (it names a folder under outputs/search/ and "
+                                              "prefixes record ids)"):
+            if name.casefold() in seen:
+                check.problem(f"{where}.name", f"source name {name!r} is used twice "
+                                               f"(also {seen[name.casefold()]}); each source needs its own")
+            seen[name.casefold()] = where
         kind = check.string(raw, "kind", where, default="database")
         if kind not in PRISMA_KINDS:
             check.problem(f"{where}.kind", f"must be one of {', '.join(PRISMA_KINDS)}, not {printable_value(kind)}")

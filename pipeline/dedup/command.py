@@ -12,7 +12,7 @@ from pipeline.console import console, summary
 from pipeline.dedup import decisions as person
 from pipeline.dedup.engine import dedup
 from pipeline.errors import InputError, PipelineError
-from pipeline.files import write_bytes_atomic, write_parquet_atomic, write_text_atomic
+from pipeline.files import read_parquet, transaction, write_bytes_atomic, write_parquet_atomic, write_text_atomic
 from pipeline.layout import Layout
 from pipeline.textio import csv_bytes, frame_to_csv_atomic
 
@@ -39,15 +39,16 @@ def run(args: argparse.Namespace) -> int:
     layout = Layout.at(getattr(args, "root", "."), getattr(args, "outputs", None))
     if not layout.records.exists():
         raise PipelineError(f"{layout.records} is missing: run `python -m pipeline import` first")
-    records = pl.read_parquet(layout.records)
+    records = read_parquet(layout.records, "run `make records` (python -m pipeline import) to write it again")
     person.ensure_file(layout.dedup_decisions)
     decided = person.read(layout.dedup_decisions, set(records["record_id"].to_list()))
     with console.status(f"comparing {records.height:,} records"):
         result = dedup(records, decided, decisions_file=str(layout.dedup_decisions))
-    write_parquet_atomic(layout.clusters, result.clusters)
-    write_parquet_atomic(layout.studies, result.studies)
-    frame_to_csv_atomic(layout.pairs_to_review, result.pairs_to_review)
-    write_text_atomic(layout.dedup_summary, json.dumps(result.summary, indent=2) + "\n")
+    with transaction():                  # every file or none
+        write_parquet_atomic(layout.clusters, result.clusters)
+        write_parquet_atomic(layout.studies, result.studies)
+        frame_to_csv_atomic(layout.pairs_to_review, result.pairs_to_review)
+        write_text_atomic(layout.dedup_summary, json.dumps(result.summary, indent=2) + "\n")
     s = result.summary
     removed = s["duplicates_removed"]
     summary("dedup", f"{s['records_in']:,} records -> {s['studies']:,} studies; duplicates removed: "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from pipeline.console import summary
+from pipeline.files import transaction
 from pipeline.imports.build import build, describe, write
 from pipeline.layout import from_args
 
@@ -24,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     """Read every source, write the records table and per-source provenance, print one summary line."""
     layout, protocol = from_args(args)
     built = build(layout, protocol)
-    changed = write(layout, built)
+    with transaction():                  # every file or none
+        changed = write(layout, built)
     summary("import", describe(built, layout, changed))
     return 0

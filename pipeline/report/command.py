@@ -6,6 +6,7 @@ import argparse
 
 from pipeline.console import console, summary
 from pipeline.errors import PipelineError
+from pipeline.files import transaction
 from pipeline.layout import from_args
 
 
@@ -25,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.report.build import build
 
     layout, protocol = from_args(args)
-    with console.status("Writing the report ..."):
+    with console.status("Writing the report ..."), transaction():   # every file or none
         report = build(layout, protocol)
     counts = report.counts
     waiting = counts.studies_included

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError, PipelineError, Problem
-from pipeline.files import write_text_atomic
+from pipeline.files import read_parquet, transaction, write_text_atomic
 from pipeline.layout import Layout
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import agreement, automation, conflicts, merge
@@ -75,7 +75,7 @@ def read_inputs(layout: Layout, protocol: Protocol) -> Inputs:
     if not layout.studies.exists():
         raise PipelineError(f"{layout.studies} is missing: run `python -m pipeline dedup` (make dedup) first")
     check_reviewers(protocol)
-    studies = pl.read_parquet(layout.studies).sort("study_id")
+    studies = read_parquet(layout.studies, "run `make dedup` (python -m pipeline dedup) to write it again").sort("study_id")
     sheets = {(stage, who): read_table(layout.sheet(stage, who)) for stage in STAGES for who in protocol.reviewers[stage]}
     strays = sorted(p for stage in STAGES for p in (layout.screening / stage).glob("*.csv")
                     if p.stem not in RESERVED_NAMES and p.stem not in protocol.reviewers[stage])
@@ -252,7 +252,9 @@ def run(layout: Layout, protocol: Protocol) -> tuple[Result, list[Path]]:
         inputs = read_inputs(layout, protocol)
         result = compute(inputs, protocol)
         try:
-            return result, write(layout, inputs, result)
+            with transaction():          # every file or none: a full disk leaves all as they were
+                changed = write(layout, inputs, result)
+            return result, changed
         except SheetChanged:
             continue
     raise PipelineError(f"sheets under {layout.screening} kept changing while screening ran; "

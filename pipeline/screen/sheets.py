@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import InputError
+from pipeline.errors import ConcurrentChange, InputError
 from pipeline.files import read_input, write_bytes_atomic
 from pipeline.textio import SHEET_FIX, csv_bytes, decode, sniff_delimiter, unguard_cell
 
@@ -36,12 +36,8 @@ KNOWN_COLUMNS = ("record_id", "key", "id", "study_id", "title", "decision", "rea
 csv.field_size_limit(1 << 27)     # a pasted full text in one cell is still a cell (128 MB), not an error
 
 
-class SheetChanged(Exception):
-    """A person saved the file after we read it; re-read it instead of overwriting their work."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        super().__init__(f"{path} changed on disk while it was being processed")
+# A person saved the file after we read it; re-read it instead of overwriting their work.
+SheetChanged = ConcurrentChange
 
 
 @dataclass
@@ -167,10 +163,9 @@ def render(header: Sequence[str], rows: Sequence[Sequence[object]], delimiter: s
 
 
 def write_if_unchanged(path: Path, data: bytes, expected_fingerprint: str) -> bool:
-    """Atomically replace `path` with `data` unless it changed since it was read (then raise).
+    """Atomically replace `path` with `data` unless it changed since it was read (then raise `SheetChanged`;
+    inside `files.transaction()` the check is made again just before the renames).
 
     Returns whether the file was written (identical bytes are left alone).
     """
-    if fingerprint(path) != expected_fingerprint:
-        raise SheetChanged(Path(path))
-    return write_bytes_atomic(path, data)
+    return write_bytes_atomic(path, data, expected=expected_fingerprint)

@@ -14,10 +14,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.errors import UsageError, UserError
-from pipeline.textio import printable
 from pipeline.search.ratelimit import min_interval
 from pipeline.search.redact import public_url
 from pipeline.search.retry import RetryPolicy
+from pipeline.textio import printable
 
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 TOOL = "review-pipeline"

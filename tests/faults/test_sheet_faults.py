@@ -115,7 +115,7 @@ def test_a_symlinked_sheet_stays_a_link_and_its_target_is_updated(project):
     real.parent.mkdir()
     path.rename(real)
     path.symlink_to(real)
-    with real.open("ab") as fh:                       # a study the pipeline must add back: drop the last row
+    with real.open("ab"):                       # a study the pipeline must add back: drop the last row
         pass
     lines = real.read_bytes().split(b"\r\n")
     real.write_bytes(b"\r\n".join(lines[:-2] + [b""]))
@@ -145,7 +145,7 @@ def test_a_read_only_sheet_that_needs_no_change_is_fine(project):
 
 def test_dedup_decisions_saved_as_cp1252_are_read(project):
     path = project / "outputs/dedup/decisions.csv"
-    recs = [r for r in rows(project / "outputs/dedup/pairs_to_review.csv")[1:]][:1]
+    recs = list(rows(project / "outputs/dedup/pairs_to_review.csv")[1:])[:1]
     header = rows(project / "outputs/dedup/pairs_to_review.csv")[0]
     a, b = recs[0][header.index("record_id_a")], recs[0][header.index("record_id_b")]
     path.write_bytes(f"record_id_a,record_id_b,decision,reviewer,notes\r\n{a},{b},duplicate,Zoë,café\r\n".encode("cp1252"))
