@@ -1,9 +1,10 @@
 """`status` and `clean`: what is done and what is next; remove only what the pipeline wrote and can write again.
 
 `clean` works only on an outputs tree the pipeline made (it holds `.pipeline-outputs.json`, see
-`manifest`), and removes only files listed there that still hold what the pipeline wrote, minus
-people's files (search snapshots, reviewer sheets, resolutions, overrides, dedup decisions). It
-never follows a symbolic link, never leaves the tree, and `--dry-run` lists what it would remove.
+`manifest`), and removes a file only when both agree: the manifest lists it as written by the
+pipeline and it still holds what was written, and `Layout` marks its path generated (so search
+snapshots, reviewer sheets, resolutions, overrides and dedup decisions never go). It never
+follows a symbolic link, never leaves the tree, and `--dry-run` lists what it would remove.
 """
 
 from __future__ import annotations
@@ -11,20 +12,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline import manifest
 from pipeline.console import line, summary
 from pipeline.errors import UserError
 from pipeline.files import is_stale_temp
-from pipeline.layout import Layout, from_args
-
-# Files under outputs/ that people write or that cannot be regenerated offline. `clean` keeps them:
-# search snapshots (every file, at any depth), reviewer sheets and resolutions
-# (screening/<stage>/<name>.csv), automation overrides and dedup decisions.
-KEEP_GLOBS = ("search/**/*", "screening/*/*.csv", "screening/automation_overrides.csv", "dedup/decisions.csv")
-# Generated files that the globs above would otherwise keep.
-GENERATED_GLOBS = ("screening/*/conflicts.csv",)
+from pipeline.layout import Layout, Owner, owner_of
+from pipeline.options import from_args, layout_from_args
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -40,18 +36,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from pipeline.screen.command import print_status
+    from pipeline.screen.status import print_status
 
     layout, protocol = from_args(args)
     return print_status(layout, protocol)
-
-
-def peoples(rel: str) -> bool:
-    """Whether `rel` (a path relative to outputs/) is a people's file `clean` always keeps."""
-    path = PurePosixPath(rel)
-    if any(path.match(g) for g in GENERATED_GLOBS):
-        return False
-    return rel.startswith("search/") or any(path.match(g) for g in KEEP_GLOBS[1:])
 
 
 def plan(outputs: Path) -> tuple[list[Path], list[str], list[str]]:
@@ -61,8 +49,8 @@ def plan(outputs: Path) -> tuple[list[Path], list[str], list[str]]:
     remove, changed, gone = [], [], []
     for rel, digest in sorted(files.items()):
         parts = PurePosixPath(rel).parts
-        if not parts or PurePosixPath(rel).is_absolute() or ".." in parts or peoples(rel):
-            continue
+        if not parts or PurePosixPath(rel).is_absolute() or ".." in parts or owner_of(rel) != Owner.GENERATED:
+            continue                        # people's files, snapshots, searches in progress: never
         path = outputs.joinpath(*parts)
         if _through_link(outputs, path):
             continue                        # never follow a link out of (or around) the tree
@@ -83,33 +71,34 @@ def regenerable(layout: Layout) -> list[Path]:
     return plan(layout.outputs)[0] if manifest.is_outputs_tree(layout.outputs) else []
 
 
-def run_clean(args: argparse.Namespace) -> int:
-    layout = Layout.at(args.root, args.outputs)
+@dataclass(frozen=True)
+class Cleaned:
+    """What `clean` removed (or, in a dry run, would remove) and what it kept because a person changed it."""
+
+    removed: list[Path]
+    changed: list[str]
+    dry_run: bool = False
+
+
+def clean(layout: Layout, *, dry_run: bool = False, explicit: bool = True) -> Cleaned:
+    """Remove the generated files the pipeline wrote under `layout.outputs` (see the module); UserError
+    when it is not an outputs tree the pipeline made. `explicit=False` (the default folder) makes
+    a folder the pipeline never wrote into a no-op instead of an error."""
     outputs = layout.outputs
-    default = args.outputs is None
-    shown = layout.relative(outputs)
     if not outputs.is_dir() or outputs.is_symlink():
-        if default and not outputs.exists():
-            summary("clean", f"nothing to clean: {shown}/ does not exist")
-            return 0
+        if not explicit and not outputs.exists():
+            return Cleaned([], [], dry_run)
         raise UserError(f"{outputs} is not an outputs folder the pipeline made (not a folder, or a link); nothing removed")
     if not manifest.is_outputs_tree(outputs):
-        if default:
-            summary("clean", f"nothing to clean: the pipeline has recorded no files under {shown}/ "
-                             f"(no {manifest.NAME}); nothing removed")
-            return 0
+        if not explicit:
+            return Cleaned([], [], dry_run)
         raise UserError(f"{outputs} is not an outputs folder the pipeline made (no {manifest.NAME} in it); "
                         "nothing removed")
     if (outputs / ".git").exists() or (outputs / "queries").is_dir() or outputs in (layout.root, *layout.root.parents):
         raise UserError(f"{outputs} is a project folder, not its outputs folder; nothing removed")
     remove, changed, gone = plan(outputs)
-    if args.dry_run:
-        for path in remove:
-            line("would remove", layout.relative(path), "bold")
-        for rel in changed:
-            line("would keep", f"{shown}/{rel} (changed since the pipeline wrote it)", "bold")
-        summary("clean", f"dry run: would remove {len(remove)} files under {shown}/; removed nothing")
-        return 0
+    if dry_run:
+        return Cleaned(remove, changed, True)
     removed = []
     for path in remove:
         try:
@@ -119,10 +108,24 @@ def run_clean(args: argparse.Namespace) -> int:
             pass
     _prune(outputs, {p.parent for p in removed})
     manifest.forget(outputs, [p.relative_to(outputs).as_posix() for p in removed] + gone)
-    kept = f"; kept {len(changed)} changed since written ({', '.join(changed[:3])}{', ...' if len(changed) > 3 else ''})" \
-        if changed else ""
-    summary("clean", f"removed {len(removed)} files the pipeline wrote under {shown}/; kept snapshots, sheets, "
-                     f"decisions and every file it did not write{kept}")
+    return Cleaned(removed, changed)
+
+
+def run_clean(args: argparse.Namespace) -> int:
+    layout = layout_from_args(args)
+    shown = layout.relative(layout.outputs)
+    done = clean(layout, dry_run=args.dry_run, explicit=args.outputs is not None)
+    kept = (f"; kept {len(done.changed)} changed since the pipeline wrote them ({', '.join(done.changed[:3])}"
+            f"{', ...' if len(done.changed) > 3 else ''})") if done.changed else ""
+    if done.dry_run:
+        for path in done.removed:
+            line("would remove", layout.relative(path), "bold")
+        summary("clean", f"dry run: would remove {len(done.removed)} files under {shown}/{kept}; removed nothing")
+    elif not done.removed and not manifest.is_outputs_tree(layout.outputs):
+        summary("clean", f"nothing to clean: the pipeline has recorded no files under {shown}/; nothing removed")
+    else:
+        summary("clean", f"removed {len(done.removed)} files the pipeline wrote under {shown}/; kept snapshots, "
+                         f"sheets, decisions and every file it did not write{kept}")
     return 0
 
 

@@ -10,7 +10,8 @@ Column names are matched ignoring case, spaces, `_`, `-` and a plural `s` (`Deci
 ID`), with a warning naming the column, so a renamed header never drops decisions silently.
 
 A sheet is only ever replaced atomically, and only if it is byte-for-byte what we read: when a
-person saved it in between, `SheetChanged` is raised so the caller re-reads instead of overwriting.
+person saved it in between, `errors.ConcurrentChange` is raised so the caller re-reads instead of overwriting
+(inside `files.transaction()` it is checked again just before the renames).
 A sheet that exists but is empty (0 bytes, or only a byte-order mark) or cannot be read is an
 `InputError`, never replaced by a fresh one: it may be a person's work cut short.
 """
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import ConcurrentChange, InputError
+from pipeline.errors import InputError
 from pipeline.files import read_input, write_bytes_atomic
 from pipeline.textio import SHEET_FIX, csv_bytes, decode, sniff_delimiter, unguard_cell
 
@@ -34,10 +35,6 @@ KNOWN_COLUMNS = ("record_id", "key", "id", "study_id", "title", "decision", "rea
                  "journal", "abstract", "pubmed_url", "doi_url", "pmc_url", "status", "resolved_by", "reviewer",
                  "record_id_a", "record_id_b")
 csv.field_size_limit(1 << 27)     # a pasted full text in one cell is still a cell (128 MB), not an error
-
-
-# A person saved the file after we read it; re-read it instead of overwriting their work.
-SheetChanged = ConcurrentChange
 
 
 @dataclass
@@ -163,7 +160,7 @@ def render(header: Sequence[str], rows: Sequence[Sequence[object]], delimiter: s
 
 
 def write_if_unchanged(path: Path, data: bytes, expected_fingerprint: str) -> bool:
-    """Atomically replace `path` with `data` unless it changed since it was read (then raise `SheetChanged`;
+    """Atomically replace `path` with `data` unless it changed since it was read (then raise `ConcurrentChange`;
     inside `files.transaction()` the check is made again just before the renames).
 
     Returns whether the file was written (identical bytes are left alone).
