@@ -30,13 +30,17 @@ def ensure_file(path: Path) -> bool:
     return write_csv_atomic(path, COLUMNS, [])
 
 
-def read(path: Path, known_ids: set[str] | None = None) -> pl.DataFrame:
+def read(path: Path, known_ids: set[str] | None = None, warnings: list[str] | None = None) -> pl.DataFrame:
     """The decisions in `path` (with their CSV `row` numbers), checked against `known_ids`.
 
     Raises InputError listing every problem: missing columns, empty or unknown record ids, a pair
-    naming one record twice, unknown decision words, and one pair decided both ways.
+    naming one record twice, unknown decision words, and one pair decided both ways. The file is
+    read by the rules every people's CSV follows (`screen.sheets`: encodings, delimiters, header
+    spellings); what had to be guessed is added to `warnings`.
     """
     table = read_table(Path(path))
+    if table.warning and warnings is not None:
+        warnings.append(table.warning)
     if not table.exists:
         return pl.DataFrame(schema=SCHEMA)
     path = table.path

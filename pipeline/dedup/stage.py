@@ -25,6 +25,7 @@ class DedupRunResult(DedupResult):
     """What `run` computed and which files it changed."""
 
     changed: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)   # e.g. decisions.csv read as Windows-1252
 
     def describe(self, layout: Layout) -> str:
         """The stage's one-line summary."""
@@ -42,7 +43,8 @@ def run(layout: Layout, protocol: Protocol | None = None, *, progress: Progress 
         raise UserError(f"{layout.records} is missing: run `python -m pipeline import` first")
     records = read_parquet(layout.records, "run `make records` (python -m pipeline import) to write it again")
     person.ensure_file(layout.dedup_decisions)
-    decided = person.read(layout.dedup_decisions, set(records["record_id"].to_list()))
+    warnings: list[str] = []
+    decided = person.read(layout.dedup_decisions, set(records["record_id"].to_list()), warnings)
     task = f"dedup: comparing {records.height:,} records"
     report(progress, task, 0, None)
     result = dedup(records, decided, decisions_file=str(layout.dedup_decisions))
@@ -55,4 +57,4 @@ def run(layout: Layout, protocol: Protocol | None = None, *, progress: Progress 
     ]
     with transaction():                  # every file or none: a full disk leaves all as they were
         changed = [path for path, write in outputs if write(path)]
-    return DedupRunResult(result.clusters, result.studies, result.pairs_to_review, result.stats, changed)
+    return DedupRunResult(result.clusters, result.studies, result.pairs_to_review, result.stats, changed, warnings)
