@@ -25,7 +25,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import polars as pl
@@ -86,6 +86,8 @@ def _fingerprint(path: Path) -> str:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except FileNotFoundError:
         return ""
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {reason(exc)}") from None
 
 
 @contextlib.contextmanager
@@ -229,16 +231,29 @@ def write_parquet_atomic(target: Path, frame: pl.DataFrame) -> bool:
     return write_bytes_atomic(target, buf.getvalue())
 
 
-def read_parquet(path: Path, remedy: str, columns: list[str] | None = None) -> pl.DataFrame:
-    """A Parquet file the pipeline wrote; one clear error (with `remedy`) when it is missing or unreadable."""
+def read_parquet(path: Path, remedy: str, columns: list[str] | None = None,
+                 schema: Mapping[str, pl.DataType | type[pl.DataType]] | None = None) -> pl.DataFrame:
+    """A Parquet file the pipeline wrote; one clear error (ending in `remedy`) when it is missing,
+    damaged, or lacks a column of `schema` (or holds it with another type)."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path} is missing: {remedy}")
     try:
-        return pl.read_parquet(path, columns=columns)
+        frame = pl.read_parquet(path, columns=columns)
     except Exception as exc:  # polars raises several kinds for a damaged file
-        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
         raise UserError(f"{path} cannot be read ({first}); it is damaged or not Parquet: {remedy}") from None
+    if schema:
+        missing = [name for name in schema if name not in frame.columns]
+        if missing:
+            raise UserError(f"{path} has no column {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}: "
+                            f"it was edited or written by another version: {remedy}")
+        wrong = [name for name, dtype in schema.items() if frame.schema[name] != dtype
+                 and not (frame.schema[name].is_integer() and dtype.is_integer())]
+        if wrong:
+            raise UserError(f"{path}: column {wrong[0]} is {frame.schema[wrong[0]]}, not {schema[wrong[0]]}: "
+                            f"it was edited or written by another version: {remedy}")
+    return frame
 
 
 def sha256_file(path: Path) -> str:

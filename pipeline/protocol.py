@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -144,7 +145,7 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         if stype not in typed:
             check.problem(f"{where}.type", f"must be 'pubmed' or 'import', not {printable_value(stype)}")
         check.keys(raw, where, SOURCE_KEYS | typed.get(str(stype), PUBMED_KEYS | IMPORT_KEYS))
-        name = check.string(raw, "name", where, required=True)
+        name = unicodedata.normalize("NFC", check.string(raw, "name", where, required=True))
         if name and check.name(name, f"{where}.name", "a source name (it names a folder under outputs/search/ and "
                                               "prefixes record ids)"):
             if name.casefold() in seen:
@@ -354,6 +355,7 @@ class _Checker:
         return why is None
 
     def reviewers(self, names: tuple[str, ...], key: str) -> tuple[str, ...]:
+        names = tuple(unicodedata.normalize("NFC", n) for n in names)   # one spelling of "José" on every system
         ok = True
         for name in names:
             ok = self.name(name, key, "a reviewer name") and ok

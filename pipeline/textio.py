@@ -1,6 +1,7 @@
 """Text in and out of files: one set of rules for imports, reviewer sheets, exports and the console.
 
-- Decoding: UTF-8 with or without a byte-order mark, UTF-16 with one (Excel's "Unicode text"), or
+- Decoding: UTF-8 with or without a byte-order mark, UTF-16 with one (Excel's "Unicode text") or
+  recognisably without one, or
   Windows-1252 (Excel's "CSV (Windows)", older reference managers), which is a guess and so always
   comes with a warning naming the file and line. Bytes none of these decode are an `InputError`.
 - Delimiter: whichever of `,` `;` tab occurs most, outside quotes, in the header line (Excel uses
@@ -36,6 +37,9 @@ DELIMITERS = (",", ";", "\t")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PROTOCOL_FIX = 'set encoding = "cp1252" for this source in the protocol'
 SHEET_FIX = 'save it as "CSV UTF-8" to avoid this warning'
+_BINARY = ((b"PK\x03\x04", "a zip file (an Excel .xlsx or LibreOffice .ods workbook?)"),
+           (b"\xd0\xcf\x11\xe0", "an old Office file (Excel .xls?)"), (b"%PDF", "a PDF"),
+           (b"\x1f\x8b", "a gzip file"))
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 # ANSI/VT escape sequences (CSI, OSC, other ESC forms), then any remaining C0/C1 control but \t \n.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]")
@@ -75,6 +79,15 @@ def decode(data: bytes, label: str, encoding: str | None = None, *, fix: str = P
             except UnicodeDecodeError as exc:
                 raise InputError.one(label, f"starts with a {codec} byte-order mark but is not valid {codec}",
                                      row=line_of(data, exc.start)) from None
+    for magic, kind in _BINARY:
+        if data.startswith(magic):
+            raise InputError.one(label, f"is {kind}, not text: open it in its program and save it as CSV UTF-8 "
+                                        "(or export the format the protocol names)")
+    if (utf16 := _bomless_utf16(data)) is not None:
+        try:
+            return Decoded(data.decode(utf16), f"{utf16} (no BOM)")
+        except UnicodeDecodeError:
+            pass
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as exc:
@@ -82,11 +95,26 @@ def decode(data: bytes, label: str, encoding: str | None = None, *, fix: str = P
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise InputError.one(label, "neither UTF-8 nor Windows-1252; set `encoding` for this source in the protocol",
+        hint = "set `encoding` for this source in the protocol" if fix == PROTOCOL_FIX else 'save it as "CSV UTF-8"'
+        raise InputError.one(label, f"is neither UTF-8 nor Windows-1252 text; {hint}",
                              row=line_of(data, exc.start)) from None
     warning = (f"{label}: not valid UTF-8 (first at line {line}); read as Windows-1252 (cp1252). "
                f"Check accented letters, then {fix}")
     return Decoded(text, "cp1252", warning)
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """`utf-16-le`/`-be` when the bytes look like UTF-16 text saved without a byte-order mark
+    (a NUL in most odd, or most even, positions: ASCII text in UTF-16), else None."""
+    sample = data[:4096]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 def unix_lines(text: str) -> str:

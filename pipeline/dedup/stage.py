@@ -17,6 +17,7 @@ from pipeline.files import read_parquet, transaction, write_parquet_atomic, writ
 from pipeline.layout import Layout
 from pipeline.progress import Progress, report
 from pipeline.protocol import Protocol
+from pipeline.records import RECORD_SCHEMA
 from pipeline.textio import frame_to_csv_atomic
 
 
@@ -41,7 +42,8 @@ def run(layout: Layout, protocol: Protocol | None = None, *, progress: Progress 
     """Group the records table into studies, people's decisions first (the protocol is not needed)."""
     if not layout.records.exists():
         raise UserError(f"{layout.records} is missing: run `python -m pipeline import` first")
-    records = read_parquet(layout.records, "run `make records` (python -m pipeline import) to write it again")
+    records = read_parquet(layout.records, "run `make records` (python -m pipeline import) to write it again",
+                           schema=RECORD_SCHEMA)
     person.ensure_file(layout.dedup_decisions)
     warnings: list[str] = []
     decided = person.read(layout.dedup_decisions, set(records["record_id"].to_list()), warnings)

@@ -20,6 +20,7 @@ from pipeline.contracts import (
     FINAL_SCHEMA,
     INELIGIBLE,
     ORPHAN_COLUMNS,
+    STUDY_SCHEMA,
     AutomationSummary,
     Outcome,
     ReviewerProgress,
@@ -98,7 +99,8 @@ def read_inputs(layout: Layout, protocol: Protocol) -> Inputs:
     if not layout.studies.exists():
         raise UserError(f"{layout.studies} is missing: run `python -m pipeline dedup` (make dedup) first")
     check_reviewers(protocol)
-    studies = read_parquet(layout.studies, "run `make dedup` (python -m pipeline dedup) to write it again").sort("study_id")
+    studies = read_parquet(layout.studies, "run `make dedup` (python -m pipeline dedup) to write it again",
+                           schema=STUDY_SCHEMA).sort("study_id")
     sheets = {(stage, who): read_table(layout.sheet(stage, who)) for stage in STAGES for who in protocol.reviewers[stage]}
     strays = sorted(p for stage in STAGES for p in layout.screening_stage(stage).glob("*.csv")
                     if p.stem not in RESERVED_NAMES and p.stem not in protocol.reviewers[stage])

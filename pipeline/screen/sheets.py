@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,6 +87,7 @@ def parse(data: bytes, path: Path) -> Table:
     # Columns without a header: dropped when empty (trailing columns), else kept under a made-up name.
     keep: list[int] = []
     header: list[str] = []
+    renamed: list[str] = []
     for i, name in enumerate(raw_header):
         has_data = any(i < len(r) and r[i].strip() for r in body)
         if not name and not has_data:
@@ -94,6 +96,9 @@ def parse(data: bytes, path: Path) -> Table:
         base, n = name, 2
         while name.lower() in (h.lower() for h in header):
             name, n = f"{base} ({n})", n + 1
+        if name != base:
+            renamed.append(f"{path}: two columns are named {base!r}; only the first is read (the other is kept "
+                           f"as {name!r}); rename one of them")
         keep.append(i)
         header.append(name)
     rows: list[dict[str, str]] = []
@@ -105,7 +110,7 @@ def parse(data: bytes, path: Path) -> Table:
         rows.append(values)
         numbers.append(number)
     warnings = [decoded.warning] if decoded.warning else []
-    warnings += _spelling_warnings(path, header)
+    warnings += renamed + _spelling_warnings(path, header)
     return Table(path, header, rows, numbers, delimiter, digest, warning="; ".join(warnings) or None)
 
 
@@ -118,7 +123,12 @@ def read_table(path: Path) -> Table:
     if not path.exists() and not path.is_symlink():
         return Table(path, [], [], [], exists=False)
     if path.is_symlink() and not path.exists():
-        return Table(path, [], [], [], exists=False)   # a link to a sheet not made yet: written through
+        try:
+            os.stat(path)
+        except FileNotFoundError:
+            return Table(path, [], [], [], exists=False)   # a link to a sheet not made yet: written through
+        except OSError as exc:
+            raise InputError.one(path, f"is a symbolic link that cannot be followed ({exc.strerror})") from None
     return parse(read_input(path, "sheet"), path)
 
 

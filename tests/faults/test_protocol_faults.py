@@ -143,3 +143,8 @@ def test_an_unknown_encoding_name_is_refused_at_once(project):
 
 def _toml(text: str) -> str:
     return "".join(f"\\u{ord(c):04x}" if ord(c) < 32 else c for c in text)
+
+
+def test_one_name_in_two_unicode_spellings_is_one_reviewer_listed_twice(project):
+    edit(project, TA, '[screening.title_abstract]\nreviewers = ["example_reviewer", "Jos\u00e9", "Jose\u0301"]')
+    refused(project, "listed twice")

@@ -190,3 +190,50 @@ def _dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     return proc.pid
+
+
+def test_a_sheet_saved_as_utf16_without_a_byte_order_mark_is_read(project):
+    final = (project / FINAL).read_bytes()
+    path = project / SHEET
+    path.write_bytes(path.read_bytes().decode("utf-8-sig").encode("utf-16-le"))
+    code, err = run(project, "screen")
+    assert code == 0, err
+    assert (project / FINAL).read_bytes() == final
+
+
+def test_a_workbook_saved_under_a_csv_name_is_named_for_what_it_is(project):
+    (project / SHEET).write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 8)
+    before = people(project)
+    code, err = run(project, "screen")
+    assert_clear_error(code, err, str(SHEET.name), "zip file", "CSV UTF-8")
+    assert people(project) == before
+
+
+def test_a_sheet_link_that_loops_is_one_clear_line(project):
+    path = project / SHEET
+    path.unlink()
+    path.symlink_to(path.name)
+    code, err = run(project, "screen")
+    assert_clear_error(code, err, str(SHEET.name), "symbolic link")
+    assert path.is_symlink()
+
+
+def test_a_file_where_a_stage_folder_should_be_is_one_clear_line(project):
+    folder = project / "outputs/screening/full_text"
+    for child in folder.iterdir():
+        child.unlink()
+    folder.rmdir()
+    folder.write_text("not a folder")
+    code, err = run(project, "screen")
+    assert_clear_error(code, err, "full_text")
+    assert folder.read_text() == "not a folder"
+
+
+def test_two_decision_columns_are_a_warning_naming_them(project):
+    path = project / SHEET
+    text = path.read_bytes().decode("utf-8-sig")
+    head, rest = text.split("\r\n", 1)
+    path.write_bytes(("\ufeff" + head + ",decision\r\n" + rest).encode("utf-8"))
+    code, err = run(project, "screen")
+    assert code == 0, err
+    assert "two columns are named 'decision'" in err

@@ -151,3 +151,16 @@ def test_a_reviewer_named_like_a_formula_never_reaches_a_csv_header(project):
     code, err = run(project, "screen")
     assert_clear_error(code, err, "'=2+5'")
     assert people(project) == before
+
+
+@pytest.mark.parametrize(("table", "stage", "remedy"), [
+    ("dedup/studies.parquet", "screen", "make dedup"), ("dedup/studies.parquet", "report", "make dedup"),
+    ("records/records.parquet", "dedup", "make records"),
+])
+def test_a_table_with_columns_missing_is_one_clear_line(project, table, stage, remedy):
+    import polars as pl
+    pl.DataFrame({"study_id": ["x"], "record_id": ["y"]}).write_parquet(project / "outputs" / table)
+    before = people(project)
+    code, err = run(project, stage)
+    assert_clear_error(code, err, table.split("/")[1], "no column", remedy)
+    assert people(project) == before
