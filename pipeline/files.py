@@ -5,7 +5,9 @@ flushed to disk, and renamed over the target in one step (then the folder is syn
 `transaction()` (one stage's outputs) every rename waits until all files are written, so a stage
 that fails part-way (a full disk, a permission) leaves every earlier file as it was.
 
-- A target that is a symbolic link is written through: its target file is replaced and the link kept.
+- A target that is a symbolic link is written through: its target file is replaced and the link kept
+  (a symlinked reviewer sheet stays a link). Only at a path the pipeline generates (`Layout`) is
+  the link itself replaced, so a link there can never lead a write onto someone's file.
 - A replaced file keeps its permissions; a new one gets the usual ones (umask applied). A file
   with no write permission at all is taken as locked by a person and never replaced.
 - A failure to write is a `StorageError` naming the file and the reason (disk full, permission
@@ -97,17 +99,18 @@ def atomic_path(target: Path, expected: str | None = None) -> Iterator[Path]:
     A symbolic link is followed (to its final target, which need not exist yet), so the link stays.
     Raises StorageError when the file cannot be written; the target is then unchanged.
     """
-    target = Path(os.path.realpath(target)) if Path(target).is_symlink() else Path(target)
+    follow = Path(target).is_symlink() and not manifest.is_generated(Path(target))
+    target = Path(os.path.realpath(target)) if follow else Path(target)
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        mode = stat.S_IMODE(target.stat().st_mode) if not target.is_symlink() else 0o666 & ~_UMASK
     except FileNotFoundError:
         mode = 0o666 & ~_UMASK  # mkstemp makes 0600; a new file gets normal permissions
     except OSError as exc:
         raise StorageError(f"cannot write {target}: {reason(exc)}") from None
     else:
-        if not target.is_file():
+        if not target.is_file() and not target.is_symlink():
             raise StorageError(f"cannot write {target}: it is not a file (a folder or device is in the way)")
-        if not mode & 0o222:
+        if not mode & 0o222 and not target.is_symlink():
             raise StorageError(f"cannot write {target}: it is read-only (locked); make it writable, or close the "
                                "program that locked it, then run this again")
     try:

@@ -97,7 +97,8 @@ class Layout:
     def at(cls, root: Path | str = ".", outputs: Path | str | None = None) -> Layout:
         root = Path(root).resolve()
         layout = cls(root=root, outputs=Path(outputs).resolve() if outputs else root / "outputs")
-        manifest.claim(layout.outputs)   # files the stages write there are recorded for `clean`
+        # files the stages write there are recorded for `clean`; a link at a generated path is replaced
+        manifest.claim(layout.outputs, lambda rel: owner_of(rel) == Owner.GENERATED)
         return layout
 
     def relative(self, path: Path | str) -> str:

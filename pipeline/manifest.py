@@ -14,7 +14,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 try:
@@ -24,12 +24,21 @@ except ImportError:          # Windows: manifest updates are not locked against 
 
 NAME = ".pipeline-outputs.json"
 MADE_BY = "review-pipeline"
-_CLAIMED: set[Path] = set()
+_CLAIMED: dict[Path, Callable[[str], bool]] = {}
 
 
-def claim(outputs: Path) -> None:
-    """Let this process record the files it writes under `outputs` (nothing is written yet)."""
-    _CLAIMED.add(Path(os.path.abspath(outputs)))
+def claim(outputs: Path, generated: Callable[[str], bool] = lambda rel: False) -> None:
+    """Let this process record the files it writes under `outputs` (nothing is written yet).
+
+    `generated(relative_path)` says whether a path there is one the pipeline generates (`Layout`).
+    """
+    _CLAIMED[Path(os.path.abspath(outputs))] = generated
+
+
+def is_generated(path: Path) -> bool:
+    """Whether `path` is a generated file of a claimed outputs tree (a link there is replaced, never followed)."""
+    root, rel = _locate(path)
+    return root is not None and _CLAIMED[root](rel)
 
 
 def marker(outputs: Path) -> Path:
@@ -94,7 +103,7 @@ def _locked(root: Path, create: bool = True) -> Iterator[dict[str, str] | None]:
         return
     lock_path = root / (NAME + ".lock")
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError:
         yield None                # a read-only folder: the write itself reports the problem
         return

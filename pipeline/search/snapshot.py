@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -265,7 +266,13 @@ def _read_state(folder: Path) -> dict | None:
         state = json.loads((folder / STATE_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return state if isinstance(state, dict) and {"identity", "runs", "counters", "batches"} <= state.keys() else None
+    if not isinstance(state, dict) or not {"identity", "runs", "counters", "batches"} <= state.keys():
+        return None
+    batches = state["batches"]
+    names = [b.get("file") if isinstance(b, dict) else None for b in batches] if isinstance(batches, list) else [None]
+    if not all(isinstance(n, str) and n and Path(n).name == n and not n.startswith(".") for n in names):
+        return None                  # a batch file outside the folder: not a state this pipeline wrote
+    return state
 
 
 def _stored_ids(folder: Path, state: dict, ids_of: IdsOf) -> set[str] | None:
@@ -313,7 +320,13 @@ def source_lock(layout: Layout, source: str) -> Iterator[Path]:
 def _acquire(path: Path, source: str) -> int:
     """An open, locked descriptor of `path` (retrying when the file was replaced meanwhile)."""
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError as exc:     # a link or a folder planted where the lock goes: never follow it
+            raise UserError(f"cannot lock {path} ({exc.strerror}); remove it and run this again") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise UserError(f"{path} is not a lock file the pipeline made; remove it and run this again")
         if fcntl is not None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -202,3 +202,30 @@ def _searched(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     assert len(snapshot.efetch_files(done)) >= 3
     assert Layout.at(root).search.is_dir()
     return done
+
+
+def test_a_lock_file_that_is_a_link_is_never_followed(searchable, monkeypatch):
+    folder = searchable / "outputs" / "search" / "pubmed"
+    folder.mkdir(parents=True)
+    protocol = searchable / "queries" / "review.toml"
+    before = protocol.read_bytes()
+    (folder / snapshot.LOCK_NAME).symlink_to(protocol)
+    with EutilsServer(count=20) as server:
+        monkeypatch.setenv("NCBI_EUTILS_URL", server.url)
+        code, err = run(searchable, "search")
+        assert not server.hits()
+    assert_clear_error(code, err, ".lock")
+    assert protocol.read_bytes() == before
+
+
+def test_a_partial_snapshot_whose_state_points_outside_is_not_resumed(searchable, monkeypatch):
+    partial = searchable / "outputs" / "search" / "pubmed" / ".partial-2026-01-01T000000Z"
+    partial.mkdir(parents=True)
+    (partial / "state.json").write_text(json.dumps({"identity": {}, "runs": [], "counters": {},
+                                                    "batches": [{"file": "../../../../queries/review.toml"}]}))
+    with EutilsServer(count=20) as server:
+        monkeypatch.setenv("NCBI_EUTILS_URL", server.url)
+        code, err = run(searchable, "search")
+    assert code == 0, err
+    assert (searchable / "queries" / "review.toml").read_text(encoding="utf-8") == PROTOCOL
+    assert len(snapshots(searchable)) == 1

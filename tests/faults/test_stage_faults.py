@@ -164,3 +164,15 @@ def test_a_table_with_columns_missing_is_one_clear_line(project, table, stage, r
     code, err = run(project, stage)
     assert_clear_error(code, err, table.split("/")[1], "no column", remedy)
     assert people(project) == before
+
+
+def test_a_link_planted_at_a_generated_path_never_leads_a_write_onto_the_protocol(project):
+    protocol = project / "queries/review.toml"
+    before = protocol.read_bytes()
+    index = project / "outputs/report/index.html"
+    index.unlink()
+    index.symlink_to(Path("../../queries/review.toml"))
+    code, err = run(project, "report")
+    assert code == 0, err
+    assert protocol.read_bytes() == before
+    assert not index.is_symlink() and b"<html" in index.read_bytes()[:200].lower()
