@@ -73,3 +73,19 @@ def test_included_exports_hold_only_http_links_and_plain_text(project):
     assert "javascript" not in table.lower() and "<" not in table and "alert" not in table
     sheet = (project / FT_SHEET).read_bytes().decode("utf-8-sig")
     assert "<script" not in sheet and "alert(" not in sheet
+
+
+def test_a_formula_reviewer_name_that_slips_past_the_protocol_is_guarded_in_conflicts_headers(project):
+    import dataclasses
+
+    from pipeline.layout import Layout
+    from pipeline.protocol import load
+    from pipeline.screen import engine
+
+    layout = Layout.at(project)
+    protocol = load(layout.protocol, root=project)
+    hostile = dataclasses.replace(protocol, reviewers={**protocol.reviewers,
+                                                       "title_abstract": ("example_reviewer", "=2+5")})
+    engine.run(layout, hostile)
+    header = (project / "outputs/screening/title_abstract/conflicts.csv").read_bytes().decode("utf-8-sig").split("\r\n")[0]
+    assert "'=2+5" in header.split(",")
