@@ -34,6 +34,7 @@ from pipeline.errors import InputError
 from pipeline.files import write_bytes_atomic
 
 DELIMITERS = (",", ";", "\t")
+csv.field_size_limit(2**31 - 1)   # every CSV reader: a pasted full text in one cell is a cell, not an error
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PROTOCOL_FIX = 'set encoding = "cp1252" for this source in the protocol'
 SHEET_FIX = 'save it as "CSV UTF-8" to avoid this warning'

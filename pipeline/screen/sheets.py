@@ -35,7 +35,6 @@ from pipeline.textio import SHEET_FIX, csv_bytes, decode, sniff_delimiter, ungua
 KNOWN_COLUMNS = ("record_id", "key", "id", "study_id", "title", "decision", "reason", "notes", "authors", "year",
                  "journal", "abstract", "pubmed_url", "doi_url", "pmc_url", "status", "resolved_by", "reviewer",
                  "record_id_a", "record_id_b")
-csv.field_size_limit(1 << 27)     # a pasted full text in one cell is still a cell (128 MB), not an error
 
 
 @dataclass
