@@ -14,6 +14,7 @@ from pipeline import __version__, housekeeping
 from pipeline.console import console
 from pipeline.dedup import command as dedup_cmd
 from pipeline.errors import InternalError, PipelineError, UsageError
+from pipeline.files import reason
 from pipeline.imports import command as import_cmd
 from pipeline.options import common_parser
 from pipeline.report import command as report_cmd
@@ -50,6 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print("[red]error[/red]:", end=" ")
         console.print(printable(exc), markup=False, soft_wrap=True)
         return 2 if isinstance(exc, UsageError) else 1
+    except OSError as exc:     # the machine, not the pipeline: a file system refused (each write is atomic)
+        where = f"{exc.filename}: " if exc.filename else ""
+        console.print("[red]error[/red]:", end=" ")
+        console.print(printable(f"{where}{reason(exc)}; nothing was half-written"), markup=False, soft_wrap=True)
+        return 1
     except KeyboardInterrupt:
         console.print("interrupted: nothing was half-written; rerun the same command to continue.")
         return 130

@@ -5,7 +5,7 @@ renamed everywhere:
 
     outputs/records/sources.json        {"sources": [SourceEntry, ...]}          import -> report
     outputs/dedup/clusters.parquet      CLUSTER_SCHEMA                           dedup -> report
-    outputs/dedup/studies.parquet       RECORD_SCHEMA + STUDY_EXTRA_SCHEMA        dedup -> screen, report
+    outputs/dedup/studies.parquet       STUDY_SCHEMA (RECORD_SCHEMA + extras)     dedup -> screen, report
     outputs/dedup/pairs_to_review.csv   PAIRS_TO_REVIEW_COLUMNS                  dedup -> people
     outputs/dedup/decisions.csv         DEDUP_DECISION_COLUMNS                   people -> dedup
     outputs/dedup/summary.json          DedupSummary                             dedup -> report
@@ -25,6 +25,8 @@ from enum import StrEnum
 from typing import Any
 
 import polars as pl
+
+from pipeline.records import RECORD_SCHEMA
 
 # --- sources.json --------------------------------------------------------------------------------
 
@@ -138,6 +140,8 @@ class DedupDecision(StrEnum):
 CLUSTER_SCHEMA = {"record_id": pl.Utf8, "study_id": pl.Utf8, "method": pl.Utf8, "score": pl.Float64,
                   "matched_to": pl.Utf8}
 STUDY_EXTRA_SCHEMA = {"member_ids": pl.List(pl.Utf8), "sources": pl.List(pl.Utf8), "n_members": pl.Int32}
+STUDY_SCHEMA: dict[str, pl.DataType] = {"study_id": pl.Utf8(), **RECORD_SCHEMA, "member_ids": pl.List(pl.Utf8),
+                                        "sources": pl.List(pl.Utf8), "n_members": pl.Int32()}   # studies.parquet: a record per study
 PAIRS_TO_REVIEW_COLUMNS = ["record_id_a", "record_id_b", "score", "reason", "title_a", "title_b", "year_a", "year_b",
                            "journal_a", "journal_b", "doi_a", "doi_b", "decision"]
 DEDUP_DECISION_COLUMNS = ["record_id_a", "record_id_b", "decision", "reviewer", "notes"]

@@ -20,6 +20,8 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
+from pipeline import manifest
+
 
 class Owner(StrEnum):
     PEOPLE = "people"
@@ -94,7 +96,10 @@ class Layout:
     @classmethod
     def at(cls, root: Path | str = ".", outputs: Path | str | None = None) -> Layout:
         root = Path(root).resolve()
-        return cls(root=root, outputs=Path(outputs).resolve() if outputs else root / "outputs")
+        layout = cls(root=root, outputs=Path(outputs).resolve() if outputs else root / "outputs")
+        # files the stages write there are recorded for `clean`; a link at a generated path is replaced
+        manifest.claim(layout.outputs, lambda rel: owner_of(rel) == Owner.GENERATED)
+        return layout
 
     def relative(self, path: Path | str) -> str:
         """`path` relative to the project root in / form (the same on every checkout), else as is."""

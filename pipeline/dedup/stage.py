@@ -10,15 +10,14 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import polars as pl
-
 from pipeline.dedup import decisions as person
 from pipeline.dedup.engine import DedupResult, dedup
 from pipeline.errors import UserError
-from pipeline.files import write_parquet_atomic, write_text_atomic
+from pipeline.files import read_parquet, transaction, write_parquet_atomic, write_text_atomic
 from pipeline.layout import Layout
 from pipeline.progress import Progress, report
 from pipeline.protocol import Protocol
+from pipeline.records import RECORD_SCHEMA
 from pipeline.textio import frame_to_csv_atomic
 
 
@@ -27,6 +26,7 @@ class DedupRunResult(DedupResult):
     """What `run` computed and which files it changed."""
 
     changed: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)   # e.g. decisions.csv read as Windows-1252
 
     def describe(self, layout: Layout) -> str:
         """The stage's one-line summary."""
@@ -42,9 +42,11 @@ def run(layout: Layout, protocol: Protocol | None = None, *, progress: Progress 
     """Group the records table into studies, people's decisions first (the protocol is not needed)."""
     if not layout.records.exists():
         raise UserError(f"{layout.records} is missing: run `python -m pipeline import` first")
-    records = pl.read_parquet(layout.records)
+    records = read_parquet(layout.records, "run `make records` (python -m pipeline import) to write it again",
+                           schema=RECORD_SCHEMA)
     person.ensure_file(layout.dedup_decisions)
-    decided = person.read(layout.dedup_decisions, set(records["record_id"].to_list()))
+    warnings: list[str] = []
+    decided = person.read(layout.dedup_decisions, set(records["record_id"].to_list()), warnings)
     task = f"dedup: comparing {records.height:,} records"
     report(progress, task, 0, None)
     result = dedup(records, decided, decisions_file=str(layout.dedup_decisions))
@@ -55,5 +57,6 @@ def run(layout: Layout, protocol: Protocol | None = None, *, progress: Progress 
         (layout.pairs_to_review, lambda p: frame_to_csv_atomic(p, result.pairs_to_review)),
         (layout.dedup_summary, lambda p: write_text_atomic(p, json.dumps(result.summary, indent=2) + "\n")),
     ]
-    changed = [path for path, write in outputs if write(path)]
-    return DedupRunResult(result.clusters, result.studies, result.pairs_to_review, result.stats, changed)
+    with transaction():                  # every file or none: a full disk leaves all as they were
+        changed = [path for path, write in outputs if write(path)]
+    return DedupRunResult(result.clusters, result.studies, result.pairs_to_review, result.stats, changed, warnings)

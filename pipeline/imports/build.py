@@ -16,7 +16,7 @@ import polars as pl
 
 from pipeline.contracts import SourceEntry, SourceState, SourceType, sources_to_json
 from pipeline.errors import InputError, InternalError, Problem
-from pipeline.files import sha256_file, write_parquet_atomic, write_text_atomic
+from pipeline.files import sha256_file, transaction, write_parquet_atomic, write_text_atomic
 from pipeline.imports.csv_exports import read_csv, read_pubmed_csv, read_scopus_csv
 from pipeline.imports.medline import read_medline
 from pipeline.imports.ris import read_ris
@@ -53,7 +53,9 @@ class ImportResult(Built):
 def run(layout: Layout, protocol: Protocol, *, progress: Progress | None = None) -> ImportResult:
     """The records stage: read every source, write records.parquet and sources.json."""
     built = build(layout, protocol, progress=progress)
-    return ImportResult(built.records, built.sources, write(layout, built))
+    with transaction():                  # every file or none
+        changed = write(layout, built)
+    return ImportResult(built.records, built.sources, changed)
 
 
 def build(layout: Layout, protocol: Protocol, *, progress: Progress | None = None) -> Built:

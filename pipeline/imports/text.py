@@ -13,10 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import lxml.html
-
 from pipeline.errors import InputError
-from pipeline.textio import decode, unix_lines
+from pipeline.files import read_input
+from pipeline.textio import decode, plain_text, unix_lines
 
 # Cell values that mean "no value": spreadsheet errors, R/pandas missing markers, dashes.
 PLACEHOLDERS = frozenset({
@@ -43,11 +42,9 @@ class ReadLog:
 def read_text(path: Path, label: str, encoding: str | None, log: ReadLog) -> str:
     """Read and `textio.decode` an export file (line ends -> LF), recording the encoding and any warning in `log`."""
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError.one(label, "import file not found") from None
-    except IsADirectoryError:
-        raise InputError.one(label, "is a folder, not an export file") from None
+        data = read_input(path, "import file")
+    except InputError as exc:       # name the file as the protocol does (relative to the project)
+        raise InputError.one(label, exc.problems[0].message) from None
     decoded = decode(data, label, encoding)
     log.encoding = decoded.encoding
     if decoded.warning:
@@ -79,7 +76,7 @@ def plain(value: object) -> str | None:
     text = clean(value)
     if text is None or ("<" not in text and "&" not in text):
         return text
-    return clean(lxml.html.fragment_fromstring(text, create_parent="div").text_content())
+    return clean(plain_text(text, passes=1))
 
 
 def year(value: object) -> int | None:

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from pipeline import __version__
 from pipeline.contracts import ScreeningSummary, SourceEntry, SourceType
 from pipeline.errors import UserError
-from pipeline.files import write_text_atomic
+from pipeline.files import transaction, write_text_atomic
 from pipeline.layout import Layout
 from pipeline.progress import Progress, report
 from pipeline.protocol import Protocol
@@ -74,7 +74,8 @@ def run(layout: Layout, protocol: Protocol, *, check: bool = False, progress: Pr
     A failed browser check raises UserError listing what the browser saw.
     """
     report(progress, "report: writing", 0, 2 if check else 1)
-    built = build(layout, protocol)
+    with transaction():                  # every file or none (committed before the browser reads them)
+        built = build(layout, protocol)
     if not check:
         report(progress, "report: writing", 1, 1)
         return ReportResult(**{f.name: getattr(built, f.name) for f in fields(built)})

@@ -105,6 +105,9 @@ def sheet_calls(table: Table, stage: str, reviewer: str, study_of: dict[str, str
         return [], [], []
     if key_col is None:
         return [], [], [Problem(where, "no record key column (record_id)", 1, "record_id")]
+    if dec_col is None:
+        return [], [], [Problem(where, f"no decision column (the columns are {', '.join(map(repr, table.header))}); "
+                                       "name the column of decisions `decision` so they are counted", 1, "decision")]
     calls: list[Call] = []
     orphans: list[tuple[int, str, str]] = []
     problems: list[Problem] = []

@@ -20,6 +20,7 @@ from pipeline.contracts import (
     FINAL_SCHEMA,
     INELIGIBLE,
     ORPHAN_COLUMNS,
+    STUDY_SCHEMA,
     AutomationSummary,
     Outcome,
     ReviewerProgress,
@@ -27,7 +28,7 @@ from pipeline.contracts import (
     StageSummary,
 )
 from pipeline.errors import ConcurrentChange, InputError, Problem, UserError
-from pipeline.files import write_text_atomic
+from pipeline.files import read_parquet, transaction, write_text_atomic
 from pipeline.layout import Layout
 from pipeline.progress import Progress
 from pipeline.protocol import STAGES, Protocol
@@ -98,7 +99,8 @@ def read_inputs(layout: Layout, protocol: Protocol) -> Inputs:
     if not layout.studies.exists():
         raise UserError(f"{layout.studies} is missing: run `python -m pipeline dedup` (make dedup) first")
     check_reviewers(protocol)
-    studies = pl.read_parquet(layout.studies).sort("study_id")
+    studies = read_parquet(layout.studies, "run `make dedup` (python -m pipeline dedup) to write it again",
+                           schema=STUDY_SCHEMA).sort("study_id")
     sheets = {(stage, who): read_table(layout.sheet(stage, who)) for stage in STAGES for who in protocol.reviewers[stage]}
     strays = sorted(p for stage in STAGES for p in layout.screening_stage(stage).glob("*.csv")
                     if p.stem not in RESERVED_NAMES and p.stem not in protocol.reviewers[stage])
@@ -272,7 +274,8 @@ def run(layout: Layout, protocol: Protocol, *, progress: Progress | None = None)
         inputs = read_inputs(layout, protocol)
         result = compute(inputs, protocol)
         try:
-            changed = write(layout, inputs, result)
+            with transaction():          # every file or none: a full disk leaves all as they were
+                changed = write(layout, inputs, result)
         except ConcurrentChange:
             continue
         return ScreenResult(**{f: getattr(result, f) for f in Result.__dataclass_fields__}, changed=changed)

@@ -16,6 +16,7 @@ import polars as pl
 from pipeline.links import doi_url, pmc_url, pubmed_url
 from pipeline.screen.decisions import KEY_COLUMNS
 from pipeline.screen.sheets import Table, column
+from pipeline.textio import plain_text
 
 REVIEWER_COLUMNS = ("decision", "reason", "notes")
 SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -46,11 +47,11 @@ def display(studies: pl.DataFrame) -> dict[str, dict[str, str]]:
     cols = ["study_id", "title", "authors", "year", "journal", "abstract", "pmid", "doi", "pmcid"]
     for s in studies.select(cols).iter_rows(named=True):
         out[s["study_id"]] = {
-            "title": s["title"] or "",
-            "authors": "; ".join(s["authors"] or []),
+            "title": plain_text(s["title"] or ""),
+            "authors": plain_text("; ".join(s["authors"] or [])),
             "year": "" if s["year"] is None else str(s["year"]),
-            "journal": s["journal"] or "",
-            "abstract": s["abstract"] or "",
+            "journal": plain_text(s["journal"] or ""),
+            "abstract": plain_text(s["abstract"] or ""),
             "pubmed_url": pubmed_url(s["pmid"]) if s["pmid"] else "",
             "doi_url": doi_url(s["doi"]) if s["doi"] else "",
             "pmc_url": pmc_url(s["pmcid"]) if s["pmcid"] else "",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from pipeline.errors import InputError, UserError
 from pipeline.layout import Layout
@@ -58,7 +59,7 @@ def next_step(layout: Layout, protocol: Protocol, result: engine.Result, stale: 
 
 def print_status(layout: Layout, protocol: Protocol) -> int:
     """Print the status table and the next step to stdout; 1 when the sheets have problems."""
-    out = Console(highlight=False, soft_wrap=True)
+    out = Console(highlight=False, soft_wrap=True, emoji=False)
     try:
         inputs = engine.read_inputs(layout, protocol)
         result = engine.compute(inputs, protocol)
@@ -81,7 +82,7 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
     for stage in STAGES:
         info = result.summary["stages"][stage]
         for i, (who, r) in enumerate(info["reviewers"].items()):
-            table.add_row(LABEL[stage] if i == 0 else "", who + (" (example)" if r["example"] else ""),
+            table.add_row(LABEL[stage] if i == 0 else "", Text(who + (" (example)" if r["example"] else "")),
                           f"{r['screened']}/{r['assigned']}", str(r["remaining"]),
                           str(open_conflicts_of(result, stage, who)), end_section=i == len(info["reviewers"]) - 1)
     out.print(table)

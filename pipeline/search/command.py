@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.console import console, progress_callback, summary, warn
+from pipeline.console import note, progress_callback, summary, warn
 from pipeline.options import from_args
 from pipeline.search.entrez import MAX_BATCH
 from pipeline.search.fetch import DEFAULT_BATCH
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         with progress_callback() as progress:
             result = run_stage(layout, protocol, sources=[search.name], batch_size=args.batch_size,
                                timeout=args.timeout, tries=args.tries, backoff=args.backoff, progress=progress,
-                               note=lambda text: console.print(text, markup=False, soft_wrap=True))
+                               note=note)
         for text in result.warnings:
             warn(text)
         for line in result.describe(layout):
