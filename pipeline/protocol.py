@@ -15,7 +15,8 @@ from pipeline.errors import InputError, Problem
 
 PrismaKind = Literal["database", "register", "other"]
 PRISMA_KINDS = ("database", "register", "other")
-IMPORT_FORMATS = ("ris", "medline", "pubmed-csv", "scopus-csv", "csv", "benchmark-csv")
+IMPORT_FORMATS = ("ris", "medline", "bibtex", "wos-txt", "cochrane-txt", "pubmed-csv", "scopus-csv", "embase-csv",
+                  "pop-csv", "wos-tab", "wos-csv", "ebsco-csv", "csv", "benchmark-csv")  # docs/imports.md
 STAGES = ("title_abstract", "full_text")
 
 

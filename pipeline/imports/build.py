@@ -19,9 +19,7 @@ from rich.progress import Progress
 from pipeline.console import progress, warn
 from pipeline.errors import InputError, PipelineError, Problem
 from pipeline.files import sha256_file, write_parquet_atomic, write_text_atomic
-from pipeline.imports.csv_exports import read_csv, read_pubmed_csv, read_scopus_csv
-from pipeline.imports.medline import read_medline
-from pipeline.imports.ris import read_ris
+from pipeline.imports import formats
 from pipeline.imports.text import ReadLog
 from pipeline.layout import Layout
 from pipeline.protocol import ImportFile, Protocol, PubMedSearch
@@ -142,25 +140,9 @@ def read_import(layout: Layout, source: ImportFile) -> tuple[pl.DataFrame, dict[
 
 
 def read_file(source: ImportFile, label: str, log: ReadLog) -> pl.DataFrame:
-    """Dispatch on the protocol's `format`."""
-    path, name, encoding = source.path, source.name, source.encoding
-    if source.format == "ris":
-        return read_ris(path, name, label, encoding=encoding, database=source.database, log=log)
-    if source.format == "medline":
-        return read_medline(path, name, label, encoding=encoding, log=log)
-    if source.format == "pubmed-csv":
-        return read_pubmed_csv(path, name, label, encoding=encoding, log=log)
-    if source.format == "scopus-csv":
-        return read_scopus_csv(path, name, label, encoding=encoding, log=log)
-    if source.format == "csv":
-        return read_csv(path, name, label, columns=source.columns, encoding=encoding, log=log)
-    if source.format == "benchmark-csv":
-        from pipeline.imports import benchmark_csv
-
-        records = benchmark_csv.read(path, name, label)
-        log.encoding, log.rows_read = "utf-8", records.height
-        return records
-    raise InputError.one(label, f"unknown import format {source.format!r}")
+    """Dispatch on the protocol's `format` (see `formats`)."""
+    return formats.read(source.path, source.name, source.format, label, database=source.database,
+                        columns=source.columns, encoding=source.encoding, log=log)
 
 
 def write(layout: Layout, built: Built) -> list[Path]:
