@@ -7,6 +7,7 @@ and `{Braces}` that protect capitals are removed. The citation key is the export
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ def _record(entry: Any, text: str) -> dict[str, Any]:
         "journal_abbrev": get("shortjournal", "journal-iso"),
         "volume": get("volume"),
         "issue": get("number", "issue"),
-        "pages": (get("pages") or "").replace("--", "-") or None,
+        "pages": re.sub(r"\s*(?:--|–|—)\s*", "-", get("pages") or "") or None,
         "publication_types": [_TYPES.get(entry_type, entry_type)],
         "keywords": split(get("keywords"), ";" if ";" in (get("keywords") or "") else ","),
         "language": split(get("language")),

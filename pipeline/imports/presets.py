@@ -192,8 +192,11 @@ def header_table(text: str, label: str, log: ReadLog, preset: CsvPreset) -> Tabl
     """The table with its header on the first of the opening lines that fits `preset` (a preamble such
     as Embase's search line is skipped and warned about); no fitting header is an InputError naming
     the missing columns and the preset the header does fit."""
-    first = parse_table(text, label, log)
-    if preset.fits(first):
+    try:
+        first: Table | None = parse_table(text, label, log)
+    except InputError as exc:
+        first, error = None, exc
+    if first is not None and preset.fits(first):
         return first
     for skip in range(1, 6):
         try:
@@ -203,6 +206,8 @@ def header_table(text: str, label: str, log: ReadLog, preset: CsvPreset) -> Tabl
         if preset.fits(later):
             log.warn(f"{label}: skipped {skip} line(s) before the header")
             return parse_table(text, label, log, skip=skip)
+    if first is None:
+        raise error
     raise header_error(first, preset.name, preset.missing(first))
 
 

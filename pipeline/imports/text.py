@@ -23,6 +23,7 @@ PLACEHOLDERS = frozenset({
     "no abstract available", "[not available]",
 })
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2\d\d\d)(?!\d)")
+_YYYYMMDD = re.compile(r"^(1[5-9]\d\d|2\d\d\d)[01]\d[0-3]\d$")  # EBSCO's "20200201"
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
@@ -122,9 +123,9 @@ def plain(value: object) -> str | None:
 
 
 def year(value: object) -> int | None:
-    """The first plausible year in "2010", "2010///", "2010 Nov 30" or "2010.0"; else None."""
+    """The first plausible year in "2010", "2010///", "2010 Nov 30", "2010.0" or "20101130"; else None."""
     text = clean(value)
-    match = _YEAR.search(text) if text else None
+    match = (_YEAR.search(text) or _YYYYMMDD.match(text)) if text else None
     return int(match.group(1)) if match else None
 
 

@@ -1,0 +1,126 @@
+"""Every export preset reads its own layout: the same two studies exported from each database or manager."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.imports import formats
+from pipeline.imports.text import ReadLog
+from pipeline.records import RECORD_SCHEMA
+
+T1 = "Mesenchymal stem cell transplantation in progressive multiple sclerosis: a randomised crossover trial"
+T2 = "Intrathecal mesenchymal stromal cells for relapsing-remitting multiple sclerosis: safety at two years"
+DOI1, DOI2 = "10.1177/1352458519876543", "10.1016/j.msard.2021.102345"
+
+# (format, file, the first record's export id, its authors as the export writes them, pages)
+EXPORTS = [
+    ("embase-csv", "embase.csv", "2003456789", ["Motl R.W.", "Sandroff B.M.", "Pilutti L.A."], "123-130"),
+    ("pop-csv", "pop.csv", None, ["Motl RW", "Sandroff BM", "Pilutti LA"], "123-130"),
+    ("wos-tab", "wos_tab.txt", "WOS:000512345600001", ["Motl, RW", "Sandroff, BM", "Pilutti, LA"], "123-130"),
+    ("wos-csv", "wos.csv", "WOS:000512345600001", ["Motl, RW", "Sandroff, BM", "Pilutti, LA"], "123-130"),
+    ("wos-txt", "wos.txt", "WOS:000512345600001", ["Motl, RW", "Sandroff, BM", "Pilutti, LA"], "123-130"),
+    ("ebsco-csv", "ebsco.csv", "141234567", ["Motl, Robert W.", "Sandroff, Brian M.", "Pilutti, Lara A."], "123-130"),
+    ("cochrane-txt", "cochrane.txt", "CN-02012345", ["Motl RW", "Sandroff BM", "Pilutti LA"], "123-130"),
+    ("ris", "cochrane.ris", "CN-02012345", ["Motl, R. W.", "Sandroff, B. M.", "Pilutti, L. A."], "123-130"),
+    ("ris", "ovid.ris", "2003456789", ["Motl, Robert W.", "Sandroff, Brian M.", "Pilutti, Lara A."], "123-130"),
+    ("ris", "ebsco.ris", "141234567", ["Motl, Robert W.", "Sandroff, Brian M.", "Pilutti, Lara A."], "123-130"),
+    ("ris", "zotero.ris", None, ["Motl, Robert W.", "Sandroff, Brian M.", "Pilutti, Lara A."], "123-130"),
+    ("ris", "endnote.ris", "101", ["Motl, R. W.", "Sandroff, B. M.", "Pilutti, L. A."], "123-130"),
+    ("ris", "mendeley.ris", None, ["Motl, Robert W.", "Sandroff, Brian M.", "Pilutti, Lara A."], "123-130"),
+    ("bibtex", "refs.bib", "motl_mesenchymal_2020", ["Motl, Robert W.", "Sandroff, Brian M.", "Pilutti, Lara A."], "123-130"),
+]
+
+
+@pytest.fixture
+def folder(fixtures: Path) -> Path:
+    return fixtures / "imports" / "presets"
+
+
+def read(folder: Path, fmt: str, name: str, **kw) -> pl.DataFrame:
+    return formats.read(folder / name, "src", fmt, name, log=ReadLog(), **kw)
+
+
+@pytest.mark.parametrize(("fmt", "name", "export_id", "authors", "pages"), EXPORTS, ids=[e[1] for e in EXPORTS])
+def test_each_preset_reads_its_export(folder, fmt, name, export_id, authors, pages):
+    frame = read(folder, fmt, name)
+    assert frame.schema == pl.Schema(RECORD_SCHEMA)
+    first, second = frame.to_dicts()
+    assert (first["title"], second["title"]) == (T1, T2)
+    assert first["authors"] == authors
+    assert len(second["authors"]) == 3 and second["authors"][0].startswith("Petrou")
+    assert (first["year"], second["year"]) == (2020, 2021)
+    assert (first["doi"], second["doi"]) == (DOI1, DOI2)
+    assert first["journal"].lower().startswith("mult")  # EndNote writes the abbreviation in T2
+    assert (first["volume"], first["pages"]) == ("26", pages)
+    assert first["source_record_id"] == export_id
+    assert first["abstract"].startswith("Background: Mesenchymal stem cells")
+
+
+@pytest.mark.parametrize(("fmt", "name", "pmid"), [
+    ("embase-csv", "embase.csv", "31567890"), ("wos-tab", "wos_tab.txt", "31567890"), ("wos-csv", "wos.csv", "31567890"),
+    ("wos-txt", "wos.txt", "31567890"), ("cochrane-txt", "cochrane.txt", "31567890"),
+])
+def test_presets_carry_the_pubmed_id_the_export_gives(folder, fmt, name, pmid):
+    assert read(folder, fmt, name)["pmid"].to_list()[0] == pmid
+
+
+def test_trial_numbers_from_embase_and_endnote_notes_become_registry_ids(folder):
+    assert read(folder, "embase-csv", "embase.csv")["registry_ids"].to_list()[0] == ["NCT02166021"]
+    assert read(folder, "ris", "endnote.ris")["registry_ids"].to_list()[0] == ["NCT02166021"]
+
+
+def test_web_of_science_document_types_and_article_numbers(folder):
+    second = read(folder, "wos-tab", "wos_tab.txt").to_dicts()[1]
+    assert second["publication_types"] == ["Article", "Early Access"]
+    assert second["pages"] == "102345"  # AR, the article number, when there are no pages
+
+
+@pytest.mark.parametrize(("fmt", "name", "fits"), [
+    ("scopus-csv", "pop.csv", "pop-csv"),
+    ("pubmed-csv", "embase.csv", "embase-csv"),
+    ("embase-csv", "wos_tab.txt", "wos-tab"),
+    ("pop-csv", "wos.csv", "wos-csv"),
+    ("wos-tab", "ebsco.csv", "ebsco-csv"),
+])
+def test_a_header_that_does_not_fit_names_the_missing_columns_and_the_preset_that_fits(folder, fmt, name, fits):
+    with pytest.raises(InputError) as err:
+        read(folder, fmt, name)
+    problems = err.value.problems
+    assert problems[0].row == 1 and problems[0].column  # the missing column, on the header row
+    assert f'set format = "{fits}"' in str(err.value)
+
+
+@pytest.mark.parametrize(("fmt", "name", "fits"), [
+    ("ris", "wos.txt", "wos-txt"), ("medline", "cochrane.txt", "cochrane-txt"), ("ris", "refs.bib", "bibtex"),
+    ("cochrane-txt", "zotero.ris", "ris"), ("wos-txt", "embase.csv", "embase-csv"),
+])
+def test_a_text_export_read_as_another_format_names_the_format_it_is(folder, fmt, name, fits):
+    with pytest.raises(InputError) as err:
+        read(folder, fmt, name)
+    assert f'set format = "{fits}"' in str(err.value)
+
+
+def test_a_known_export_read_as_generic_csv_without_a_mapping_is_an_error(folder):
+    with pytest.raises(InputError, match='set format = "embase-csv"'):
+        read(folder, "csv", "embase.csv")
+
+
+def test_a_mapping_that_leaves_most_titles_empty_is_an_error(folder, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("ID,Name,Heading\n1,Smith J,\n2,Doe A,\n3,Roe B,Third title\n", encoding="utf-8")
+    with pytest.raises(InputError, match="2 of 3 records have no title"):
+        formats.read(path, "src", "csv", "export.csv", columns={"id": "ID", "title": "Heading"}, log=ReadLog())
+
+
+def test_an_embase_preamble_line_before_the_header_is_skipped_with_a_warning(folder, tmp_path):
+    path = tmp_path / "embase.csv"
+    path.write_text('"SEARCH QUERY","(\'mesenchymal stem cell\'/exp) AND \'multiple sclerosis\'/exp"\n'
+                    + (folder / "embase.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    log = ReadLog()
+    frame = formats.read(path, "src", "embase-csv", "embase.csv", log=log)
+    assert frame.height == 2 and frame["title"].to_list()[0] == T1
+    assert any("skipped 1 line(s) before the header" in w for w in log.warnings)
