@@ -124,3 +124,19 @@ def test_an_embase_preamble_line_before_the_header_is_skipped_with_a_warning(fol
     frame = formats.read(path, "src", "embase-csv", "embase.csv", log=log)
     assert frame.height == 2 and frame["title"].to_list()[0] == T1
     assert any("skipped 1 line(s) before the header" in w for w in log.warnings)
+
+
+def test_junk_values_become_empty_and_are_counted(tmp_path):
+    path = tmp_path / "pop.csv"
+    path.write_text(
+        "Cites,Authors,Title,Year,Source,Publisher,ArticleURL,CitesURL,GSRank,Volume,Issue,StartPage,EndPage,Abstract\n"
+        "1,RW Motl,First title,0,#NAME?,x,https://a.example/1,,1,NA,,2147483647,,NA\n"
+        "2,BM Sandroff,Second title,9999,Mult Scler J,x,https://a.example/2,,2,26,2,123,2147483647,Text\n"
+        "3,LA Pilutti,Third title,2020,Mult Scler J,x,https://a.example/3,,3,26,2,5,9,Text\n", encoding="utf-8")
+    log = ReadLog()
+    first, second, third = formats.read(path, "src", "pop-csv", "pop.csv", log=log).to_dicts()
+    assert (first["year"], first["journal"], first["volume"], first["pages"], first["abstract"]) == (None, None, None, None, None)
+    assert (second["year"], second["pages"]) == (None, "123")
+    assert (third["year"], third["pages"]) == (2020, "5-9")
+    assert log.emptied == {"year '0'": 1, "year '9999'": 1, "'#NAME?'": 1, "'NA'": 2, "page 2147483647": 2}
+    assert any("7 junk value(s) read as empty" in w for w in log.warnings)

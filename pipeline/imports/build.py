@@ -135,7 +135,7 @@ def read_import(layout: Layout, source: ImportFile) -> tuple[pl.DataFrame, dict[
         "name": source.name, "type": "import", "kind": source.kind, "database": source.database,
         "status": "ok", "records": records.height, "warnings": log.warnings, "file": label,
         "format": source.format, "sha256": sha256_file(source.path), "encoding": log.encoding,
-        "searched": source.searched, "rows_read": log.rows_read,
+        "searched": source.searched, "rows_read": log.rows_read, "junk_values": dict(log.emptied),
     }
 
 
@@ -161,6 +161,8 @@ def describe(built: Built, layout: Layout, changed: list[Path]) -> str:
     """The stage's one-line summary: records per source and where they were written."""
     parts = [f"{s['name']} {s['records']}" + (" (not searched yet)" if s["status"] != "ok" else "") for s in built.sources]
     where = f"{layout.relative(layout.records)} + {layout.records_sources.name}"
+    junk = sum(sum(s.get("junk_values", {}).values()) for s in built.sources)
     return (f"{built.records.height} records from {len(built.sources)} sources ({', '.join(parts) or 'none'}) -> {where}"
+            + (f"; {junk} junk value(s) read as empty (see the warnings)" if junk else "")
             + ("" if changed else " (unchanged)"))
 
