@@ -52,6 +52,25 @@ class ImportFile:
 
 Source = PubMedSearch | ImportFile
 
+PRIOR_FORMATS = ("rayyan-csv", "asreview-csv", "covidence-csv")
+
+
+@dataclass(frozen=True)
+class PriorScreening:
+    """A team's earlier screening, exported from another tool, read as named reviewers' decisions.
+
+    `reviewers` maps the names the file uses (Rayyan) to protocol reviewers; `reviewer` names whose
+    decisions a one-person file holds (ASReview, Covidence); `decision` is the Covidence list the
+    file was exported from (include, exclude, maybe).
+    """
+
+    path: Path
+    format: str
+    stage: str = "title_abstract"
+    reviewers: dict[str, str] = field(default_factory=dict)
+    reviewer: str = ""
+    decision: str = ""
+
 
 @dataclass(frozen=True)
 class AutomationRule:
@@ -84,6 +103,7 @@ class Protocol:
     automation: tuple[AutomationRule, ...]
     example_reviewers: tuple[str, ...] = ()            # reviewers whose decisions are labelled examples
     notes: str = ""
+    prior_screening: tuple[PriorScreening, ...] = ()   # [[screening.imported]]: decisions made in other tools
 
     @property
     def searches(self) -> tuple[PubMedSearch, ...]:
@@ -159,6 +179,29 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         for name in names:
             if not name or any(ch in name for ch in '/\\:*?"<>|') or name.startswith("."):
                 problems.append(Problem(str(path), f"screening.{stage}.reviewers: {name!r} cannot be a file name"))
+    prior = []
+    for i, raw in enumerate(screening.get("imported", []), start=1):
+        where = f"screening.imported[{i}]"
+        spec = PriorScreening(
+            path=root / need(raw, "path", where), format=raw.get("format", ""), stage=raw.get("stage", "title_abstract"),
+            reviewers={str(k): str(v) for k, v in dict(raw.get("reviewers", {})).items()},
+            reviewer=str(raw.get("reviewer", "")), decision=str(raw.get("decision", "")),
+        )
+        if spec.format not in PRIOR_FORMATS:
+            problems.append(Problem(str(path), f"{where}.format must be one of {', '.join(PRIOR_FORMATS)}, not {spec.format!r}"))
+        if spec.stage not in STAGES:
+            problems.append(Problem(str(path), f"{where}.stage must be one of {', '.join(STAGES)}, not {spec.stage!r}"))
+            continue
+        named = [spec.reviewer] if spec.reviewer else list(spec.reviewers.values())
+        if spec.format != "rayyan-csv" and not spec.reviewer:
+            problems.append(Problem(str(path), f"{where}.reviewer is required: whose decisions the {spec.format} file holds"))
+        if spec.format == "covidence-csv" and spec.decision not in ("include", "exclude", "maybe"):
+            problems.append(Problem(str(path), f"{where}.decision must say which Covidence list the file was exported from "
+                                               f"(include, exclude or maybe), not {spec.decision!r}"))
+        for name in named:
+            if name and name not in reviewers[spec.stage]:
+                problems.append(Problem(str(path), f"{where}: {name!r} is not a reviewer of screening.{spec.stage}"))
+        prior.append(spec)
     rules = []
     for i, raw in enumerate(data.get("automation", []), start=1):
         rules.append(AutomationRule(
@@ -175,7 +218,7 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         sources=tuple(sources), reviewers=reviewers,
         exclusion_reasons=tuple(screening.get("full_text", {}).get("exclusion_reasons", [])),
         automation=tuple(rules), example_reviewers=tuple(screening.get("example_reviewers", [])),
-        notes=review.get("notes", ""),
+        notes=review.get("notes", ""), prior_screening=tuple(prior),
     )
 
 

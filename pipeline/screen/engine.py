@@ -16,6 +16,7 @@ import polars as pl
 
 from pipeline.errors import InputError, PipelineError, Problem
 from pipeline.files import write_csv_atomic, write_text_atomic
+from pipeline.imports import prior_screening
 from pipeline.layout import Layout
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import agreement, automation, conflicts, merge
@@ -45,6 +46,7 @@ class Inputs:
     resolutions: dict[str, Table]
     overrides: Table
     strays: list[Path] = field(default_factory=list)   # sheets of people the protocol does not name
+    prior: list[prior_screening.PriorDecision] = field(default_factory=list)  # [[screening.imported]]
 
 
 @dataclass
@@ -78,7 +80,7 @@ def read_inputs(layout: Layout, protocol: Protocol) -> Inputs:
     strays = sorted(p for stage in STAGES for p in (layout.screening / stage).glob("*.csv")
                     if p.stem not in RESERVED_NAMES and p.stem not in protocol.reviewers[stage])
     return Inputs(studies, sheets, {s: read_table(resolutions(layout, s)) for s in STAGES},
-                  read_table(automation_overrides(layout)), strays)
+                  read_table(automation_overrides(layout)), strays, prior_screening.read_all(protocol, layout.relative))
 
 
 def compute(inputs: Inputs, protocol: Protocol) -> Result:
@@ -99,6 +101,10 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
     warnings += [f"{inputs.overrides.path}: {s} is not marked by any automation rule; its override has no effect"
                  for s in sorted(set(overrides) - set(marked["study_id"]))]
     ineligible = dict(marked.filter(~pl.col("overruled")).select("study_id", "rule").iter_rows())
+    imported, prior_warnings, prior_problems = prior_screening.attach(inputs.prior, studies, protocol.exclusion_reasons)
+    warnings += prior_warnings
+    problems += prior_problems
+    prefills: dict[tuple[str, str], dict[str, prior_screening.Prior]] = {}
 
     entering = {"title_abstract": [s for s in studies["study_id"] if s not in ineligible]}
     outcomes: dict[str, dict[str, conflicts.Outcome]] = {}
@@ -123,6 +129,10 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
             for number, key, last in lost:
                 decision = table.rows[table.row_numbers.index(number)][dec_col] if dec_col else ""
                 orphans.append([stage, who, number, key, last, decision])
+            decided = {call.study_id for call in made}
+            prefills[(stage, who)] = {study: p for study, p in imported.get((stage, who), {}).items()
+                                      if study in in_stage and study not in decided}
+            made += [Call(who, study, study, 0, p.decision, p.reason, p.note) for study, p in prefills[(stage, who)].items()]
             for call in made:
                 if call.study_id in in_stage:
                     calls.append(call)
@@ -146,7 +156,8 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
             table = inputs.sheets[(stage, who)]
             if stage == "full_text" and not entering[stage] and not table.exists:
                 continue
-            sheets[(stage, who)] = merge.regenerate(table, stage, study_of, shown, entering[stage], flags_by_stage[stage])
+            sheets[(stage, who)] = merge.regenerate(table, stage, study_of, shown, entering[stage], flags_by_stage[stage],
+                                                    prefills.get((stage, who), {}))
     conflict_files = {s: conflicts.conflict_rows(list(outcomes[s].values()), protocol.reviewers[s], titles) for s in STAGES}
     final = final_table(studies, ineligible, outcomes, set(protocol.example_reviewers))
     summary = build_summary(protocol, marked, entering, outcomes, made_by_stage)
