@@ -140,3 +140,16 @@ def test_junk_values_become_empty_and_are_counted(tmp_path):
     assert (third["year"], third["pages"]) == (2020, "5-9")
     assert log.emptied == {"year '0'": 1, "year '9999'": 1, "'#NAME?'": 1, "'NA'": 2, "page 2147483647": 2}
     assert any("7 junk value(s) read as empty" in w for w in log.warnings)
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("embase-csv", "embase.csv"), ("pop-csv", "pop.csv"), ("wos-tab", "wos_tab.txt")])
+def test_included_ris_carries_one_au_per_author(folder, fmt, name):
+    import rispy
+
+    from pipeline.report.exports import PlainRisWriter, ris_entries
+
+    frame = read(folder, fmt, name).with_columns(pl.col("record_id").alias("study_id"), pl.lit(False).alias("example"))
+    text = rispy.dumps(ris_entries(frame), implementation=PlainRisWriter)
+    first = text.split("ER  -")[0]
+    assert [line[6:] for line in first.splitlines() if line.startswith("AU  - ")] == frame["authors"].to_list()[0]
+    assert len(frame["authors"].to_list()[0]) == 3
