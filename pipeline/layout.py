@@ -41,6 +41,11 @@ class Layout:
     def records_sources(self) -> Path:
         return self.outputs / "records" / "sources.json"
 
+    # every record's id, carried over across re-imports; only ever appended to (kept by `clean`)
+    @property
+    def id_register(self) -> Path:
+        return self.outputs / "records" / "id_register.csv"
+
     # dedup
     @property
     def dedup(self) -> Path:

@@ -9,7 +9,7 @@ and reported together; nothing is written unless every source was read.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from rich.progress import Progress
 from pipeline.console import progress, warn
 from pipeline.errors import InputError, PipelineError, Problem
 from pipeline.files import sha256_file, write_parquet_atomic, write_text_atomic
-from pipeline.imports import formats
+from pipeline.imports import formats, id_register
 from pipeline.imports.text import ReadLog
 from pipeline.layout import Layout
 from pipeline.protocol import ImportFile, Protocol, PubMedSearch
@@ -32,6 +32,7 @@ class Built:
 
     records: pl.DataFrame
     sources: list[dict[str, Any]]
+    new_ids: list[id_register.Entry] = field(default_factory=list)  # rows to append to the id register
 
 
 def build(layout: Layout, protocol: Protocol) -> Built:
@@ -64,11 +65,13 @@ def build(layout: Layout, protocol: Protocol) -> Built:
         for text in info["warnings"]:
             warn(text)
     records = pl.concat(frames, how="vertical") if frames else empty()
+    register = id_register.read(layout.id_register, layout.relative(layout.id_register))
+    records, new_ids = id_register.assign(records, register)
     records = records.sort("source", "record_id")
     repeated = records.filter(pl.col("record_id").is_duplicated())["record_id"].unique().sort().to_list()
     if repeated:
         raise PipelineError(f"record ids are not unique: {', '.join(repeated[:5])}")
-    return Built(records, infos)
+    return Built(records, infos, new_ids)
 
 
 def read_search(layout: Layout, search: PubMedSearch, bar: Progress | None = None) -> tuple[pl.DataFrame, dict[str, Any]]:
@@ -154,6 +157,8 @@ def write(layout: Layout, built: Built) -> list[Path]:
         changed.append(layout.records)
     if write_text_atomic(layout.records_sources, text):
         changed.append(layout.records_sources)
+    if id_register.append(layout.id_register, built.new_ids):
+        changed.append(layout.id_register)
     return changed
 
 
