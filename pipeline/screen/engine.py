@@ -20,13 +20,14 @@ from pipeline.imports import prior_screening
 from pipeline.layout import Layout
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import agreement, automation, conflicts, merge
-from pipeline.screen.decisions import EXCLUDE, INCLUDE, NOT_RETRIEVED, STAGE_DECISIONS, Call, sheet_calls
+from pipeline.screen.decisions import EXCLUDE, INCLUDE, KEY_COLUMNS, NOT_RETRIEVED, STAGE_DECISIONS, Call, sheet_calls
 from pipeline.screen.sheets import SheetChanged, Table, column, read_table, render, write_if_unchanged
 
 RESERVED_NAMES = ("conflicts", "resolutions")
 FINAL_HEADER = ["study_id", "automation", "title_abstract", "full_text", "full_text_reason", "example"]
 ORPHAN_HEADER = ["stage", "reviewer", "row", "record_id", "last_study_id", "decision"]
 ATTEMPTS = 3
+ID_REGISTER_HINT = "outputs/records/id_register.csv"
 
 
 def automation_overrides(layout: Layout) -> Path:
@@ -128,6 +129,12 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
             dec_col = column(table, "decision")
             for number, key, last in lost:
                 decision = table.rows[table.row_numbers.index(number)][dec_col] if dec_col else ""
+                if decision.strip():
+                    stage_problems.append(Problem(
+                        str(table.path), f"the decision on record {key!r} (last in study {last!r}) has no record any "
+                        "more: no source holds it. If an import file or its column mapping changed, restore it "
+                        f"({ID_REGISTER_HINT} keeps every id a record had); if the record left the review on purpose, "
+                        "clear this decision cell (the row stays, marked orphaned)", number, column(table, *KEY_COLUMNS)))
                 orphans.append([stage, who, number, key, last, decision])
             decided = {call.study_id for call in made}
             prefills[(stage, who)] = {study: p for study, p in imported.get((stage, who), {}).items()
