@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import io
 from pathlib import Path
 
@@ -124,3 +125,31 @@ def test_an_id_written_twice_in_the_register_is_an_error_naming_the_row(tmp_path
     with pytest.raises(InputError) as err:
         id_register.read(path, "id_register.csv")
     assert (err.value.problems[0].row, err.value.problems[0].column) == (3, "record_id")
+
+
+def test_screening_decisions_stay_attached_after_reimport_with_a_changed_mapping_and_row_order(project):
+    toml = project / "queries" / "review.toml"
+    toml.write_text(toml.read_text() + '\n[screening.title_abstract]\nreviewers = ["alice"]\n', encoding="utf-8")
+    for stage in ("import", "dedup", "screen"):
+        assert main([stage, "--root", str(project)]) == 0
+    sheet = project / "outputs" / "screening" / "title_abstract" / "alice.csv"
+    rows = list(csv.DictReader(io.StringIO(sheet.read_bytes().decode("utf-8-sig"), newline="")))
+    for row, word in zip(rows, ("include", "exclude", "maybe")):
+        row["decision"] = word
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    sheet.write_bytes(buf.getvalue().encode("utf-8"))
+    decided = {r["title"]: r["decision"] for r in rows}
+
+    toml.write_text(toml.read_text().replace('abstract = "Summary"\n', ""), encoding="utf-8")
+    write_export(project, [ROWS[2], ROWS[0], ROWS[1]])
+    for stage in ("import", "dedup", "screen"):
+        assert main([stage, "--root", str(project)]) == 0  # no orphaned decision, no error
+    summary = json.loads((project / "outputs" / "screening" / "summary.json").read_text(encoding="utf-8"))
+    ta = summary["stages"]["title_abstract"]
+    assert (ta["included"], ta["excluded"], ta["reviewers"]["alice"]["screened"]) == (1, 1, 3)
+    after = list(csv.DictReader(io.StringIO(sheet.read_bytes().decode("utf-8-sig"), newline="")))
+    assert {r["title"]: r["decision"] for r in after} == decided
+    assert not any(r["status"].startswith("orphaned") for r in after)
