@@ -8,8 +8,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.console import console, summary
+from pipeline.console import console, summary, warn
 from pipeline.dedup import decisions as person
+from pipeline.dedup import pair_review
 from pipeline.dedup.engine import dedup
 from pipeline.errors import InputError, PipelineError
 from pipeline.files import csv_bytes, frame_to_csv_atomic, write_bytes_atomic, write_parquet_atomic, write_text_atomic
@@ -40,19 +41,27 @@ def run(args: argparse.Namespace) -> int:
         raise PipelineError(f"{layout.records} is missing: run `python -m pipeline import` first")
     records = pl.read_parquet(layout.records)
     person.ensure_file(layout.dedup_decisions)
-    decided = person.read(layout.dedup_decisions, set(records["record_id"].to_list()))
+    known = set(records["record_id"].to_list())
+    moved = pair_review.carry_over(layout.pairs_to_review, layout.dedup_decisions, known,
+                                   layout.relative(layout.pairs_to_review), layout.relative(layout.dedup_decisions))
+    decided = person.read(layout.dedup_decisions, known)
     with console.status(f"comparing {records.height:,} records"):
         result = dedup(records, decided, decisions_file=str(layout.dedup_decisions))
     write_parquet_atomic(layout.clusters, result.clusters)
     write_parquet_atomic(layout.studies, result.studies)
-    frame_to_csv_atomic(layout.pairs_to_review, result.pairs_to_review)
+    waiting, typed_warnings = pair_review.keep_typed(result.pairs_to_review, layout.pairs_to_review,
+                                                     layout.relative(layout.pairs_to_review))
+    frame_to_csv_atomic(layout.pairs_to_review, waiting)
+    for text in typed_warnings:
+        warn(text)
     write_text_atomic(layout.dedup_summary, json.dumps(result.summary, indent=2) + "\n")
     s = result.summary
     removed = s["duplicates_removed"]
     summary("dedup", f"{s['records_in']:,} records -> {s['studies']:,} studies; duplicates removed: "
                      f"{removed['identifier']:,} by identifier, {removed['fuzzy']:,} fuzzy, {removed['person']:,} by people; "
                      f"{s['pairs_waiting']:,} pairs waiting in {layout.relative(layout.pairs_to_review)}; "
-                     f"wrote {layout.relative(layout.dedup)}/")
+                     + (f"{moved:,} decision(s) moved from pairs_to_review.csv into decisions.csv; " if moved else "")
+                     + f"wrote {layout.relative(layout.dedup)}/")
     return 0
 
 
