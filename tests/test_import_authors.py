@@ -34,5 +34,16 @@ def test_a_ris_au_holding_a_whole_list_is_split_and_single_names_are_kept():
     assert split_each(["Motl, RW; Sandroff, BM", "Pilutti, Lara A."]) == ["Motl, RW", "Sandroff, BM", "Pilutti, Lara A."]
 
 
-def test_repeated_names_are_kept_once():
-    assert split_authors("Motl RW, Motl RW, Sandroff BM") == ["Motl RW", "Sandroff BM"]
+def test_a_repeated_name_is_kept_because_two_authors_may_share_it():
+    assert split_authors("Singh M, Singh M, Sandroff BM") == ["Singh M", "Singh M", "Sandroff BM"]
+
+
+@pytest.mark.parametrize(("cell", "names"), [
+    ("Clubb F. J. Jr.Macris M. P.", ["Clubb F. J. Jr.", "Macris M. P."]),
+    ("Sloshower J. A.D'Souza D. C.", ["Sloshower J. A.", "D'Souza D. C."]),
+    ("Klues H. G.vom Dahl J.Hanrath P.", ["Klues H. G.", "vom Dahl J.", "Hanrath P."]),
+    ("Zuna, R E and Group, ALTS", ["Zuna, R E", "Group, ALTS"]),
+    ("Si Hyun Kang, null and Kim, D. K.", ["Si Hyun Kang", "Kim, D. K."]),
+])
+def test_glued_lists_and_bibtex_lists_from_real_reference_managers(cell, names):
+    assert split_authors(cell) == names

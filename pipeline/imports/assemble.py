@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.imports.text import ReadLog, clean_all, count_junk, counting_junk
+from pipeline.imports.text import ReadLog, clean, clean_all, count_junk, counting_junk
 from pipeline.records import LIST_COLUMNS, RECORD_SCHEMA, conform, find_registry_ids, normalise_doi, normalise_pmcid
 
 # Fields that say what a record is; the content hash of a record without an export id uses them.
@@ -69,6 +69,8 @@ def _normalise(row: dict[str, Any], source_file: str, log: ReadLog) -> dict[str,
             record[name] = value
     for name in LIST_COLUMNS:
         record[name] = clean_all(record.get(name) or [])
+    # two authors may share a name ("Singh M", "Singh M"): authors keep repeats, other lists do not
+    record["authors"] = [a for a in (clean(v) for v in row.get("authors") or []) if a]
     record["doi"] = normalise_doi(record.get("doi"))
     record["pmcid"] = normalise_pmcid(record.get("pmcid"))
     pmid = record.get("pmid")

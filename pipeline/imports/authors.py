@@ -24,9 +24,10 @@ import re
 _AND = re.compile(r"\s+(?:and|&)\s+", re.IGNORECASE)
 _SUFFIX = re.compile(r"^(?:jr|sr|ii|iii|iv|2nd|3rd)\.?$", re.IGNORECASE)
 _AUTHOR_ID = re.compile(r"\s*\(\d{5,}\)\s*$")
-_DROP = re.compile(r"^(?:et\.?\s*al\.?|…|\.\.\.|others|\[?no author name available\]?|anonymous)$", re.IGNORECASE)
+_DROP = re.compile(r"^(?:et\.?\s*al\.?|…|\.\.\.|others|\[?no author name available\]?|anonymous|null|none|na|n/a)$", re.IGNORECASE)
 # "Przyklenk K.Kloner R. A.": an initial's full stop runs straight into the next family name.
-_GLUED = re.compile(r"(?<=\b[^\W\d_]\.)(?=[^\W\d_][^\W\d_])")
+_GLUED = re.compile(r"(?:(?<=\b[^\W\d_]\.)|(?<=\bJr\.)|(?<=\bSr\.))"
+                    r"(?=[^\W\d_]'?[^\W\d_]|(?:van|von|vom|de|der|den|da|di|do|du|le|la|del|della|des|dos|das|ter|ten|af|zu)\s[^\W\d_])")
 
 
 def split_authors(cell: str | None) -> list[str]:
@@ -40,10 +41,18 @@ def split_authors(cell: str | None) -> list[str]:
         parts = [p for chunk in text.split(";") for p in _unglue(chunk)]
         names = parts
     elif _AND.search(text):
-        names = [n for chunk in _AND.split(text) for n in _split_commas(chunk, allow_pairs=True)]
+        # BibTeX: " and " separates authors and a single comma is "Family, Given" ("Group, ALTS" too)
+        names = [n for chunk in _AND.split(text) for n in
+                 ([_one(chunk)] if chunk.count(",") == 1 else _split_commas(chunk, allow_pairs=True))]
     else:
         names = _split_commas(text, allow_pairs=True)
     return _tidy(names)
+
+
+def _one(name: str) -> str:
+    """"Family, Given" as one name; "Kang, null" (a placeholder for the given name) as "Kang"."""
+    family, given = (p.strip() for p in name.split(",", 1))
+    return family if _DROP.match(given) or not given else f"{family}, {given}"
 
 
 def split_each(values: list[str]) -> list[str]:
@@ -51,7 +60,7 @@ def split_each(values: list[str]) -> list[str]:
     out: list[str] = []
     for value in values:
         out += split_authors(value)
-    return _tidy(out)
+    return out
 
 
 def _split_commas(text: str, allow_pairs: bool) -> list[str]:
@@ -125,13 +134,12 @@ def _initials_first(name: str) -> str:
 
 
 def _tidy(names: list[str]) -> list[str]:
-    """Author-id suffixes and "et al." dropped, initials-first names turned round, repeats removed."""
+    """Author-id suffixes and "et al." dropped, initials-first names turned round; a repeated name is
+    kept, since two authors may share one ("Singh M" and "Singh M")."""
     out: list[str] = []
     for name in names:
         name = _AUTHOR_ID.sub("", name).strip().strip(",").strip()
         if not name or _DROP.match(name):
             continue
-        name = _initials_first(name)
-        if name not in out:
-            out.append(name)
+        out.append(_initials_first(name))
     return out
