@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from fixtures.screen.project import decide, project, screen, study, write_people_file
+
 from pipeline.errors import InputError
 from pipeline.screen.decisions import split_decision
 

@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from fixtures.screen.project import decide, final, project, rows, screen, study
+
 from pipeline.errors import InputError
 from pipeline.protocol import load
 from pipeline.screen.agreement import cohen, table

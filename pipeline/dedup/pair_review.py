@@ -29,6 +29,11 @@ WORDS = {
 }
 
 
+def _pair(a: str, b: str) -> tuple[str, str]:
+    """A pair's key whatever the order of its two ids."""
+    return (a, b) if a <= b else (b, a)
+
+
 def _word(text: str) -> str:
     return re.sub(r"[\s_\-]+", " ", text.strip().lower()).strip()
 
@@ -51,7 +56,7 @@ def carry_over(pairs: Path, decisions: Path, known_ids: set[str], label: str, de
     header, body = _rows(pairs)
     if "decision" not in header:
         return 0
-    col = {name: header.index(name) for name in ("record_id_a", "record_id_b", "decision", "reviewer", "notes") if name in header}
+    col: dict[str, int] = {name: header.index(name) for name in ("record_id_a", "record_id_b", "decision", "reviewer", "notes") if name in header}
     old_header, old_rows = _rows(decisions)
     existing: dict[tuple[str, str], tuple[str, int]] = {}
     if old_header:
@@ -60,7 +65,7 @@ def carry_over(pairs: Path, decisions: Path, known_ids: set[str], label: str, de
             for number, row in enumerate(old_rows, start=2):
                 cells = [unguard_cell(row[at[n]]).strip() if at[n] < len(row) else "" for n in ("record_id_a", "record_id_b", "decision")]
                 if cells[0] and cells[1]:
-                    existing.setdefault(tuple(sorted(cells[:2])), (cells[2].lower(), number))
+                    existing.setdefault(_pair(cells[0], cells[1]), (cells[2].lower(), number))
 
     def cell(row: list[str], name: str) -> str:
         k = col.get(name)
@@ -83,7 +88,7 @@ def carry_over(pairs: Path, decisions: Path, known_ids: set[str], label: str, de
             problems += [Problem(label, f"record id {cell(row, c)!r} is not in the records table any more; "
                                         "this pair cannot be decided", number, c) for c in gone]
             continue
-        pair = tuple(sorted((a, b)))
+        pair = _pair(a, b)
         if pair in existing:
             if existing[pair][0] != decision:
                 problems.append(Problem(label, f"this pair is already marked {existing[pair][0]} in {decisions_label} "
@@ -124,8 +129,8 @@ def keep_typed(waiting: pl.DataFrame, pairs: Path, label: str) -> tuple[pl.DataF
     for number, row in enumerate(body, start=2):
         cells = {h: unguard_cell(row[header.index(h)]).strip() if header.index(h) < len(row) else "" for h in extra}
         if any(cells.values()) and ia < len(row) and ib < len(row):
-            typed[tuple(sorted((unguard_cell(row[ia]).strip(), unguard_cell(row[ib]).strip())))] = (number, cells)
-    keys = [tuple(sorted(p)) for p in waiting.select("record_id_a", "record_id_b").iter_rows()]
+            typed[_pair(unguard_cell(row[ia]).strip(), unguard_cell(row[ib]).strip())] = (number, cells)
+    keys = [_pair(a, b) for a, b in waiting.select("record_id_a", "record_id_b").iter_rows()]
     out = waiting.with_columns([pl.Series(h, [typed.get(k, (0, {}))[1].get(h, "") for k in keys], dtype=pl.Utf8) for h in extra])
     gone = sorted(n for k, (n, _) in typed.items() if k not in set(keys))
     warnings = [f"{label}: cells typed in row(s) {', '.join(map(str, gone[:10]))} belong to pairs no longer waiting "

@@ -63,8 +63,9 @@ def _normalise(row: dict[str, Any], source_file: str, log: ReadLog) -> dict[str,
     record = {k: v for k, v in row.items() if k in RECORD_SCHEMA}
     for name in ("pages", "volume", "issue"):
         value = record.get(name)
-        if isinstance(value, str) and _JUNK_NUMBER.search(value):
-            count_junk(f"{name.rstrip('s')} {_JUNK_NUMBER.search(value).group(0)}")
+        junk = _JUNK_NUMBER.search(value) if isinstance(value, str) else None
+        if isinstance(value, str) and junk:
+            count_junk(f"{name.rstrip('s')} {junk.group(0)}")
             value = _JUNK_NUMBER.sub("", value).strip(" -–") or None
             record[name] = value
     for name in LIST_COLUMNS:

@@ -34,10 +34,14 @@ PIPELINE_COLUMNS = ("title", "authors", "year", "journal", "abstract", "pubmed_u
 class Prefill(Protocol):
     """An imported decision (see `pipeline.imports.prior_screening.Prior`)."""
 
-    decision: str
-    reason: str
-    note: str
-    origin: str
+    @property
+    def decision(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def origin(self) -> str: ...
 
 
 def study_map(studies: pl.DataFrame) -> dict[str, str]:
