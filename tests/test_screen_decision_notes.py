@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures.screen.project import decide, project, screen, study, write_people_file
 
 from pipeline.errors import InputError
 from pipeline.screen.decisions import split_decision
+from tests.fixtures.screen.project import decide, project, screen, study, write_people_file
 
 
 @pytest.mark.parametrize("cell, decision, note", [

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_studies
 from pipeline.errors import InputError
 from pipeline.screen import sheets
+from tests.fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_studies
 
 
 def test_new_studies_are_appended_and_existing_rows_keep_order_decisions_and_notes(tmp_path: Path) -> None:

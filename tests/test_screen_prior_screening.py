@@ -6,11 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fixtures.screen.project import decide, final, project, rows, screen, study
 
 from pipeline.errors import InputError
 from pipeline.protocol import load
 from pipeline.screen.agreement import cohen, table
+from tests.fixtures.screen.project import decide, final, project, rows, screen, study
 
 PRIOR = Path(__file__).resolve().parent / "fixtures" / "screen" / "prior"
 

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.console import warn
 from pipeline.dedup.decisions import COLUMNS
 from pipeline.errors import InputError, Problem
-from pipeline.files import guard_cell, unguard_cell, write_bytes_atomic
+from pipeline.files import write_bytes_atomic
+from pipeline.textio import SHEET_FIX, decode, guard_cell, sniff_delimiter, unguard_cell, unix_lines
 
 WORDS = {
     **dict.fromkeys(["duplicate", "duplicates", "dup", "dupe", "same", "same study", "yes", "y", "merge"], "duplicate"),
@@ -39,13 +41,16 @@ def _word(text: str) -> str:
 
 
 def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header (lower case) and rows of a CSV people may have re-saved; a missing file is empty."""
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig", errors="replace")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         return [], []
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=lambda d: (first.count(d), d == ","))
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    decoded = decode(data, str(path), fix=SHEET_FIX)
+    if decoded.warning:
+        warn(decoded.warning)
+    text = unix_lines(decoded.text)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)))
     if not rows:
         return [], []
     return [h.strip().lower() for h in rows[0]], rows[1:]

@@ -29,7 +29,7 @@ def read_bibtex(path: Path, source: str, source_file: str, *, encoding: str | No
     """Records of one BibTeX file in RECORD_SCHEMA."""
     text = read_text(path, source_file, encoding, log)
     library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
-    failed = [b for b in library.failed_blocks]
+    failed = list(library.failed_blocks)
     if failed:
         raise InputError([Problem(source_file, f"not a BibTeX entry bibtexparser can read ({type(b).__name__}): "
                                                f"{(b.raw or '').strip()[:60]!r}", _line(text, b.start_line)) for b in failed[:10]])

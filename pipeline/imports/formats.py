@@ -62,8 +62,8 @@ def _reader(fmt: str, database: str, columns: dict[str, str]) -> Callable[[Path,
         def benchmark(p: Path, n: str, lb: str, e: str | None, log: ReadLog) -> pl.DataFrame:
             from pipeline.imports import benchmark_csv
 
-            records = benchmark_csv.read(p, n, lb)
-            log.encoding, log.rows_read = "utf-8", records.height
+            records = benchmark_csv.read(p, n, lb, encoding=e, log=log)
+            log.rows_read = records.height
             return records
         return benchmark
     raise InputError.one(str(fmt), f"unknown import format {fmt!r} (one of: {', '.join(FORMATS)})")

@@ -29,8 +29,10 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.console import warn
 from pipeline.errors import InputError, Problem
-from pipeline.files import guard_cell, unguard_cell, write_bytes_atomic
+from pipeline.files import write_bytes_atomic
+from pipeline.textio import SHEET_FIX, decode, guard_cell, sniff_delimiter, unguard_cell, unix_lines
 
 HEADER = ["record_id", "source", "export_id", "doi", "pmid", "title_key", "year", "first_author", "source_file"]
 
@@ -74,10 +76,14 @@ def family(authors: list[str] | None) -> str:
 def read(path: Path, label: str) -> list[Entry]:
     """The register's rows; a missing file is empty; a repeated id within a source is an InputError."""
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         return []
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    decoded = decode(data, label, fix=SHEET_FIX)
+    if decoded.warning:
+        warn(decoded.warning)
+    text = unix_lines(decoded.text)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     missing = [c for c in ("record_id", "source") if c not in (reader.fieldnames or [])]
     if missing:
         raise InputError.one(label, f"no {', '.join(missing)} column: this file keeps every record's id; restore it from git", 1)

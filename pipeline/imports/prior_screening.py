@@ -21,7 +21,6 @@ Rows that match no study, or match one whose other rows disagree, are reported, 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,8 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError, Problem
-from pipeline.imports.csv_exports import Row, read_table
+from pipeline.imports.csv_exports import Row, Table, read_table
+from pipeline.imports.id_register import title_key
 from pipeline.imports.text import ReadLog
 from pipeline.protocol import PriorScreening, Protocol
 from pipeline.records import normalise_doi
@@ -108,7 +108,7 @@ def _identity(row: Row, doi: tuple[str, ...], pmid: tuple[str, ...], title: tupl
             "title": row.get(*title), "year": parse_year(row.get(*year))}
 
 
-def _rayyan(table, spec: PriorScreening, label: str, protocol: Protocol) -> list[PriorDecision]:
+def _rayyan(table: Table, spec: PriorScreening, label: str, protocol: Protocol) -> list[PriorDecision]:
     table.require("title", "notes")
     names = dict(spec.reviewers)
     allowed = set(protocol.reviewers[spec.stage])
@@ -117,7 +117,7 @@ def _rayyan(table, spec: PriorScreening, label: str, protocol: Protocol) -> list
     unknown: dict[str, int] = {}
     for line, cells in table.rows:
         row = Row(table, line, cells)
-        parts = {k: v for k, v in _RAYYAN_PART.findall(row.get("notes") or "")}
+        parts = dict(_RAYYAN_PART.findall(row.get("notes") or ""))
         votes = _VOTE.findall(parts.get("RAYYAN-INCLUSION", ""))
         user_notes = {who: "; ".join(n.strip().strip('"') for n in re.findall(r'"((?:[^"\\]|\\.)*)"', text))
                       for who, text in _USER_NOTE.findall(parts.get("USER-NOTES", ""))}
@@ -146,7 +146,7 @@ def _rayyan(table, spec: PriorScreening, label: str, protocol: Protocol) -> list
     return out
 
 
-def _asreview(table, spec: PriorScreening, label: str) -> list[PriorDecision]:
+def _asreview(table: Table, spec: PriorScreening, label: str) -> list[PriorDecision]:
     label_col = table.column("included", "asreview_label", "label_included", "final_included", "label")
     if label_col is None:
         raise InputError.one(label, "no 'included' or 'asreview_label' column: export the dataset from ASReview LAB "
@@ -171,7 +171,7 @@ def _asreview(table, spec: PriorScreening, label: str) -> list[PriorDecision]:
     return out
 
 
-def _covidence(table, spec: PriorScreening, label: str) -> list[PriorDecision]:
+def _covidence(table: Table, spec: PriorScreening, label: str) -> list[PriorDecision]:
     table.require("Title")
     out: list[PriorDecision] = []
     for line, cells in table.rows:
@@ -184,37 +184,33 @@ def _covidence(table, spec: PriorScreening, label: str) -> list[PriorDecision]:
     return out
 
 
-def norm_title(text: str | None) -> str:
-    """Lower case, accents and punctuation removed, spaces collapsed."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
-
-
 def attach(decisions: list[PriorDecision], studies: pl.DataFrame, reasons: tuple[str, ...]
            ) -> tuple[dict[tuple[str, str], dict[str, Prior]], list[str], list[Problem]]:
     """Match decisions to studies: {(stage, reviewer): {study_id: Prior}}, warnings, problems."""
     from pipeline.screen.decisions import parse_reason
 
-    by_doi, by_pmid, by_title_year, by_title = (defaultdict(set) for _ in range(4))
+    by_doi: dict[str, set[str]] = defaultdict(set)
+    by_pmid: dict[str, set[str]] = defaultdict(set)
+    by_title_year: dict[tuple[str, int | None], set[str]] = defaultdict(set)
+    by_title: dict[str, set[str]] = defaultdict(set)
     for s in studies.select("study_id", "doi", "pmid", "title", "year").iter_rows(named=True):
         if s["doi"]:
             by_doi[s["doi"]].add(s["study_id"])
         if s["pmid"]:
             by_pmid[s["pmid"]].add(s["study_id"])
-        title = norm_title(s["title"])
+        title = title_key(s["title"])
         if title:
             by_title_year[(title, s["year"])].add(s["study_id"])
             by_title[title].add(s["study_id"])
 
     def study_of(d: PriorDecision) -> str | None:
-        title = norm_title(d.title)
-        for found in (by_doi.get(d.doi or ""), by_pmid.get(d.pmid or ""),
-                      by_title_year.get((title, d.year)) if title else None, by_title.get(title) if title else None):
+        title = title_key(d.title)
+        candidates: list[set[str] | None] = [by_doi.get(d.doi or ""), by_pmid.get(d.pmid or ""),
+                                             by_title_year.get((title, d.year)) if title else None,
+                                             by_title.get(title) if title else None]
+        for found in candidates:
             if found and len(found) == 1:
-                return next(iter(found))
+                return str(next(iter(found)))
         return None
 
     out: dict[tuple[str, str], dict[str, Prior]] = defaultdict(dict)
