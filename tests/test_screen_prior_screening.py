@@ -131,3 +131,18 @@ def test_an_imported_screening_block_is_checked_with_the_protocol(two, block, me
     protocol.path.write_text(protocol.path.read_text(encoding="utf-8") + "\n[[screening.imported]]\n" + block, encoding="utf-8")
     with pytest.raises(InputError, match=message):
         load(protocol.path, root=layout.root)
+
+
+def test_an_imported_full_text_decision_for_a_study_not_at_full_text_is_named_in_a_warning(tmp_path):
+    layout, protocol = project(tmp_path, [study(f"pubmed:{i}") for i in (1, 2, 3)], ta=("alice",), ft=("alice",))
+    screen(layout, protocol)
+    decide(layout.sheet("title_abstract", "alice"), {"pubmed:1": "include", "pubmed:2": "exclude", "pubmed:3": "exclude"})
+    protocol = with_import(layout, protocol, '''[[screening.imported]]
+stage = "full_text"
+format = "covidence-csv"
+path = "queries/screening/covidence_excluded.csv"
+reviewer = "alice"
+decision = "exclude"
+''', "covidence_excluded.csv")
+    result = screen(layout, protocol)
+    assert any("1 imported full-text decision(s) of alice" in w and "covidence_excluded.csv row 2" in w for w in result.warnings)

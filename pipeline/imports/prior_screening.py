@@ -103,8 +103,8 @@ def _identity(row: Row, doi: tuple[str, ...], pmid: tuple[str, ...], title: tupl
     from pipeline.imports.text import year as parse_year
 
     found_pmid = row.get(*pmid)
-    digits = re.search(r"\d{1,9}", found_pmid or "")
-    return {"doi": normalise_doi(row.get(*doi)), "pmid": digits.group(0) if digits else None,
+    digits = re.fullmatch(r"\s*(?:pmid:?\s*)?0*(\d{1,8})\s*", found_pmid or "", re.IGNORECASE)  # not a 10-digit Embase id
+    return {"doi": normalise_doi(row.get(*doi)), "pmid": digits.group(1) if digits else None,
             "title": row.get(*title), "year": parse_year(row.get(*year))}
 
 

@@ -21,7 +21,16 @@ from pipeline.imports import prior_screening
 from pipeline.layout import Layout
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import agreement, automation, conflicts, merge
-from pipeline.screen.decisions import EXCLUDE, INCLUDE, KEY_COLUMNS, NOT_RETRIEVED, STAGE_DECISIONS, Call, sheet_calls
+from pipeline.screen.decisions import (
+    EXCLUDE,
+    INCLUDE,
+    KEY_COLUMNS,
+    NOT_RETRIEVED,
+    STAGE_DECISIONS,
+    STAGE_LABELS,
+    Call,
+    sheet_calls,
+)
 from pipeline.screen.sheets import SheetChanged, Table, column, read_table, render, write_if_unchanged
 from pipeline.textio import write_csv_atomic
 
@@ -140,8 +149,12 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
                         "clear this decision cell (the row stays, marked orphaned)", number, column(table, *KEY_COLUMNS)))
                 orphans.append([stage, who, number, key, last, decision])
             decided = {call.study_id for call in made}
-            prefills[(stage, who)] = {study: p for study, p in imported.get((stage, who), {}).items()
-                                      if study in in_stage and study not in decided}
+            mine = imported.get((stage, who), {})
+            prefills[(stage, who)] = {study: p for study, p in mine.items() if study in in_stage and study not in decided}
+            outside = sorted(p.origin for study, p in mine.items() if study not in in_stage)
+            if outside:
+                warnings.append(f"{len(outside)} imported {STAGE_LABELS[stage]} decision(s) of {who} are for studies not "
+                                f"screened at this stage ({', '.join(outside[:3])}{' ...' if len(outside) > 3 else ''}); not carried over")
             made += [Call(who, study, study, 0, p.decision, p.reason, p.note) for study, p in prefills[(stage, who)].items()]
             for call in made:
                 if call.study_id in in_stage:
