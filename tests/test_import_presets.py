@@ -153,3 +153,12 @@ def test_included_ris_carries_one_au_per_author(folder, fmt, name):
     first = text.split("ER  -")[0]
     assert [line[6:] for line in first.splitlines() if line.startswith("AU  - ")] == frame["authors"].to_list()[0]
     assert len(frame["authors"].to_list()[0]) == 3
+
+
+def test_web_of_science_tab_files_read_quotation_marks_as_text(folder, tmp_path):
+    text = (folder / "wos_tab.txt").read_text(encoding="utf-8-sig")
+    quoted = text.replace(T2, '"Stem cells" for relapsing-remitting MS: a 6" follow-up')
+    path = tmp_path / "savedrecs.txt"
+    path.write_text(quoted, encoding="utf-8-sig")
+    titles = formats.read(path, "src", "wos-tab", "savedrecs.txt", log=ReadLog())["title"].to_list()
+    assert titles == [T1, '"Stem cells" for relapsing-remitting MS: a 6" follow-up']

@@ -91,11 +91,15 @@ def read_table(path: Path, label: str, encoding: str | None, log: ReadLog) -> Ta
     return parse_table(read_text(path, label, encoding, log), label, log)
 
 
-def parse_table(text: str, label: str, log: ReadLog, skip: int = 0) -> Table:
-    """Parse decoded CSV text whose header is on line `skip + 1` (lines before it are a preamble)."""
+def parse_table(text: str, label: str, log: ReadLog, skip: int = 0, quoted: bool = True) -> Table:
+    """Parse decoded CSV text whose header is on line `skip + 1` (lines before it are a preamble).
+
+    `quoted=False` reads `"` as an ordinary character: Web of Science's tab-delimited export never
+    quotes, so a title that starts with a quotation mark must not open a quoted cell."""
     if skip:
         text = text.split("\n", skip)[-1]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True,
+                        quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE)
     try:
         header = [unguard_cell(h.strip()) for h in next(reader, [])]
         rows: list[tuple[int, list[str]]] = []

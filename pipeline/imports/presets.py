@@ -39,6 +39,7 @@ class CsvPreset:
     signature: tuple[tuple[str, ...], ...]   # every group must have one of its columns present
     fields: Fields = field(default_factory=dict)
     list_sep: str = ";"                     # separator inside keyword / type / language cells
+    quoted: bool = True                     # False: `"` is text (WoS tab-delimited never quotes)
 
     def fits(self, table: Table) -> bool:
         return not self.missing(table)
@@ -106,6 +107,7 @@ PRESETS: dict[str, CsvPreset] = {p.name: p for p in (
             "volume": ("VL",), "issue": ("IS",), "page_start": ("BP",), "page_end": ("EP",), "article": ("AR",),
             "publication_types": ("DT",), "keywords": ("DE", "ID"), "language": ("LA",),
         },
+        quoted=False,
     ),
     CsvPreset(
         "wos-csv", "Web of Science: Export > Excel, saved as CSV (full column names)",
@@ -193,21 +195,24 @@ def header_table(text: str, label: str, log: ReadLog, preset: CsvPreset) -> Tabl
     as Embase's search line is skipped and warned about); no fitting header is an InputError naming
     the missing columns and the preset the header does fit."""
     try:
-        first: Table | None = parse_table(text, label, log)
+        first: Table | None = parse_table(text, label, log, quoted=preset.quoted)
     except InputError as exc:
         first, error = None, exc
     if first is not None and preset.fits(first):
         return first
     for skip in range(1, 6):
         try:
-            later = parse_table(text, label, ReadLog(), skip=skip)
+            later = parse_table(text, label, ReadLog(), skip=skip, quoted=preset.quoted)
         except InputError:
             continue
         if preset.fits(later):
             log.warn(f"{label}: skipped {skip} line(s) before the header")
-            return parse_table(text, label, log, skip=skip)
+            return parse_table(text, label, log, skip=skip, quoted=preset.quoted)
     if first is None:
-        raise error
+        try:  # unreadable as this preset reads it: say what the header lacks, if it can be read at all
+            first = parse_table(text, label, ReadLog())
+        except InputError:
+            raise error from None
     raise header_error(first, preset.name, preset.missing(first))
 
 
