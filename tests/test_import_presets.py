@@ -162,3 +162,25 @@ def test_web_of_science_tab_files_read_quotation_marks_as_text(folder, tmp_path)
     path.write_text(quoted, encoding="utf-8-sig")
     titles = formats.read(path, "src", "wos-tab", "savedrecs.txt", log=ReadLog())["title"].to_list()
     assert titles == [T1, '"Stem cells" for relapsing-remitting MS: a 6" follow-up']
+
+
+def test_bibtex_repeated_keys_are_kept_and_broken_entries_are_errors_with_their_line(tmp_path):
+    path = tmp_path / "refs.bib"
+    path.write_text("@article{a, title={One}, year={2020}}\n@article{a, title={Two}, year={2021}}\n", encoding="utf-8")
+    log = ReadLog()
+    frame = formats.read(path, "src", "bibtex", "refs.bib", log=log)
+    assert frame.select("record_id", "title").rows() == [("src:a", "One"), ("src:a~2", "Two")]
+    assert any("appears more than once" in w for w in log.warnings)
+    path.write_text("@article{a, title={One}}\n\n@article{b, title={Broken}\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        formats.read(path, "src", "bibtex", "refs.bib", log=ReadLog())
+    assert err.value.problems[0].row == 3
+
+
+def test_lines_before_the_first_cochrane_record_are_skipped_with_a_warning(folder, tmp_path):
+    path = tmp_path / "citation-export.txt"
+    path.write_text("Date of export: 05 January 2026\nSearch Name: MSC in MS\n\n"
+                    + (folder / "cochrane.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    log = ReadLog()
+    assert formats.read(path, "src", "cochrane-txt", "citation-export.txt", log=log)["title"].to_list() == [T1, T2]
+    assert any("skipped 2 line(s) before the first record" in w for w in log.warnings)

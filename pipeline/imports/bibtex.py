@@ -1,7 +1,7 @@
 """BibTeX (`.bib`) exports from Zotero, JabRef, Google Scholar, Web of Science and others, via bibtexparser.
 
-bibtexparser (v2) parses the file; blocks it cannot parse (a missing brace, a duplicate key)
-are errors naming the line, never silently dropped. LaTeX accents are decoded (`{\\"u}` -> ü)
+bibtexparser (v2) parses the file; blocks it cannot parse (a missing brace) are errors naming
+the line, never silently dropped; an entry repeating a citation key is kept with an id ending ~2. LaTeX accents are decoded (`{\\"u}` -> ü)
 and `{Braces}` that protect capitals are removed. The citation key is the export id.
 """
 
@@ -14,6 +14,7 @@ from typing import Any
 import bibtexparser
 import polars as pl
 from bibtexparser.middlewares import LatexDecodingMiddleware
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry
 
 from pipeline.errors import InputError, Problem
 from pipeline.imports.assemble import records_frame
@@ -29,13 +30,17 @@ def read_bibtex(path: Path, source: str, source_file: str, *, encoding: str | No
     """Records of one BibTeX file in RECORD_SCHEMA."""
     text = read_text(path, source_file, encoding, log)
     library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
-    failed = list(library.failed_blocks)
+    # A repeated citation key is still a record: kept, and given an id ending ~2 (with a warning).
+    repeats = [b.ignore_error_block for b in library.failed_blocks
+               if isinstance(b, DuplicateBlockKeyBlock) and isinstance(b.ignore_error_block, Entry)]
+    failed = [b for b in library.failed_blocks if not isinstance(b, DuplicateBlockKeyBlock)]
     if failed:
         raise InputError([Problem(source_file, f"not a BibTeX entry bibtexparser can read ({type(b).__name__}): "
                                                f"{(b.raw or '').strip()[:60]!r}", _line(text, b.start_line)) for b in failed[:10]])
     if not library.entries and text.strip() and not library.strings:
         raise InputError.one(source_file, "no BibTeX entries found (expected entries such as '@article{key, ...}')", row=1)
-    return records_frame((_record(e, text) for e in library.entries), source, source_file, log)
+    entries = sorted([*library.entries, *repeats], key=lambda e: e.start_line or 0)
+    return records_frame((_record(e, text) for e in entries), source, source_file, log)
 
 
 def _line(text: str, start: int | None) -> int | None:

@@ -154,7 +154,7 @@ def sniff(text: str) -> str | None:
     if not lines:
         return None
     head = "\n".join(lines[:30])
-    if re.search(r"^FN (?:Clarivate|Thomson)", head, re.M) or (re.search(r"^PT [A-Z]\s*$", head, re.M) and re.search(r"^(?:AU|TI) ", head, re.M)):
+    if re.search(r"^FN (?:Clarivate|Thomson|ISI)", head, re.M) or (re.search(r"^PT [A-Z]\s*$", head, re.M) and re.search(r"^(?:AU|TI) ", head, re.M)):
         return "wos-txt"
     if re.search(r"^TY  -", head, re.M):
         return "ris"

@@ -103,18 +103,27 @@ def _wos_record(entry: dict[str, Any]) -> dict[str, Any]:
 def read_cochrane_txt(path: Path, source: str, source_file: str, *, encoding: str | None, log: ReadLog) -> pl.DataFrame:
     """Records of a Cochrane Library plain-text export (CENTRAL); the CN- accession is the export id."""
     text = read_text(path, source_file, encoding, log)
-    entries = list(_cochrane_entries(text, source_file))
+    header: list[str] = []
+    entries = list(_cochrane_entries(text, source_file, header))
+    if header:
+        log.warn(f"{source_file}: skipped {len(header)} line(s) before the first record: {'; '.join(header[:3])}")
     if not entries:
         log.warn(f"{source_file}: no records in the file; 0 records")
     return records_frame((_cochrane_record(e) for e in entries), source, source_file, log)
 
 
-def _cochrane_entries(text: str, label: str) -> Iterator[dict[str, Any]]:
+def _cochrane_entries(text: str, label: str, header: list[str]) -> Iterator[dict[str, Any]]:
+    """Records by `Record #` line or repeated `ID:`; lines such as "Date of export: ..." before the first
+    record go to `header`."""
     entry: dict[str, Any] | None = None
     tag: str | None = None
     for number, line in enumerate(text.split("\n"), start=1):
         line = line.rstrip("\r").lstrip("\ufeff")
         if not line.strip():
+            continue
+        if entry is None and not _RECORD_LINE.match(line.strip()) and not _COCHRANE_TAG.match(line) \
+                and re.match(r"^[A-Za-z][A-Za-z ]{0,40}: ", line):
+            header.append(line.strip())
             continue
         if _RECORD_LINE.match(line.strip()):
             if entry:
