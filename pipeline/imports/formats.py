@@ -17,9 +17,9 @@ import polars as pl
 from pipeline.errors import InputError, Problem
 from pipeline.imports import presets
 from pipeline.imports.text import ReadLog, read_text
+from pipeline.protocol import IMPORT_FORMATS
 
-FORMATS = ("ris", "medline", "bibtex", "wos-txt", "cochrane-txt", "pubmed-csv", "scopus-csv", "embase-csv",
-           "pop-csv", "wos-tab", "wos-csv", "ebsco-csv", "csv", "benchmark-csv")
+FORMATS = IMPORT_FORMATS  # the protocol checks `format` against the same tuple
 # Below this share of rows with a title, a file is not read the way the protocol says.
 MIN_TITLED = 0.5
 
@@ -77,7 +77,7 @@ def _with_hint(exc: InputError, path: Path, label: str, encoding: str | None, fm
         text = read_text(path, label, encoding, ReadLog())
     except InputError:
         return exc
-    advice = presets.hint(text, label, ReadLog(), fmt)
+    advice = presets.hint(text, label, fmt)
     return InputError([*exc.problems, Problem(label, advice)]) if advice else exc
 
 
@@ -98,7 +98,7 @@ def check_titles(records: pl.DataFrame, label: str, fmt: str, path: Path, encodi
         return
     titled = records.height - records["title"].null_count()
     if titled < MIN_TITLED * records.height:
-        hint = presets.hint(read_text(path, label, encoding, ReadLog()), label, ReadLog(), fmt)
+        hint = presets.hint(read_text(path, label, encoding, ReadLog()), label, fmt)
         raise InputError.one(label, f"{records.height - titled} of {records.height} records have no title; the format "
                                     f"({fmt!r}) or the [sources.columns] title mapping does not fit this file"
                                     + (f"; {hint}" if hint else ""))

@@ -137,11 +137,6 @@ PRESETS: dict[str, CsvPreset] = {p.name: p for p in (
     ),
 )}
 
-# Formats read by a reader of their own; `sniff` knows them by their first lines.
-TEXT_FORMATS = ("ris", "medline", "wos-txt", "cochrane-txt", "bibtex")
-_CSV_GENERIC = ("csv", "benchmark-csv")
-
-
 def detect_csv(table: Table) -> list[str]:
     """Presets whose signature the header fits, most specific (most signature groups) first."""
     found = [p for p in PRESETS.values() if p.fits(table)]
@@ -167,7 +162,7 @@ def sniff(text: str) -> str | None:
     return None
 
 
-def hint(text: str, label: str, log: ReadLog, chosen: str) -> str | None:
+def hint(text: str, label: str, chosen: str) -> str | None:
     """A sentence naming the format this file fits, when it is not the `chosen` one."""
     fmt = sniff(text)
     if fmt is None:
