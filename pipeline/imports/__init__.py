@@ -12,3 +12,7 @@ gives record ids, `id_register` keeps them across re-imports, `build` runs every
 protocol and writes `records.parquet` + `sources.json`. `prior_screening` reads decisions made in
 Rayyan, ASReview LAB and Covidence for the screen stage.
 """
+
+from pipeline.imports.build import ImportResult, run
+
+__all__ = ["ImportResult", "run"]
