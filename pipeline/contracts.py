@@ -46,7 +46,7 @@ class SourceType(StrEnum):
 COMMON_SOURCE_KEYS = ("name", "type", "kind", "database", "status", "records", "warnings")
 PUBMED_SOURCE_KEYS = ("platform", "snapshot", "query", "query_translation", "date", "mindate", "maxdate",
                       "datetype", "count_reported", "retrieved")
-IMPORT_SOURCE_KEYS = ("file", "format", "sha256", "encoding", "searched", "rows_read")
+IMPORT_SOURCE_KEYS = ("file", "format", "sha256", "encoding", "searched", "rows_read", "junk_values")
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ class SourceEntry:
     encoding: str | None = None
     searched: str | None = None
     rows_read: int | None = None
+    junk_values: dict[str, int] | None = None   # placeholders and impossible values read as empty, by value
 
     @property
     def searched_yet(self) -> bool:

@@ -4,7 +4,7 @@
 puts under `outputs/`, each marked with its `Owner`:
 
 * `PEOPLE`: written (or frozen) for people and never deleted: search snapshots, reviewer sheets,
-  resolutions, automation overrides, dedup decisions. Tracked in git.
+  resolutions, automation overrides, dedup decisions, the record id register. Tracked in git.
 * `GENERATED`: the pipeline writes it again from its inputs; `clean` removes it; git ignores it.
 * `IN_PROGRESS`: a search still being downloaded (`.partial-…`); the next run resumes it, so
   `clean` keeps it, and git ignores it.
@@ -61,6 +61,7 @@ STAGE_FOLDERS = ("title_abstract", "full_text")
 OUTPUTS: tuple[Entry, ...] = (
     Entry("search/{source}/.partial-{stamp}/**", Owner.IN_PROGRESS, "a search still downloading; rerun to resume"),
     Entry("search/{source}/{stamp}/**", Owner.PEOPLE, "frozen search snapshots: raw replies + search_log.json"),
+    Entry("records/id_register.csv", Owner.PEOPLE, "every record id ever given, so ids survive re-imports (appended to)"),
     Entry("records/records.parquet", Owner.GENERATED, "every record of every source"),
     Entry("records/sources.json", Owner.GENERATED, "what the import stage did per source"),
     Entry("dedup/decisions.csv", Owner.PEOPLE, "people's duplicate / not_duplicate decisions"),
@@ -137,6 +138,11 @@ class Layout:
     @property
     def records_sources(self) -> Path:
         return self.outputs / "records" / "sources.json"
+
+    # every record's id, carried over across re-imports; only ever appended to (kept by `clean`)
+    @property
+    def id_register(self) -> Path:
+        return self.outputs / "records" / "id_register.csv"
 
     # dedup
     @property

@@ -22,7 +22,8 @@ from pipeline.textio import line_of, printable
 
 PrismaKind = Literal["database", "register", "other"]
 PRISMA_KINDS = ("database", "register", "other")
-IMPORT_FORMATS = ("ris", "medline", "pubmed-csv", "scopus-csv", "csv", "benchmark-csv")
+IMPORT_FORMATS = ("ris", "medline", "bibtex", "wos-txt", "cochrane-txt", "pubmed-csv", "scopus-csv", "embase-csv",
+                  "pop-csv", "wos-tab", "wos-csv", "ebsco-csv", "csv", "benchmark-csv")  # docs/imports.md
 STAGES = ("title_abstract", "full_text")
 DATETYPES = ("pdat", "edat", "mdat", "crdt")
 # The schema: every key each table may hold (anything else is a typo and refused, with a suggestion).
@@ -31,6 +32,7 @@ SOURCE_KEYS = frozenset({"name", "type", "kind", "database", "notes"})
 PUBMED_KEYS = frozenset({"query", "platform", "mindate", "maxdate", "datetype"})
 IMPORT_KEYS = frozenset({"format", "path", "encoding", "searched", "columns"})
 STAGE_KEYS = {"title_abstract": frozenset({"reviewers"}), "full_text": frozenset({"reviewers", "exclusion_reasons"})}
+PRIOR_KEYS = frozenset({"path", "format", "stage", "reviewers", "reviewer", "decision"})
 AUTOMATION_KEYS = frozenset({"name", "field", "exclude_if_any", "exclude_unless_any", "exclude_below", "exclude_above"})
 RESERVED_REVIEWER_NAMES = ("conflicts", "resolutions")
 NAME_MAX = 64
@@ -71,6 +73,25 @@ class ImportFile:
 
 Source = PubMedSearch | ImportFile
 
+PRIOR_FORMATS = ("rayyan-csv", "asreview-csv", "covidence-csv")
+
+
+@dataclass(frozen=True)
+class PriorScreening:
+    """A team's earlier screening, exported from another tool, read as named reviewers' decisions.
+
+    `reviewers` maps the names the file uses (Rayyan) to protocol reviewers; `reviewer` names whose
+    decisions a one-person file holds (ASReview, Covidence); `decision` is the Covidence list the
+    file was exported from (include, exclude, maybe).
+    """
+
+    path: Path
+    format: str
+    stage: str = "title_abstract"
+    reviewers: dict[str, str] = field(default_factory=dict)
+    reviewer: str = ""
+    decision: str = ""
+
 
 @dataclass(frozen=True)
 class AutomationRule:
@@ -103,6 +124,7 @@ class Protocol:
     automation: tuple[AutomationRule, ...]
     example_reviewers: tuple[str, ...] = ()            # reviewers whose decisions are labelled examples
     notes: str = ""
+    prior_screening: tuple[PriorScreening, ...] = ()   # [[screening.imported]]: decisions made in other tools
 
     @property
     def searches(self) -> tuple[PubMedSearch, ...]:
@@ -189,7 +211,7 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
             ))
 
     screening = check.table(data, "screening")
-    check.keys(screening, "screening", {"example_reviewers", *STAGES})
+    check.keys(screening, "screening", {"example_reviewers", "imported", *STAGES})
     reviewers: dict[str, tuple[str, ...]] = {}
     for stage in STAGES:
         where = f"screening.{stage}"
@@ -201,6 +223,33 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
     check.unique(reasons, "screening.full_text.exclusion_reasons", "exclusion reason")
     examples = check.reviewers(check.strings(screening, "example_reviewers", "screening"), "screening.example_reviewers")
 
+    prior = []
+    for i, raw in enumerate(check.tables(screening, "imported"), start=1):
+        where = f"screening.imported[{i}]"
+        check.keys(raw, where, PRIOR_KEYS)
+        mapping = check.table(raw, "reviewers", where)
+        spec = PriorScreening(
+            path=root / check.string(raw, "path", where, required=True),
+            format=check.string(raw, "format", where, required=True),
+            stage=check.string(raw, "stage", where, default="title_abstract"),
+            reviewers={str(k): check.string(mapping, k, f"{where}.reviewers") for k in mapping},
+            reviewer=check.string(raw, "reviewer", where), decision=check.string(raw, "decision", where),
+        )
+        if spec.format and spec.format not in PRIOR_FORMATS:
+            check.problem(f"{where}.format", f"must be one of {', '.join(PRIOR_FORMATS)}, not {printable_value(spec.format)}")
+        if spec.stage not in STAGES:
+            check.problem(f"{where}.stage", f"must be one of {', '.join(STAGES)}, not {printable_value(spec.stage)}")
+            continue
+        named = [spec.reviewer] if spec.reviewer else list(spec.reviewers.values())
+        if spec.format != "rayyan-csv" and not spec.reviewer:
+            check.problem(f"{where}.reviewer", f"is required: whose decisions the {spec.format} file holds")
+        if spec.format == "covidence-csv" and spec.decision not in ("include", "exclude", "maybe"):
+            check.problem(f"{where}.decision", "must say which Covidence list the file was exported from "
+                                               f"(include, exclude or maybe), not {printable_value(spec.decision)}")
+        for name in named:
+            if name and name not in reviewers[spec.stage]:
+                check.problem(where, f"{name!r} is not a reviewer of screening.{spec.stage}")
+        prior.append(spec)
     rules = []
     for i, raw in enumerate(check.tables(data, "automation"), start=1):
         where = f"automation[{i}]"
@@ -218,7 +267,7 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         path=path, root=root, title=check.string(review, "title", "review") or "Untitled review",
         question=check.string(review, "question", "review"), criteria=criteria_lists,
         sources=tuple(sources), reviewers=reviewers, exclusion_reasons=reasons,
-        automation=tuple(rules), example_reviewers=examples, notes=check.string(review, "notes", "review"),
+        automation=tuple(rules), example_reviewers=examples, notes=check.string(review, "notes", "review"), prior_screening=tuple(prior),
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.dedup import decisions as person
+from pipeline.dedup import pair_review
 from pipeline.dedup.engine import DedupResult, dedup
 from pipeline.errors import UserError
 from pipeline.files import read_parquet, transaction, write_parquet_atomic, write_text_atomic
@@ -26,7 +27,8 @@ class DedupRunResult(DedupResult):
     """What `run` computed and which files it changed."""
 
     changed: list[Path] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)   # e.g. decisions.csv read as Windows-1252
+    moved: int = 0                              # decisions moved from pairs_to_review.csv into decisions.csv
+    warnings: list[str] = field(default_factory=list)
 
     def describe(self, layout: Layout) -> str:
         """The stage's one-line summary."""
@@ -35,7 +37,8 @@ class DedupRunResult(DedupResult):
         return (f"{s.records_in:,} records -> {s.studies:,} studies; duplicates removed: "
                 f"{removed['identifier']:,} by identifier, {removed['fuzzy']:,} fuzzy, {removed['person']:,} by people; "
                 f"{s.pairs_waiting:,} pairs waiting in {layout.relative(layout.pairs_to_review)}; "
-                f"wrote {layout.relative(layout.dedup)}/")
+                + (f"{self.moved:,} decision(s) moved from pairs_to_review.csv into decisions.csv; " if self.moved else "")
+                + f"wrote {layout.relative(layout.dedup)}/")
 
 
 def run(layout: Layout, protocol: Protocol | None = None, *, progress: Progress | None = None) -> DedupRunResult:
@@ -46,17 +49,22 @@ def run(layout: Layout, protocol: Protocol | None = None, *, progress: Progress 
                            schema=RECORD_SCHEMA)
     person.ensure_file(layout.dedup_decisions)
     warnings: list[str] = []
-    decided = person.read(layout.dedup_decisions, set(records["record_id"].to_list()), warnings)
+    known = set(records["record_id"].to_list())
+    moved = pair_review.carry_over(layout.pairs_to_review, layout.dedup_decisions, known,
+                                   layout.relative(layout.pairs_to_review), layout.relative(layout.dedup_decisions))
+    decided = person.read(layout.dedup_decisions, known, warnings)
     task = f"dedup: comparing {records.height:,} records"
     report(progress, task, 0, None)
     result = dedup(records, decided, decisions_file=str(layout.dedup_decisions))
     report(progress, task, 1, 1)
+    waiting, warnings = pair_review.keep_typed(result.pairs_to_review, layout.pairs_to_review,
+                                               layout.relative(layout.pairs_to_review))
     outputs = [
         (layout.clusters, lambda p: write_parquet_atomic(p, result.clusters)),
         (layout.studies, lambda p: write_parquet_atomic(p, result.studies)),
-        (layout.pairs_to_review, lambda p: frame_to_csv_atomic(p, result.pairs_to_review)),
+        (layout.pairs_to_review, lambda p: frame_to_csv_atomic(p, waiting)),
         (layout.dedup_summary, lambda p: write_text_atomic(p, json.dumps(result.summary, indent=2) + "\n")),
     ]
     with transaction():                  # every file or none: a full disk leaves all as they were
         changed = [path for path, write in outputs if write(path)]
-    return DedupRunResult(result.clusters, result.studies, result.pairs_to_review, result.stats, changed, warnings)
+    return DedupRunResult(result.clusters, result.studies, waiting, result.stats, changed, moved, warnings)

@@ -17,9 +17,7 @@ import polars as pl
 from pipeline.contracts import SourceEntry, SourceState, SourceType, sources_to_json
 from pipeline.errors import InputError, InternalError, Problem
 from pipeline.files import sha256_file, transaction, write_parquet_atomic, write_text_atomic
-from pipeline.imports.csv_exports import read_csv, read_pubmed_csv, read_scopus_csv
-from pipeline.imports.medline import read_medline
-from pipeline.imports.ris import read_ris
+from pipeline.imports import formats, id_register
 from pipeline.imports.text import ReadLog
 from pipeline.layout import Layout
 from pipeline.progress import Progress, report
@@ -33,6 +31,7 @@ class Built:
 
     records: pl.DataFrame
     sources: list[SourceEntry]
+    new_ids: list[id_register.Entry] = field(default_factory=list)  # rows to append to the id register
 
     @property
     def warnings(self) -> list[str]:
@@ -55,7 +54,7 @@ def run(layout: Layout, protocol: Protocol, *, progress: Progress | None = None)
     built = build(layout, protocol, progress=progress)
     with transaction():                  # every file or none
         changed = write(layout, built)
-    return ImportResult(built.records, built.sources, changed)
+    return ImportResult(built.records, built.sources, built.new_ids, changed)
 
 
 def build(layout: Layout, protocol: Protocol, *, progress: Progress | None = None) -> Built:
@@ -79,11 +78,13 @@ def build(layout: Layout, protocol: Protocol, *, progress: Progress | None = Non
     if problems:
         raise InputError(problems)
     records = pl.concat(frames, how="vertical") if frames else empty()
+    register = id_register.read(layout.id_register, layout.relative(layout.id_register))
+    records, new_ids = id_register.assign(records, register)
     records = records.sort("source", "record_id")
     repeated = records.filter(pl.col("record_id").is_duplicated())["record_id"].unique().sort().to_list()
     if repeated:
         raise InternalError(f"record ids are not unique across sources: {', '.join(repeated[:5])}")
-    return Built(records, infos)
+    return Built(records, infos, new_ids)
 
 
 def read_search(layout: Layout, search: PubMedSearch, progress: Progress | None = None) -> tuple[pl.DataFrame, SourceEntry]:
@@ -144,29 +145,14 @@ def read_import(layout: Layout, source: ImportFile) -> tuple[pl.DataFrame, Sourc
     return records, SourceEntry(
         name=source.name, type=SourceType.IMPORT, kind=source.kind, database=source.database,
         records=records.height, warnings=tuple(log.warnings), file=label, format=source.format,
-        sha256=sha256_file(source.path), encoding=log.encoding, searched=source.searched, rows_read=log.rows_read)
+        sha256=sha256_file(source.path), encoding=log.encoding, searched=source.searched, rows_read=log.rows_read,
+        junk_values=dict(log.emptied))
 
 
 def read_file(source: ImportFile, label: str, log: ReadLog) -> pl.DataFrame:
-    """Dispatch on the protocol's `format`."""
-    path, name, encoding = source.path, source.name, source.encoding
-    if source.format == "ris":
-        return read_ris(path, name, label, encoding=encoding, database=source.database, log=log)
-    if source.format == "medline":
-        return read_medline(path, name, label, encoding=encoding, log=log)
-    if source.format == "pubmed-csv":
-        return read_pubmed_csv(path, name, label, encoding=encoding, log=log)
-    if source.format == "scopus-csv":
-        return read_scopus_csv(path, name, label, encoding=encoding, log=log)
-    if source.format == "csv":
-        return read_csv(path, name, label, columns=source.columns, encoding=encoding, log=log)
-    if source.format == "benchmark-csv":
-        from pipeline.imports import benchmark_csv
-
-        records = benchmark_csv.read(path, name, label, encoding=encoding, log=log)
-        log.rows_read = records.height
-        return records
-    raise InputError.one(label, f"unknown import format {source.format!r}")
+    """Dispatch on the protocol's `format` (see `formats`)."""
+    return formats.read(source.path, source.name, source.format, label, database=source.database,
+                        columns=source.columns, encoding=source.encoding, log=log)
 
 
 def write(layout: Layout, built: Built) -> list[Path]:
@@ -178,6 +164,8 @@ def write(layout: Layout, built: Built) -> list[Path]:
         changed.append(layout.records)
     if write_text_atomic(layout.records_sources, text):
         changed.append(layout.records_sources)
+    if id_register.append(layout.id_register, built.new_ids):
+        changed.append(layout.id_register)
     return changed
 
 
@@ -185,6 +173,8 @@ def describe(built: Built, layout: Layout, changed: list[Path]) -> str:
     """The stage's one-line summary: records per source and where they were written."""
     parts = [f"{s.name} {s.records}" + ("" if s.searched_yet else f" ({s.status})") for s in built.sources]
     where = f"{layout.relative(layout.records)} + {layout.records_sources.name}"
+    junk = sum(sum((s.junk_values or {}).values()) for s in built.sources)
     return (f"{built.records.height} records from {len(built.sources)} sources ({', '.join(parts) or 'none'}) -> {where}"
+            + (f"; {junk} junk value(s) read as empty (see the warnings)" if junk else "")
             + ("" if changed else " (unchanged)"))
 
