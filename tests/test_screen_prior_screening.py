@@ -122,8 +122,8 @@ decision = "exclude"
 
 @pytest.mark.parametrize("block, message", [
     ('format = "covidence-csv"\npath = "x.csv"\nreviewer = "alice"\n', "which Covidence list"),
-    ('format = "asreview-csv"\npath = "x.csv"\n', "reviewer is required"),
-    ('format = "rayyan"\npath = "x.csv"\n', "format must be one of rayyan-csv"),
+    ('format = "asreview-csv"\npath = "x.csv"\n', "reviewer: is required"),
+    ('format = "rayyan"\npath = "x.csv"\n', "format: must be one of rayyan-csv"),
     ('format = "asreview-csv"\npath = "x.csv"\nreviewer = "carol"\n', "'carol' is not a reviewer"),
 ])
 def test_an_imported_screening_block_is_checked_with_the_protocol(two, block, message):
