@@ -41,6 +41,16 @@ class Layout:
     def records_sources(self) -> Path:
         return self.outputs / "records" / "sources.json"
 
+    @property
+    def records_links(self) -> Path:
+        """Links between reports of one study (preprint of, registration lists): LINK_SCHEMA."""
+        return self.outputs / "records" / "links.parquet"
+
+    @property
+    def registrations(self) -> Path:
+        """What trial registers say about each registration record: REGISTRATION_SCHEMA."""
+        return self.outputs / "records" / "registrations.parquet"
+
     # dedup
     @property
     def dedup(self) -> Path:
@@ -66,6 +76,11 @@ class Layout:
     def dedup_summary(self) -> Path:
         return self.dedup / "summary.json"
 
+    @property
+    def linked_reports(self) -> Path:
+        """Dedup studies that are reports of one study (shared trial number, register's results list)."""
+        return self.dedup / "linked_reports.csv"
+
     # screen
     @property
     def screening(self) -> Path:
@@ -73,6 +88,11 @@ class Layout:
 
     def sheet(self, stage: str, reviewer: str) -> Path:
         return self.screening / stage / f"{reviewer}.csv"
+
+    # check: outputs/checks/retractions/<UTC timestamp>/ (raw Crossref replies + check_log.json)
+    @property
+    def retraction_checks(self) -> Path:
+        return self.outputs / "checks" / "retractions"
 
     # report
     @property

@@ -1,7 +1,8 @@
 """The review protocol (`queries/review.toml`): written by people, read by every stage.
 
 It names the review, its reviewers, eligibility criteria, the allowed full-text exclusion reasons,
-automation rules, and each source: a PubMed search or an import file, with its PRISMA kind.
+automation rules, each source (a live PubMed, ClinicalTrials.gov or Europe PMC search, or an import
+file) with its PRISMA kind, and people's answers to retractions flagged on included studies.
 """
 
 from __future__ import annotations
@@ -35,6 +36,45 @@ class PubMedSearch:
 
 
 @dataclass(frozen=True)
+class CtgovSearch:
+    """A live ClinicalTrials.gov search (API v2), run by `make search` and frozen as a dated snapshot.
+
+    `condition`, `intervention` and `term` are sent as query.cond, query.intr and query.term (Essie
+    syntax); `filters` as filter.<key> (e.g. overallStatus = "COMPLETED,TERMINATED")."""
+
+    name: str
+    condition: str = ""
+    intervention: str = ""
+    term: str = ""
+    filters: dict[str, str] = field(default_factory=dict)
+    database: str = "ClinicalTrials.gov"
+    platform: str = "ClinicalTrials.gov API v2"
+    kind: PrismaKind = "register"
+    notes: str = ""
+
+    @property
+    def query_params(self) -> dict[str, str]:
+        """The query as sent: query.* and filter.* parameters, whitespace collapsed."""
+        params = {f"query.{k}": " ".join(v.split()) for k, v in
+                  (("cond", self.condition), ("intr", self.intervention), ("term", self.term)) if v.strip()}
+        params.update({f"filter.{k}": " ".join(str(v).split()) for k, v in sorted(self.filters.items())})
+        return params
+
+
+@dataclass(frozen=True)
+class EuropePmcSearch:
+    """A live Europe PMC search (REST API, resultType=core), run by `make search`; includes preprints."""
+
+    name: str
+    query: str
+    database: str = "Europe PMC"
+    platform: str = "Europe PMC REST API (resultType=core)"
+    kind: PrismaKind = "database"
+    synonym: bool = False             # Europe PMC's MeSH/UniProt synonym expansion
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class ImportFile:
     """An export from another database or register, read from `path` by the importer for `format`."""
 
@@ -49,7 +89,9 @@ class ImportFile:
     notes: str = ""
 
 
-Source = PubMedSearch | ImportFile
+LiveSearch = PubMedSearch | CtgovSearch | EuropePmcSearch
+Source = PubMedSearch | CtgovSearch | EuropePmcSearch | ImportFile
+LIVE_TYPES = {"pubmed": "PubMed", "ctgov": "ClinicalTrials.gov", "europepmc": "Europe PMC"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +110,23 @@ class AutomationRule:
     exclude_above: int | None = None
 
 
+ACKNOWLEDGE_DECISIONS = ("keep", "exclude")
+
+
+@dataclass(frozen=True)
+class RetractionAcknowledgment:
+    """People's answer to a retraction or expression of concern flagged on an included study.
+
+    `doi` (or `study`, a study id) names the study; `decision` is "keep" (with the `reason` it stays
+    in the review) or "exclude" (it must then be excluded at full text); the report calls the review
+    complete only when every flagged included study has one."""
+
+    decision: str
+    reason: str
+    doi: str | None = None
+    study: str | None = None
+
+
 @dataclass(frozen=True)
 class Protocol:
     """Everything the stages need to know about the review, from one TOML file."""
@@ -83,10 +142,16 @@ class Protocol:
     automation: tuple[AutomationRule, ...]
     example_reviewers: tuple[str, ...] = ()            # reviewers whose decisions are labelled examples
     notes: str = ""
+    retractions: tuple[RetractionAcknowledgment, ...] = ()   # [[retractions]]: flagged studies acknowledged
 
     @property
     def searches(self) -> tuple[PubMedSearch, ...]:
         return tuple(s for s in self.sources if isinstance(s, PubMedSearch))
+
+    @property
+    def live(self) -> tuple[LiveSearch, ...]:
+        """Every search `make search` runs live: PubMed, ClinicalTrials.gov and Europe PMC."""
+        return tuple(s for s in self.sources if isinstance(s, (PubMedSearch, CtgovSearch, EuropePmcSearch)))
 
     @property
     def imports(self) -> tuple[ImportFile, ...]:
@@ -128,10 +193,10 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         if name in seen:
             problems.append(Problem(str(path), f"{where}: source name {name!r} is used twice"))
         seen.add(name)
-        kind = raw.get("kind", "database")
+        stype = raw.get("type")
+        kind = raw.get("kind", "register" if stype == "ctgov" else "database")
         if kind not in PRISMA_KINDS:
             problems.append(Problem(str(path), f"{where}.kind must be one of {', '.join(PRISMA_KINDS)}, not {kind!r}"))
-        stype = raw.get("type")
         if stype == "pubmed":
             sources.append(PubMedSearch(
                 name=name, query=need(raw, "query", where), kind=kind,
@@ -140,6 +205,26 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
                 mindate=_opt_str(raw.get("mindate")), maxdate=_opt_str(raw.get("maxdate")),
                 datetype=raw.get("datetype", "pdat"), notes=raw.get("notes", ""),
             ))
+        elif stype == "ctgov":
+            fields = {k: raw.get(k, "") for k in ("condition", "intervention", "term")}
+            for key, value in fields.items():
+                if not isinstance(value, str):
+                    problems.append(Problem(str(path), f"{where}.{key} must be a string"))
+            if not any(isinstance(v, str) and v.strip() for v in fields.values()):
+                problems.append(Problem(str(path), f"{where}: a ClinicalTrials.gov search needs condition, intervention or term"))
+            filters = raw.get("filters", {})
+            if not isinstance(filters, dict) or not all(isinstance(v, str) for v in filters.values()):
+                problems.append(Problem(str(path), f"{where}.filters must be a table of strings (filter.<key> = value)"))
+                filters = {}
+            sources.append(CtgovSearch(
+                name=name, **{k: v if isinstance(v, str) else "" for k, v in fields.items()}, filters=dict(filters),
+                kind=kind, database=raw.get("database", CtgovSearch.database),
+                platform=raw.get("platform", CtgovSearch.platform), notes=raw.get("notes", "")))
+        elif stype == "europepmc":
+            sources.append(EuropePmcSearch(
+                name=name, query=need(raw, "query", where), kind=kind, database=raw.get("database", EuropePmcSearch.database),
+                platform=raw.get("platform", EuropePmcSearch.platform), synonym=bool(raw.get("synonym", False)),
+                notes=raw.get("notes", "")))
         elif stype == "import":
             fmt = raw.get("format", "")
             if fmt not in IMPORT_FORMATS:
@@ -150,7 +235,7 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
                 encoding=raw.get("encoding"), searched=str(raw.get("searched", "")), notes=raw.get("notes", ""),
             ))
         else:
-            problems.append(Problem(str(path), f"{where}.type must be 'pubmed' or 'import', not {stype!r}"))
+            problems.append(Problem(str(path), f"{where}.type must be 'pubmed', 'ctgov', 'europepmc' or 'import', not {stype!r}"))
 
     screening = data.get("screening", {})
     reviewers = {stage: tuple(screening.get(stage, {}).get("reviewers", [])) for stage in STAGES}
@@ -166,6 +251,22 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
             exclude_unless_any=tuple(raw.get("exclude_unless_any", ())),
             exclude_below=raw.get("exclude_below"), exclude_above=raw.get("exclude_above"),
         ))
+    acknowledged = []
+    for i, raw in enumerate(data.get("retractions", []), start=1):
+        where = f"retractions[{i}]"
+        doi, study = raw.get("doi"), raw.get("study")
+        if not (isinstance(doi, str) and doi.strip()) and not (isinstance(study, str) and study.strip()):
+            problems.append(Problem(str(path), f"{where}: name the study with doi = \"10....\" or study = \"<study id>\""))
+        decision = raw.get("decision")
+        if decision not in ACKNOWLEDGE_DECISIONS:
+            problems.append(Problem(str(path), f"{where}.decision must be 'keep' or 'exclude', not {decision!r}"))
+        reason = raw.get("reason", "")
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append(Problem(str(path), f"{where}.reason is required: why the study is kept or excluded"))
+        acknowledged.append(RetractionAcknowledgment(
+            decision=str(decision), reason=str(reason).strip(),
+            doi=doi.strip() if isinstance(doi, str) and doi.strip() else None,
+            study=study.strip() if isinstance(study, str) and study.strip() else None))
     if problems:
         raise InputError(problems)
     return Protocol(
@@ -174,7 +275,7 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         sources=tuple(sources), reviewers=reviewers,
         exclusion_reasons=tuple(screening.get("full_text", {}).get("exclusion_reasons", [])),
         automation=tuple(rules), example_reviewers=tuple(screening.get("example_reviewers", [])),
-        notes=review.get("notes", ""),
+        notes=review.get("notes", ""), retractions=tuple(acknowledged),
     )
 
 

@@ -40,6 +40,9 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
 }
 
 _SCHEMA = pl.Schema(RECORD_SCHEMA)
+# publication_types values that say what a record is, whatever its source.
+REGISTRATION_TYPE = "Trial registration"   # a trial register's own record of a study
+PREPRINT_TYPE = "Preprint"                 # a preprint (Europe PMC source PPR, or marked by its source)
 
 # Register details of each registration record (outputs/records/registrations.parquet), keyed by
 # record_id: what a trial register says beyond a citation. Written by the import stage.

@@ -41,9 +41,11 @@ def run(args: argparse.Namespace) -> int:
     records = pl.read_parquet(layout.records)
     person.ensure_file(layout.dedup_decisions)
     decided = person.read(layout.dedup_decisions, set(records["record_id"].to_list()))
+    links = pl.read_parquet(layout.records_links) if layout.records_links.exists() else None
     with console.status(f"comparing {records.height:,} records"):
-        result = dedup(records, decided, decisions_file=str(layout.dedup_decisions))
+        result = dedup(records, decided, decisions_file=str(layout.dedup_decisions), links=links)
     write_parquet_atomic(layout.clusters, result.clusters)
+    frame_to_csv_atomic(layout.linked_reports, result.groups)
     write_parquet_atomic(layout.studies, result.studies)
     frame_to_csv_atomic(layout.pairs_to_review, result.pairs_to_review)
     write_text_atomic(layout.dedup_summary, json.dumps(result.summary, indent=2) + "\n")
@@ -52,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     summary("dedup", f"{s['records_in']:,} records -> {s['studies']:,} studies; duplicates removed: "
                      f"{removed['identifier']:,} by identifier, {removed['fuzzy']:,} fuzzy, {removed['person']:,} by people; "
                      f"{s['pairs_waiting']:,} pairs waiting in {layout.relative(layout.pairs_to_review)}; "
-                     f"wrote {layout.relative(layout.dedup)}/")
+                     + (f"{s['linked_reports']['reports']:,} reports linked into {s['linked_reports']['studies']:,} studies "
+                        "by trial number; " if s["linked_reports"]["reports"] else "")
+                     + f"wrote {layout.relative(layout.dedup)}/")
     return 0
 
 

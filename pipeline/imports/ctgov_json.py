@@ -19,11 +19,10 @@ import polars as pl
 
 from pipeline.errors import InputError
 from pipeline.imports.text import clean, clean_all
-from pipeline.records import (LINK_SCHEMA, REGISTRATION_SCHEMA, RECORD_SCHEMA, conform, find_registry_ids,
-                              normalise_doi)
+from pipeline.records import (LINK_SCHEMA, RECORD_SCHEMA, REGISTRATION_SCHEMA, REGISTRATION_TYPE, conform,
+                              find_registry_ids, normalise_doi)
 
 STUDY_URL = "https://clinicaltrials.gov/study/{}"
-REGISTRATION_TYPE = "Trial registration"
 NCT = re.compile(r"^NCT\d{8}$")
 # Publications a registration lists as reports of itself; BACKGROUND references are other work.
 REPORT_REFERENCE_TYPES = ("RESULT", "DERIVED")

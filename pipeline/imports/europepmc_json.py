@@ -18,10 +18,9 @@ import polars as pl
 
 from pipeline.errors import InputError
 from pipeline.imports.text import clean, clean_all, plain
-from pipeline.records import (LINK_SCHEMA, RECORD_SCHEMA, conform, find_registry_ids, normalise_doi,
-                              normalise_pmcid)
+from pipeline.records import (LINK_SCHEMA, PREPRINT_TYPE, RECORD_SCHEMA, conform, find_registry_ids,
+                              normalise_doi, normalise_pmcid)
 
-PREPRINT = "Preprint"
 PREPRINT_SOURCE = "PPR"
 ARTICLE_URL = "https://europepmc.org/article/{}/{}"
 _HEADING = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.IGNORECASE | re.DOTALL)
@@ -48,8 +47,8 @@ def record(result: dict[str, Any], source: str, source_file: str) -> dict[str, A
     title = plain(result.get("title"))
     abstract = _abstract(result.get("abstractText"))
     types = clean_all(_list(_get(result, "pubTypeList", "pubType")))
-    if src == PREPRINT_SOURCE and PREPRINT not in types:
-        types.append(PREPRINT)
+    if src == PREPRINT_SOURCE and PREPRINT_TYPE not in types:
+        types.append(PREPRINT_TYPE)
     relations = {str(c.get("type", "")).strip().lower() for c in corrections(result)}
     pmid = clean(result.get("pmid")) or (ident if src == "MED" and ident.isdigit() else None)
     pmcid = normalise_pmcid(clean(result.get("pmcid")) or (ident if src == "PMC" else None))
@@ -74,7 +73,7 @@ def record(result: dict[str, Any], source: str, source_file: str) -> dict[str, A
 
 
 def is_preprint(result: dict[str, Any]) -> bool:
-    return str(result.get("source", "")).upper() == PREPRINT_SOURCE or PREPRINT in _list(_get(result, "pubTypeList", "pubType"))
+    return str(result.get("source", "")).upper() == PREPRINT_SOURCE or PREPRINT_TYPE in _list(_get(result, "pubTypeList", "pubType"))
 
 
 def corrections(result: dict[str, Any]) -> list[dict[str, Any]]:
