@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.errors import InputError
 from pipeline.records import RECORD_SCHEMA
-from pipeline.search.pubmed_xml import iter_records, parse
+from pipeline.imports.pubmed_xml import iter_records, parse
 
 
 @pytest.fixture
