@@ -10,9 +10,9 @@ from pipeline.console import summary
 from pipeline.layout import Layout, from_args
 
 # Files under outputs/ that people write or that cannot be regenerated offline. `clean` keeps them:
-# search snapshots (every file, at any depth), reviewer sheets and resolutions
-# (screening/<stage>/<name>.csv), automation overrides and dedup decisions.
-KEEP_GLOBS = ("search/**/*", "screening/*/*.csv", "screening/automation_overrides.csv", "dedup/decisions.csv")
+# search snapshots and retraction-check snapshots (every file, at any depth), reviewer sheets and
+# resolutions (screening/<stage>/<name>.csv), automation overrides and dedup decisions.
+KEEP_GLOBS = ("search/**/*", "checks/**/*", "screening/*/*.csv", "screening/automation_overrides.csv", "dedup/decisions.csv")
 # Generated files that the globs above would otherwise keep.
 GENERATED_GLOBS = ("screening/*/conflicts.csv",)
 

@@ -1,7 +1,10 @@
 """The records stage: every source in the protocol -> `records.parquet` + `sources.json`.
 
-PubMed searches are read from their newest frozen snapshot (never from the network); a search
-with no snapshot yet is reported as "not searched yet", so the review still builds offline.
+Live searches (PubMed, ClinicalTrials.gov, Europe PMC) are read from their newest frozen snapshot
+(never from the network); a search with no snapshot yet is reported as "not searched yet", so the
+review still builds offline. Registers' study details go to `registrations.parquet` and links
+between reports of one study (a preprint's journal version, a registration's results) to
+`links.parquet`.
 Import files go through the reader for their format. All problems in all files are collected
 and reported together; nothing is written unless every source was read.
 """
@@ -9,7 +12,7 @@ and reported together; nothing is written unless every source was read.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +27,9 @@ from pipeline.imports.medline import read_medline
 from pipeline.imports.ris import read_ris
 from pipeline.imports.text import ReadLog
 from pipeline.layout import Layout
-from pipeline.protocol import ImportFile, Protocol, PubMedSearch
-from pipeline.records import RECORD_SCHEMA, empty
+from pipeline.imports import live_json
+from pipeline.protocol import CtgovSearch, EuropePmcSearch, ImportFile, Protocol, PubMedSearch
+from pipeline.records import LINK_SCHEMA, RECORD_SCHEMA, REGISTRATION_SCHEMA, empty
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class Built:
 
     records: pl.DataFrame
     sources: list[dict[str, Any]]
+    registrations: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REGISTRATION_SCHEMA))
+    links: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LINK_SCHEMA))
 
 
 def build(layout: Layout, protocol: Protocol) -> Built:
@@ -41,6 +47,8 @@ def build(layout: Layout, protocol: Protocol) -> Built:
     frames: list[pl.DataFrame] = []
     infos: list[dict[str, Any]] = []
     problems: list[Problem] = []
+    registrations: list[pl.DataFrame] = []
+    links: list[pl.DataFrame] = []
     with progress() as bar:
         task = bar.add_task("import: sources", total=len(protocol.sources))
         total = 0
@@ -49,6 +57,11 @@ def build(layout: Layout, protocol: Protocol) -> Built:
             try:
                 if isinstance(source, PubMedSearch):
                     frame, info = read_search(layout, source, bar)
+                elif isinstance(source, (CtgovSearch, EuropePmcSearch)):
+                    live = live_json.read(layout, source)
+                    frame, info = live.records, live.info
+                    registrations.append(live.registrations)
+                    links.append(live.links)
                 else:
                     frame, info = read_import(layout, source)
             except InputError as exc:
@@ -70,7 +83,10 @@ def build(layout: Layout, protocol: Protocol) -> Built:
     repeated = records.filter(pl.col("record_id").is_duplicated())["record_id"].unique().sort().to_list()
     if repeated:
         raise PipelineError(f"record ids are not unique: {', '.join(repeated[:5])}")
-    return Built(records, infos)
+    regs = pl.concat(registrations).sort("record_id") if registrations else pl.DataFrame(schema=REGISTRATION_SCHEMA)
+    link_frame = (pl.concat(links).unique().sort("record_id", "relation", "id_type", "id") if links
+                  else pl.DataFrame(schema=LINK_SCHEMA))
+    return Built(records, infos, regs, link_frame)
 
 
 def read_search(layout: Layout, search: PubMedSearch, bar: Progress | None = None) -> tuple[pl.DataFrame, dict[str, Any]]:
@@ -165,12 +181,16 @@ def read_file(source: ImportFile, label: str, log: ReadLog) -> pl.DataFrame:
 
 
 def write(layout: Layout, built: Built) -> list[Path]:
-    """Write records.parquet and sources.json atomically; return the files whose content changed."""
+    """Write records.parquet, sources.json, registrations.parquet and links.parquet atomically; return
+    the files whose content changed."""
     records = built.records.select(list(RECORD_SCHEMA))
     text = json.dumps({"sources": built.sources}, indent=2, ensure_ascii=False) + "\n"
     changed = []
     if write_parquet_atomic(layout.records, records):
         changed.append(layout.records)
+    for path, frame in ((layout.registrations, built.registrations), (layout.records_links, built.links)):
+        if write_parquet_atomic(path, frame):
+            changed.append(path)
     if write_text_atomic(layout.records_sources, text):
         changed.append(layout.records_sources)
     return changed
