@@ -104,7 +104,12 @@ class Partial:
     def begin(cls, layout: Layout, source: str, identity: dict, now: dt.datetime, ids_of: IdsOf,
               batch_kind: str = "efetch", suffix: str = ".xml.gz") -> "Partial":
         """Resume the unfinished folder of this same search, else plan a fresh one (discarding others)."""
-        source_dir = layout.search / source
+        return cls.begin_in(layout.search / source, identity, now, ids_of, batch_kind, suffix)
+
+    @classmethod
+    def begin_in(cls, source_dir: Path, identity: dict, now: dt.datetime, ids_of: IdsOf,
+                 batch_kind: str = "efetch", suffix: str = ".xml.gz") -> "Partial":
+        """`begin` for snapshots kept outside outputs/search/ (the retraction check's)."""
         unfinished = sorted(source_dir.glob(f"{PARTIAL_PREFIX}*")) if source_dir.is_dir() else []
         resume = None
         for folder in reversed(unfinished):
@@ -146,12 +151,12 @@ class Partial:
         return (f"kept {len(self.pmids):,} records in {len(self.batches)} batches in {self.folder} "
                 f"(earlier snapshots are unchanged); run the same command again to resume")
 
-    def finish(self, log: dict) -> Path:
-        """Write search_log.json, tidy the folder and rename it to its final stamp."""
+    def finish(self, log: dict, log_name: str = LOG_NAME) -> Path:
+        """Write search_log.json (or `log_name`), tidy the folder and rename it to its final stamp."""
         self._ensure()
-        keep = {LOG_NAME} | {b["file"] for b in self.batches} | {
+        keep = {log_name} | {b["file"] for b in self.batches} | {
             f"{kind}-{n:05d}{self.suffix}" for kind, count in self.state["counters"].items() for n in range(1, count + 1)}
-        write_text_atomic(self.folder / LOG_NAME, json.dumps(log, indent=2, ensure_ascii=False) + "\n")
+        write_text_atomic(self.folder / log_name, json.dumps(log, indent=2, ensure_ascii=False) + "\n")
         for path in self.folder.iterdir():
             if path.name not in keep:
                 path.unlink()           # state.json, a reply written just before an interruption, temp files

@@ -1,0 +1,107 @@
+"""CLI for the retraction check: `python -m pipeline check` (`make check`; needs network)."""
+
+from __future__ import annotations
+
+import argparse
+
+import polars as pl
+
+from pipeline.check import assess, retractions
+from pipeline.console import console, summary, warn
+from pipeline.errors import PipelineError
+from pipeline.layout import Layout, from_args
+from pipeline.protocol import Protocol
+from pipeline.search.command import FetchProgress
+from pipeline.search.services import CROSSREF, ServiceSettings
+
+DESCRIPTION = """\
+Look up every included study's DOI (and every study still awaiting a decision) in Crossref's REST
+API (/works/{doi}): its updated-by relations carry retractions, expressions of concern and
+corrections, including those from the Retraction Watch database. What Crossref answered is frozen
+in outputs/checks/retractions/<YYYY-MM-DDTHHMMSSZ>/ (raw replies + check_log.json), so the report
+can say "checked on <date>". Records' own flags (PubMed, Europe PMC) are combined with it.
+
+A retracted included study, or one under an expression of concern, must be acknowledged in the
+protocol before the report calls the review complete:
+
+  [[retractions]]
+  doi = "10.1234/abcd"          # or study = "<study id>"
+  decision = "keep"             # or "exclude" (then exclude it at full text)
+  reason = "Retracted for a figure error that does not touch the outcomes we extract"
+"""
+
+EPILOG = """\
+environment:
+  CONTACT_EMAIL     your e-mail address, sent to Crossref as `mailto` (or NCBI_EMAIL); required
+  CROSSREF_API_URL  Crossref REST base URL (default https://api.crossref.org/), e.g. a stand-in:
+                    python tests/crossref_server.py --port 8768 and CROSSREF_API_URL=http://127.0.0.1:8768/"""
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add `check` to the CLI."""
+    parser = sub.add_parser("check", parents=[common], help="Check included studies for retractions in Crossref (live)",
+                            description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per request (default 60)")
+    parser.add_argument("--tries", type=int, default=5, metavar="N", help="attempts per request (default 5)")
+    parser.add_argument("--backoff", type=float, default=1.0, metavar="SECONDS",
+                        help="wait before the first retry, doubling each time (default 1)")
+    parser.set_defaults(func=run)
+
+
+def load_assessment(layout: Layout, protocol: Protocol, studies: pl.DataFrame | None = None,
+                    final: pl.DataFrame | None = None) -> assess.Assessment | None:
+    """The retraction state from the stage files and the newest check; None before screening."""
+    from pipeline.report.inputs import final_csv, read_final
+
+    if studies is None:
+        if not layout.studies.is_file():
+            return None
+        studies = pl.read_parquet(layout.studies)
+    if final is None:
+        if not final_csv(layout).is_file():
+            return None
+        final = read_final(final_csv(layout))
+    folder, log = retractions.newest(layout)
+    return assess.assess(assess.candidates(studies, final), log, protocol.retractions,
+                         layout.relative(folder) if folder else None)
+
+
+def describe(result: assess.Assessment) -> list[str]:
+    """Lines for `make status` and `make check`: when checked, what is flagged, what blocks."""
+    when = f"checked on {result.checked_at[:10]} ({result.checked} studies)" if result.checked_at else "never checked"
+    lines = [f"Retraction check: {when}; {len(result.flags)} flagged "
+             f"({sum(f.included for f in result.flags)} included)."]
+    for flag in result.flags:
+        ack = flag.acknowledgment
+        state = (f"acknowledged: {ack.decision} ({ack.reason})" if ack else "not acknowledged")
+        lines.append(f"  {flag.study_id}: {assess.LABELS[flag.status]}"
+                     + (" [included]" if flag.included else " [awaiting a decision]") + f"; {state}")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    layout, protocol = from_args(args)
+    from pipeline.report.inputs import final_csv, read_final
+
+    if not layout.studies.is_file() or not final_csv(layout).is_file():
+        raise PipelineError("the retraction check needs the screening results: run `make review` first")
+    if args.tries < 1:
+        raise PipelineError(f"--tries must be at least 1, not {args.tries}")
+    studies, final = pl.read_parquet(layout.studies), read_final(final_csv(layout))
+    settings = ServiceSettings.from_env(CROSSREF, timeout=args.timeout, tries=args.tries, backoff=args.backoff)
+    client = retractions.CrossrefClient(settings)
+    with FetchProgress("check: DOIs looked up in Crossref") as bar:
+        folder = retractions.take(layout, studies, final, client, report=bar.update,
+                                  note=lambda text: console.print(text, markup=False, soft_wrap=True))
+    _, log = retractions.newest(layout)
+    assert log is not None
+    result = load_assessment(layout, protocol, studies, final)
+    assert result is not None
+    for line in describe(result)[1:]:
+        console.print(line, markup=False, soft_wrap=True)
+    for problem in result.blocking:
+        warn(problem)
+    counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in log["counts"].items()) or "nothing to check"
+    summary("check", f"{log['studies_checked']:,} studies, {log['dois_asked']:,} DOIs asked in Crossref "
+                     f"({log['requests']} requests): {counts} -> {layout.relative(folder)}")
+    return 0
