@@ -20,8 +20,10 @@ from markupsafe import Markup
 from pipeline import __version__
 from pipeline.files import write_text_atomic
 from pipeline.layout import Layout
-from pipeline.protocol import Protocol
+from pipeline.protocol import LIVE_TYPES, Protocol
 from pipeline.report import charts, exports, flow_svg, inputs, prisma_csv
+from pipeline.check.assess import LABELS, Assessment
+from pipeline.check.command import load_assessment
 from pipeline.report.counts import Count, PrismaCounts, compute
 from pipeline.report.render import render
 
@@ -37,6 +39,7 @@ class Report:
     written: tuple[Path, ...]
     changed: tuple[Path, ...]
     included: int
+    blocking: tuple[str, ...] = ()     # why the review is not complete though screening is (retractions)
 
 
 def generated_at(paths: list[Path]) -> datetime:
@@ -70,6 +73,12 @@ def source_view(source: dict, protocol: Protocol) -> dict:
         view["notes"] = protocol.source(source["name"]).notes
     except KeyError:
         view["notes"] = ""
+    view["live"] = source.get("type") in LIVE_TYPES
+    view["service"] = LIVE_TYPES.get(source.get("type") or "", "")
+    for key in ("api_version", "data_timestamp"):
+        view[key] = source.get(key)
+    if isinstance(view.get("query"), dict):          # ClinicalTrials.gov: the parameters as sent
+        view["query"] = "\n".join(f"{k} = {v}" for k, v in view["query"].items())
     if not view.get("query") and source.get("type") == "pubmed":
         try:
             view["query"] = getattr(protocol.source(source["name"]), "query", "")
@@ -83,15 +92,34 @@ def _authors(names: list[str] | None) -> str:
     return ", ".join(names[:6]) + (", et al." if len(names) > 6 else "") if names else "Anonymous"
 
 
-def study_view(row: dict) -> dict:
+def study_view(row: dict, retraction: Assessment | None = None) -> dict:
     flags = [label for label, key in (("Retracted", "retracted"), ("Erratum", "has_erratum"),
                                       ("Expression of concern", "has_expression_of_concern")) if row.get(key)]
+    for flag in (retraction.flags if retraction else ()):
+        label = "Retracted" if flag.status == "retracted" else "Expression of concern"
+        if flag.study_id == row["study_id"] and label not in flags:
+            flags.append(label)
     return {
         "study_id": row["study_id"], "authors": _authors(row.get("authors")), "year": row.get("year"),
         "title": row.get("title") or "(no title)", "journal": row.get("journal") or row.get("journal_abbrev"),
         "volume": row.get("volume"), "issue": row.get("issue"), "pages": row.get("pages"),
         "links": list(exports.links(row).items()), "flags": flags, "example": bool(row.get("example")),
         "n_members": row.get("n_members") or 1, "sources": ", ".join(row.get("sources") or []),
+    }
+
+
+def retraction_view(found: Assessment | None) -> dict:
+    """The report's retraction section: when checked, each flag and what people said, what blocks."""
+    if found is None:
+        return {"checked_at": None, "flags": [], "blocking": [], "no_doi": 0, "snapshot": None, "checked": 0}
+    return {
+        "checked_at": found.checked_at, "snapshot": found.snapshot, "checked": found.checked,
+        "no_doi": len(found.no_doi), "blocking": found.blocking,
+        "flags": [{"study_id": f.study_id, "title": f.title or "(no title)", "doi": f.doi, "status": LABELS[f.status],
+                   "evidence": list(f.evidence), "included": f.included,
+                   "decision": f.acknowledgment.decision if f.acknowledgment else None,
+                   "reason": f.acknowledgment.reason if f.acknowledgment else None, "problem": f.problem}
+                  for f in found.flags],
     }
 
 
@@ -162,8 +190,10 @@ def glance(counts: PrismaCounts) -> list[tuple[str, list[str]]]:
 def build(layout: Layout, protocol: Protocol) -> Report:
     """Write every report file from the stage files; raise PipelineError when the counts do not add up."""
     files = inputs.load(layout)
+    groups = inputs.read_groups(layout.linked_reports)
     counts = compute(files.sources, files.records, files.clusters, files.final, files.dedup_summary,
-                     files.screening_summary)
+                     files.screening_summary, groups)
+    retraction = load_assessment(layout, protocol, files.studies, files.final)
     chosen = exports.included(files.studies, files.final)
     stamp = generated_at([*files.paths, protocol.path])
     dedup = files.dedup_summary
@@ -181,7 +211,8 @@ def build(layout: Layout, protocol: Protocol) -> Report:
         automation={"ineligible": automation.get("ineligible", 0), "overruled": automation.get("overruled", 0),
                     "by_rule": sorted((automation.get("by_rule") or {}).items())},
         stages=stage_views(files.screening_summary, protocol), example_reviewers=list(protocol.example_reviewers),
-        included=[study_view(r) for r in chosen.iter_rows(named=True)],
+        included=[study_view(r, retraction) for r in chosen.iter_rows(named=True)],
+        retraction=retraction_view(retraction), complete=counts.complete and (retraction is None or retraction.ok),
         year_chart=Markup(charts.year_chart(files.records["year"], chosen["year"] if chosen.height
                                             else pl.Series("year", [], pl.Int32))),
         criteria=[(k.replace("_", " "), v) for k, v in protocol.criteria.items()],
@@ -196,5 +227,6 @@ def build(layout: Layout, protocol: Protocol) -> Report:
         csv: prisma_csv.write(csv, counts),
         **exports.write(out, chosen),
     }
-    return Report(counts, index, tuple(results), tuple(p for p, changed in results.items() if changed), chosen.height)
+    return Report(counts, index, tuple(results), tuple(p for p, changed in results.items() if changed), chosen.height,
+                  tuple(retraction.blocking) if retraction else ())
 

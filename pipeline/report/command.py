@@ -29,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
         report = build(layout, protocol)
     counts = report.counts
     waiting = counts.studies_included
-    state = "complete" if counts.complete else (
+    state = ("complete" if not report.blocking else "screening complete; the review is not: " + "; ".join(report.blocking)) \
+        if counts.complete else (
         f"in progress: {waiting.awaiting_ta} awaiting title/abstract and {waiting.awaiting_ft} awaiting "
         "full-text decisions")
     changed = f"{len(report.changed)} of {len(report.written)} files changed"
