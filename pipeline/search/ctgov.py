@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from pipeline.errors import BadReply, UserError
+from pipeline.errors import BadReply, InputError, UserError
 from pipeline.layout import Layout
 from pipeline.protocol import CtgovSearch
 from pipeline.search import paged
@@ -105,10 +105,16 @@ class CtgovClient:
 
 
 def check(search: CtgovSearch) -> None:
-    """The query parameters' boolean syntax, before anything is sent."""
+    """The query parameters' boolean syntax, before anything is sent; every problem at once."""
+    problems = []
     for key, value in (("condition", search.condition), ("intervention", search.intervention), ("term", search.term)):
         if value.strip():
-            check_boolean(value, search.name, what=key)
+            try:
+                check_boolean(value, search.name, what=key)
+            except InputError as exc:
+                problems += exc.problems
+    if problems:
+        raise InputError(problems)
 
 
 def take(layout: Layout, search: CtgovSearch, settings: ServiceSettings, *, page_size: int = MAX_PAGE,
