@@ -17,6 +17,7 @@ By hand:    python tests/crossref_server.py --port 8768
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 from pathlib import Path
@@ -65,10 +66,8 @@ def main() -> None:
         route, kind, *times = spec.split(":")
         server.inject(kind, route, int(times[0]) if times else 1)
     print(f"stand-in Crossref: {len(server.works)} works at {server.url} (Ctrl-C to stop)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

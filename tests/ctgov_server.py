@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import copy
 import json
 import secrets
@@ -154,10 +155,8 @@ def main() -> None:
         route, kind, *times = spec.split(":")
         server.inject(kind, route, int(times[0]) if times else 1)
     print(f"stand-in ClinicalTrials.gov: {len(server.studies)} studies at {server.url} (Ctrl-C to stop)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

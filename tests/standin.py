@@ -51,11 +51,11 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def json(cls, value: Any, status: int = 200) -> "Reply":
+    def json(cls, value: Any, status: int = 200) -> Reply:
         return cls(status, json.dumps(value, ensure_ascii=False).encode("utf-8"))
 
     @classmethod
-    def text(cls, text: str, status: int) -> "Reply":
+    def text(cls, text: str, status: int) -> Reply:
         return cls(status, text.encode("utf-8"), "text/plain")
 
 
@@ -106,7 +106,7 @@ class JsonStandIn:
         with self._lock:
             return [h for h in self.requests if route is None or h.route == route]
 
-    def start(self) -> "JsonStandIn":
+    def start(self) -> JsonStandIn:
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self

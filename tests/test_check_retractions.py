@@ -6,8 +6,8 @@ import gzip
 
 import polars as pl
 import pytest
-
 from crossref_server import CrossrefServer
+
 from pipeline.check import assess, retractions
 from pipeline.errors import ServiceUnavailable, UserError
 from pipeline.layout import Layout
@@ -147,7 +147,7 @@ def test_acknowledged_keep_with_a_reason_or_exclude_then_excluded_settle_it(chec
     studies, final = frames()
     final = final.with_columns(pl.when(pl.col("study_id") == "pubmed:50").then(pl.lit("exclude"))
                                .otherwise(pl.col("full_text")).alias("full_text"))
-    folder, log = retractions.newest(checked[0])
+    _, log = retractions.newest(checked[0])
     assert assess.assess(assess.candidates(studies, final), log, (keep, exclude)).ok
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import polars as pl
-
 from dedup_helpers import frame, record, study_of
+
 from pipeline.dedup.engine import dedup
 from pipeline.records import LINK_SCHEMA
 
-PAPER = dict(title="Intrathecal mesenchymal stromal cells in progressive multiple sclerosis: a phase II trial",
-             authors=["Orsted A", "Nunez J"], year=2021, journal="J Neuroimmunol", volume="12", pages="201-12",
-             abstract="Forty people with progressive MS received intrathecal cells or sham.")
+PAPER = {"title": "Intrathecal mesenchymal stromal cells in progressive multiple sclerosis: a phase II trial",
+         "authors": ["Orsted A", "Nunez J"], "year": 2021, "journal": "J Neuroimmunol", "volume": "12", "pages": "201-12",
+         "abstract": "Forty people with progressive MS received intrathecal cells or sham."}
 
 
 def links(*rows: tuple[str, str, str, str]) -> pl.DataFrame:

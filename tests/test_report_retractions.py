@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from crossref_server import CrossrefServer
 from fixtures.report.stage_files import PROTOCOL, write_stage_files
 from fixtures.screen.project import decide, project, screen, study
+
 from pipeline.check import retractions
 from pipeline.cli import main
 from pipeline.protocol import load

@@ -7,10 +7,10 @@ import gzip
 import json
 
 import pytest
-
 from ctgov_server import CtgovServer
 from europepmc_server import EuropePmcServer
 from fake_clock import FakeClock, Timed
+
 from pipeline.errors import InputError, ServiceUnavailable
 from pipeline.layout import Layout
 from pipeline.protocol import CtgovSearch, EuropePmcSearch
@@ -43,8 +43,8 @@ class Service:
     def expected(self, server) -> int:
         if self.name == "ctgov":
             return len(server.matches(CT_SEARCH.query_params))
-        from standin import words_match
         from europepmc_server import text_of
+        from standin import words_match
         return sum(1 for r in server.results if words_match(" ".join(EP_SEARCH.query.split()), text_of(r)))
 
 
@@ -149,7 +149,7 @@ def test_a_count_larger_than_served_is_a_warning_in_the_log(service, tmp_path):
 def test_a_failure_keeps_earlier_snapshots_and_the_next_run_resumes_from_the_stored_token(service, tmp_path):
     layout = Layout.at(tmp_path)
     with service.server(count=25) as server:
-        first = service.take(layout, server, now=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        first = service.take(layout, server, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
         server.inject("503", service.route, times=3, after=2)
         with pytest.raises(ServiceUnavailable, match=r"failed 3 times; last: HTTP 503.*kept \d+ records in 2 batches"):
             service.take(layout, server)

@@ -8,10 +8,10 @@ import socket
 
 import polars as pl
 import pytest
-
 from ctgov_server import CtgovServer
-from eutils_server import EutilsServer
 from europepmc_server import EuropePmcServer
+from eutils_server import EutilsServer
+
 from pipeline.cli import main
 from pipeline.layout import Layout
 

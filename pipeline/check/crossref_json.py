@@ -45,9 +45,10 @@ def parse_work(data: bytes) -> dict[str, Any]:
         body = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadReply(f"Crossref reply is not JSON ({exc})") from None
-    if not isinstance(body, dict) or body.get("status") != "ok" or not isinstance(body.get("message"), dict):
+    message = body.get("message") if isinstance(body, dict) and body.get("status") == "ok" else None
+    if not isinstance(message, dict):
         raise BadReply("Crossref reply has no work message (status is not 'ok')")
-    return body["message"]
+    return message
 
 
 def kind_of(value: Any) -> str:

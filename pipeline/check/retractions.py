@@ -73,7 +73,7 @@ def take(layout: Layout, studies: pl.DataFrame, final: pl.DataFrame, client: Cro
                         "(or NCBI_EMAIL) and run `make check` again")
     chosen = candidates(studies, final)
     dois = sorted({d for d in chosen["doi"].to_list() if d})
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     identity = {"check": "retractions", "api_url": client.settings.base_url, "dois": dois}
     partial = Partial.begin_in(layout.retraction_checks, identity, now, ids_of=work_doi, batch_kind=BATCH_KIND,
                                suffix=".json.gz")
@@ -111,7 +111,7 @@ def take(layout: Layout, studies: pl.DataFrame, final: pl.DataFrame, client: Cro
     statuses = [r["status"] for r in rows]
     log = {
         "check": "retractions", "service": "Crossref REST API (/works/{doi})", "api_url": client.settings.base_url,
-        "mailto_sent": True, "started_at": iso(now), "finished_at": iso(dt.datetime.now(dt.timezone.utc)),
+        "mailto_sent": True, "started_at": iso(now), "finished_at": iso(dt.datetime.now(dt.UTC)),
         "runs": partial.state["runs"], "studies_checked": len(rows), "dois_asked": len(dois),
         "counts": {s: statuses.count(s) for s in crossref_json.STATUSES + ("no_doi",) if statuses.count(s)},
         "studies": rows, "requests": client.requests - requests_before, "tool_version": __version__,

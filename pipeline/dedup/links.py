@@ -65,13 +65,13 @@ def study_groups(records: pl.DataFrame, clusters: pl.DataFrame, links: pl.DataFr
     for record_id, number in numbers.iter_rows():
         if record_id in study_of:
             by_number.setdefault(number, set()).add(study_of[record_id])
-    for number, members in sorted(by_number.items()):
-        if len(members) < 2:
+    for number, group in sorted(by_number.items()):
+        if len(group) < 2:
             continue
-        first, *rest = sorted(members)
+        first, *rest = sorted(group)
         for other in rest:
             uf.union(index[first], index[other])
-        for member in members:
+        for member in group:
             why.setdefault(member, []).append(number)
     for record_id, target in _targets(records, links, "registration_lists").iter_rows():
         a, b = study_of.get(record_id), study_of.get(target)

@@ -19,8 +19,15 @@ import polars as pl
 
 from pipeline.errors import InputError
 from pipeline.imports.text import clean, clean_all
-from pipeline.records import (LINK_SCHEMA, RECORD_SCHEMA, REGISTRATION_SCHEMA, REGISTRATION_TYPE, conform,
-                              find_registry_ids, normalise_doi)
+from pipeline.records import (
+    LINK_SCHEMA,
+    RECORD_SCHEMA,
+    REGISTRATION_SCHEMA,
+    REGISTRATION_TYPE,
+    conform,
+    find_registry_ids,
+    normalise_doi,
+)
 
 STUDY_URL = "https://clinicaltrials.gov/study/{}"
 NCT = re.compile(r"^NCT\d{8}$")
@@ -49,7 +56,7 @@ def record(study: dict[str, Any], source: str, source_file: str) -> dict[str, An
     ident, cond = p.get("identificationModule") or {}, p.get("conditionsModule") or {}
     summary = _markdown_text(_get(p, "descriptionModule", "briefSummary"))
     title = clean(ident.get("briefTitle")) or clean(ident.get("officialTitle"))
-    interventions = [clean(i.get("name")) for i in _dicts(_get(p, "armsInterventionsModule", "interventions"))]
+    interventions: list[object] = [clean(i.get("name")) for i in _dicts(_get(p, "armsInterventionsModule", "interventions"))]
     return {
         "record_id": f"{source}:{nct}", "source": source, "source_file": source_file, "source_record_id": nct,
         "pmid": None, "pmcid": None, "doi": None, "title": title, "abstract": summary,
@@ -58,7 +65,7 @@ def record(study: dict[str, Any], source: str, source_file: str) -> dict[str, An
         "journal": "ClinicalTrials.gov", "journal_abbrev": None, "volume": None, "issue": None, "pages": None,
         "publication_types": [REGISTRATION_TYPE],
         "mesh": clean_all([m.get("term") for m in _dicts(_get(study, "derivedSection", "conditionBrowseModule", "meshes"))]),
-        "keywords": clean_all(_strings(cond.get("conditions")) + _strings(cond.get("keywords")) + interventions),
+        "keywords": clean_all([*_strings(cond.get("conditions")), *_strings(cond.get("keywords")), *interventions]),
         "language": [], "registry_ids": registry_ids(study), "url": STUDY_URL.format(nct),
         "retracted": False, "has_erratum": False, "has_expression_of_concern": False,
     }
@@ -68,7 +75,7 @@ def registry_ids(study: dict[str, Any]) -> list[str]:
     """The NCT number first, then aliases and other registers' numbers among the secondary ids."""
     ident = _get(study, "protocolSection", "identificationModule") or {}
     found = [nct_id(study) or ""]
-    found += [a.upper() for a in _strings(ident.get("nctIdAliases")) if NCT.match(a.upper())]
+    found += [str(a).upper() for a in _strings(ident.get("nctIdAliases")) if NCT.match(str(a).upper())]
     for info in _dicts(ident.get("secondaryIdInfos")):
         value = clean(info.get("id")) or ""
         if info.get("type") == "EUDRACT_NUMBER" and re.fullmatch(r"\d{4}-\d{6}-\d{2}", value):
@@ -90,7 +97,7 @@ def registration(study: dict[str, Any], record_id: str) -> dict[str, Any]:
         "brief_title": clean(ident.get("briefTitle")), "official_title": clean(ident.get("officialTitle")),
         "acronym": clean(ident.get("acronym")),
         "conditions": clean_all(_strings(_get(p, "conditionsModule", "conditions"))),
-        "interventions": clean_all([_intervention(i) for i in _dicts(_get(p, "armsInterventionsModule", "interventions"))]),
+        "interventions": clean_all([*map(_intervention, _dicts(_get(p, "armsInterventionsModule", "interventions")))]),
         "study_type": clean(design.get("studyType")), "phases": clean_all(_strings(design.get("phases"))),
         "design": _design(info), "enrolment": int(count) if isinstance(count, (int, float)) and count >= 0 else None,
         "enrolment_type": clean(enrolment.get("type")),
@@ -158,7 +165,7 @@ def _dicts(value: Any) -> Iterable[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def _strings(value: Any) -> list[str]:
+def _strings(value: Any) -> list[object]:
     return [str(v) for v in value if isinstance(v, (str, int))] if isinstance(value, list) else []
 
 

@@ -18,8 +18,7 @@ import polars as pl
 
 from pipeline.errors import InputError
 from pipeline.imports.text import clean, clean_all, plain
-from pipeline.records import (LINK_SCHEMA, PREPRINT_TYPE, RECORD_SCHEMA, conform, find_registry_ids,
-                              normalise_doi, normalise_pmcid)
+from pipeline.records import LINK_SCHEMA, PREPRINT_TYPE, RECORD_SCHEMA, conform, find_registry_ids, normalise_doi, normalise_pmcid
 
 PREPRINT_SOURCE = "PPR"
 ARTICLE_URL = "https://europepmc.org/article/{}/{}"
@@ -41,9 +40,9 @@ def result_id(result: dict[str, Any]) -> tuple[str, str]:
 def record(result: dict[str, Any], source: str, source_file: str) -> dict[str, Any]:
     """One RECORD_SCHEMA row for a Europe PMC result."""
     src, ident = result_id(result)
-    journal_info = result.get("journalInfo") if isinstance(result.get("journalInfo"), dict) else {}
-    journal = journal_info.get("journal") if isinstance(journal_info.get("journal"), dict) else {}
-    book = result.get("bookOrReportDetails") if isinstance(result.get("bookOrReportDetails"), dict) else {}
+    journal_info = _dict(result.get("journalInfo"))
+    journal = _dict(journal_info.get("journal"))
+    book = _dict(result.get("bookOrReportDetails"))
     title = plain(result.get("title"))
     abstract = _abstract(result.get("abstractText"))
     types = clean_all(_list(_get(result, "pubTypeList", "pubType")))
@@ -92,14 +91,14 @@ def links(result: dict[str, Any], record_id: str) -> list[dict[str, Any]]:
         target, src = clean(c.get("id")), str(c.get("source", "")).upper()
         if src == "MED" and target and target.isdigit():
             out.append({"record_id": record_id, "relation": "preprint_of", "id_type": "pmid", "id": target})
-        elif src == "PMC" and normalise_pmcid(target):
-            out.append({"record_id": record_id, "relation": "preprint_of", "id_type": "pmcid", "id": normalise_pmcid(target)})
+        elif src == "PMC" and (pmcid := normalise_pmcid(target)):
+            out.append({"record_id": record_id, "relation": "preprint_of", "id_type": "pmcid", "id": pmcid})
     return out
 
 
 def authors(result: dict[str, Any]) -> list[str]:
     """'Family Initials' from authorList, else the authorString split on commas."""
-    names = []
+    names: list[object] = []
     for a in _dicts(_get(result, "authorList", "author")):
         last, initials = clean(a.get("lastName")), clean(a.get("initials"))
         name = f"{last} {initials}" if last and initials else last or clean(a.get("fullName")) or clean(a.get("collectiveName"))
@@ -108,7 +107,7 @@ def authors(result: dict[str, Any]) -> list[str]:
     if names:
         return clean_all(names)
     text = clean(result.get("authorString")) or ""
-    return clean_all([n.strip().rstrip(".") for n in text.split(",")])
+    return clean_all([*(n.strip().rstrip(".") for n in text.split(","))])
 
 
 def read_results(results: Iterable[Any], source: str, source_file: str) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -146,6 +145,10 @@ def _list(value: Any) -> list[Any]:
         return []
     values = value if isinstance(value, list) else [value]
     return [v for v in values if isinstance(v, (str, int, float))]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _dicts(value: Any) -> Iterable[dict[str, Any]]:

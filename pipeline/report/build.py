@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 from markupsafe import Markup
 
 from pipeline import __version__
+from pipeline.check.assess import LABELS, Assessment
+from pipeline.check.command import load_assessment
 from pipeline.files import write_text_atomic
 from pipeline.layout import Layout
 from pipeline.protocol import LIVE_TYPES, Protocol
 from pipeline.report import charts, exports, flow_svg, inputs, prisma_csv
-from pipeline.check.assess import LABELS, Assessment
-from pipeline.check.command import load_assessment
 from pipeline.report.counts import Count, PrismaCounts, compute
 from pipeline.report.render import render
 
@@ -46,9 +46,9 @@ def generated_at(paths: list[Path]) -> datetime:
     """SOURCE_DATE_EPOCH if set, else the newest mtime among `paths`, else now (UTC)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
     times = [p.stat().st_mtime for p in paths if p.exists()]
-    return datetime.fromtimestamp(max(times), tz=timezone.utc) if times else datetime.now(timezone.utc)
+    return datetime.fromtimestamp(max(times), tz=UTC) if times else datetime.now(UTC)
 
 
 def _limits(source: dict) -> str:
@@ -77,8 +77,9 @@ def source_view(source: dict, protocol: Protocol) -> dict:
     view["service"] = LIVE_TYPES.get(source.get("type") or "", "")
     for key in ("api_version", "data_timestamp"):
         view[key] = source.get(key)
-    if isinstance(view.get("query"), dict):          # ClinicalTrials.gov: the parameters as sent
-        view["query"] = "\n".join(f"{k} = {v}" for k, v in view["query"].items())
+    query = view.get("query")
+    if isinstance(query, dict):                      # ClinicalTrials.gov: the parameters as sent
+        view["query"] = "\n".join(f"{k} = {v}" for k, v in query.items())
     if not view.get("query") and source.get("type") == "pubmed":
         try:
             view["query"] = getattr(protocol.source(source["name"]), "query", "")

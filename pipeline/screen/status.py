@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-
 from rich.console import Console
 from rich.table import Table as RichTable
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from functools import partial
 
 from rich.progress import Progress
 
@@ -135,7 +137,7 @@ class FetchProgress:
             self.task = self.bar.add_task(self.description, total=total)
         self.bar.update(self.task, completed=done, total=total)
 
-    def __enter__(self) -> "FetchProgress":
+    def __enter__(self) -> FetchProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -159,17 +161,26 @@ def check_all(searches: list[LiveSearch]) -> None:
     """Every query and date limit, all problems reported at once, before any request."""
     problems: list[Problem] = []
     for search in searches:
-        if isinstance(search, PubMedSearch):
-            checkers = [lambda: check(search.query, search.name),
-                        lambda: check_dates(search.name, search.mindate, search.maxdate)]
-        elif isinstance(search, CtgovSearch):
-            checkers = [lambda: ctgov.check(search)]
-        else:
-            checkers = [lambda: check_boolean(search.query, search.name)]
-        for checker in checkers:
-            try:
-                checker()
-            except InputError as exc:
-                problems += exc.problems
+        for problem in _problems_of(search):
+            problems.append(problem)
     if problems:
         raise InputError(problems)
+
+
+def _problems_of(search: LiveSearch) -> list[Problem]:
+    """What is wrong with one search's query (and PubMed's date limits)."""
+    problems: list[Problem] = []
+    checks: list[Callable[[], None]]
+    if isinstance(search, PubMedSearch):
+        checks = [partial(check, search.query, search.name),
+                  partial(check_dates, search.name, search.mindate, search.maxdate)]
+    elif isinstance(search, CtgovSearch):
+        checks = [partial(ctgov.check, search)]
+    else:
+        checks = [partial(check_boolean, search.query, search.name)]
+    for checker in checks:
+        try:
+            checker()
+        except InputError as exc:
+            problems += exc.problems
+    return problems

@@ -39,8 +39,12 @@ class Page:
 class PagedService(Protocol):
     """What `take` needs of a service client."""
 
-    requests: int
     base_url: str
+
+    @property
+    def requests(self) -> int:
+        """Requests sent so far, retries included."""
+        ...
 
     def about(self) -> tuple[bytes | None, dict[str, Any]]:
         """A raw reply describing the service (its version), or None, and what to log of it."""
@@ -64,7 +68,7 @@ def take(layout: Layout, name: str, identity: dict[str, Any], service: PagedServ
          report: Callable[[int, int], None] = lambda done, total: None,
          note: Callable[[str], None] = lambda text: None) -> Path:
     """Walk every page of the search into a snapshot of source `name`; return its folder."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     partial = Partial.begin(layout, name, identity, now, ids_of=service.ids_of, batch_kind=batch_kind, suffix=".json.gz")
     if partial.resumed:
         note(f"{name}: resuming {partial.folder.name} ({len(partial.pmids):,} records already stored)")
@@ -116,7 +120,7 @@ def take(layout: Layout, name: str, identity: dict[str, Any], service: PagedServ
         warnings.append(f"the service reported {count:,} records but {retrieved:,} were retrieved")
     log: dict[str, Any] = {
         "source": name, **log_fields, **about, **service.learned(),
-        "started_at": iso(now), "finished_at": iso(dt.datetime.now(dt.timezone.utc)), "runs": state["runs"],
+        "started_at": iso(now), "finished_at": iso(dt.datetime.now(dt.UTC)), "runs": state["runs"],
         "count_reported": count, "retrieved": retrieved, "restarts": state.get("restarts", 0),
         "batches": partial.batches, "warnings": warnings, "tool_version": __version__,
         "api_url": service.base_url, "requests": service.requests - requests_before, "status": "complete",

@@ -52,7 +52,7 @@ class ServiceSettings:
     interval: float | None = None  # seconds between requests; below the service's pace only for 127.0.0.1
 
     @classmethod
-    def from_env(cls, service: Service, environ: Mapping[str, str] = os.environ, **options: Any) -> "ServiceSettings":
+    def from_env(cls, service: Service, environ: Mapping[str, str] = os.environ, **options: Any) -> ServiceSettings:
         """The base URL from `service.env` (default `service.default_url`); mailto from CONTACT_EMAIL or NCBI_EMAIL."""
         base = environ.get(service.env, "").strip() or service.default_url
         parts = urlsplit(base)
