@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.search.http import Request, Response, Transport, UrllibTransport
+from pipeline.search.client import Request, Response, Transport, UrllibTransport
 
 
 class FakeClock:

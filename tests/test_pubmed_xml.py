@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.records import RECORD_SCHEMA
 from pipeline.imports.pubmed_xml import iter_records, parse
+from pipeline.records import RECORD_SCHEMA
 
 
 @pytest.fixture

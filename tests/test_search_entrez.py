@@ -7,14 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import io
+import itertools
+import re
 import socket
 import threading
 
 import pytest
 from Bio import Entrez
-
+from conftest import REPO
 from eutils_server import EutilsServer
 from fake_clock import FakeClock, Timed
+
 from pipeline.errors import BadReply, PipelineError, RemoteError, ServiceUnavailable
 from pipeline.search.entrez import EntrezClient, build_request
 from pipeline.search.ratelimit import RateLimiter
@@ -132,22 +135,22 @@ def test_failures_without_any_reply_are_retried_with_their_cause_named():
 
 def test_without_a_key_never_more_than_three_requests_per_second_even_when_retrying(server):
     server.inject("503", "einfo", times=2, after=1)
-    client, clock, transport = timed(server, backoff=0.0, timeout=5)
+    client, _clock, transport = timed(server, backoff=0.0, timeout=5)
     for _ in range(5):
         client.einfo()
     times = transport.times
     assert len(times) == len(server.hits()) == 7
     assert all(times[i + 3] - times[i] >= 1.0 for i in range(len(times) - 3))
-    assert all(b - a == pytest.approx(0.37) for a, b in zip(times, times[1:]))   # and no slower
+    assert all(b - a == pytest.approx(0.37) for a, b in itertools.pairwise(times))   # and no slower
 
 
 def test_with_a_key_up_to_ten_requests_per_second(server):
-    client, clock, transport = timed(server, api_key=KEY, timeout=5)
+    client, _clock, transport = timed(server, api_key=KEY, timeout=5)
     for _ in range(12):
         client.einfo()
     times = transport.times
     assert all(times[i + 10] - times[i] >= 1.0 for i in range(len(times) - 10))
-    assert all(b - a == pytest.approx(0.11) for a, b in zip(times, times[1:]))   # faster than the keyless limit
+    assert all(b - a == pytest.approx(0.11) for a, b in itertools.pairwise(times))   # faster than the keyless limit
 
 
 def test_the_rate_limit_holds_across_threads():
@@ -315,3 +318,13 @@ def test_an_open_future_end_is_split_near_today():
     assert lo1 == dt.date(1990, 1, 1) and hi2 == dt.date(3000, 12, 31)
     assert dt.date(2000, 1, 1) < hi1 < dt.date(2020, 1, 1)
     assert lo2 == hi1 + dt.timedelta(days=1)
+
+
+# --- dependencies --------------------------------------------------------------------------------
+
+def test_only_biopythons_public_api_is_used():
+    """Bio.Entrez's private helpers (`_build_request`, `_open`, ...) may change in any release;
+    the pipeline builds its own requests, so Biopython needs no upper bound in pyproject.toml."""
+    used = {m.group(0) for path in (REPO / "pipeline").rglob("*.py")
+            for m in re.finditer(r"\bEntrez\._\w+|from Bio\S* import _\w+", path.read_text(encoding="utf-8"))}
+    assert used == set()

@@ -26,7 +26,7 @@ from pipeline.check import crossref_json
 from pipeline.check.assess import candidates
 from pipeline.errors import InputError, Refused, ServiceUnavailable, UserError
 from pipeline.layout import Layout
-from pipeline.search.http import HttpClient, Request
+from pipeline.search.client import HttpClient, Request
 from pipeline.search.services import ServiceSettings
 from pipeline.search.snapshot import STAMP_RE, Partial, iso
 

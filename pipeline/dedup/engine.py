@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from pipeline.dedup import blocking, canonical, links as report_links, normalise, score, vetoes
+from pipeline.dedup import blocking, canonical, normalise, score, vetoes
+from pipeline.dedup import links as report_links
 from pipeline.dedup.cluster import UnionFind
 from pipeline.errors import InputError, Problem
 
@@ -121,7 +122,7 @@ def _cluster_rows(ids: list[str], position: dict[str, int], labels: list[int], l
     credited to the match that reached it; the leader shows its first match ("unique" when alone).
     """
     rows: dict[int, tuple[str, str, float | None, str | None]] = {}
-    for key, study_id in leaders.iter_rows():
+    for _key, study_id in leaders.iter_rows():
         root = position[study_id]
         neighbours = tree.get(root, [])
         if not neighbours:

@@ -22,12 +22,12 @@ from rich.progress import Progress
 from pipeline.console import progress, warn
 from pipeline.errors import InputError, PipelineError, Problem
 from pipeline.files import sha256_file, write_parquet_atomic, write_text_atomic
+from pipeline.imports import live_json
 from pipeline.imports.csv_exports import read_csv, read_pubmed_csv, read_scopus_csv
 from pipeline.imports.medline import read_medline
 from pipeline.imports.ris import read_ris
 from pipeline.imports.text import ReadLog
 from pipeline.layout import Layout
-from pipeline.imports import live_json
 from pipeline.protocol import CtgovSearch, EuropePmcSearch, ImportFile, Protocol, PubMedSearch
 from pipeline.records import LINK_SCHEMA, RECORD_SCHEMA, REGISTRATION_SCHEMA, empty
 
@@ -174,8 +174,8 @@ def read_file(source: ImportFile, label: str, log: ReadLog) -> pl.DataFrame:
     if source.format == "benchmark-csv":
         from pipeline.imports import benchmark_csv
 
-        records = benchmark_csv.read(path, name, label)
-        log.encoding, log.rows_read = "utf-8", records.height
+        records = benchmark_csv.read(path, name, label, encoding=encoding, log=log)
+        log.rows_read = records.height
         return records
     raise InputError.one(label, f"unknown import format {source.format!r}")
 

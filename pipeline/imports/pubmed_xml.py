@@ -21,15 +21,15 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
 import polars as pl
 from lxml import etree
 
 from pipeline.errors import InputError
+from pipeline.links import pubmed_url
 from pipeline.records import LIST_COLUMNS, RECORD_SCHEMA, conform, find_registry_ids, normalise_doi, normalise_pmcid
 
-PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 ROOTS = ("PubmedArticleSet", "PubmedBookArticleSet")
 ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
 EMPTY_RESULT = "Empty result"
@@ -95,7 +95,7 @@ def iter_records(data: bytes | BinaryIO | Path, source: str = "pubmed", source_f
         pmid = record["pmid"]
         record.update(
             record_id=f"{source}:{pmid}", source=source, source_file=source_file or None,
-            source_record_id=pmid, url=PUBMED_URL.format(pmid=pmid),
+            source_record_id=pmid, url=pubmed_url(pmid),
         )
         yield record
 
@@ -174,32 +174,29 @@ def _free(element: etree._Element) -> None:
             del parent[0]
 
 
-def _open(data: bytes | BinaryIO | Path, name: str) -> tuple[BinaryIO, bool]:
+def _open(data: bytes | BinaryIO | Path, name: str) -> tuple[IO[bytes], bool]:
     """A binary stream of the XML (gunzipped when the bytes start with the gzip magic) and whether we own it."""
     if isinstance(data, (bytes, bytearray, memoryview)):
-        raw = bytes(data)
-        return (gzip.GzipFile(fileobj=io.BytesIO(raw)) if raw[:2] == _GZIP_MAGIC else io.BytesIO(raw)), True
+        return _gunzipped(io.BytesIO(bytes(data))), True
     if isinstance(data, (str, Path)):
-        path = Path(data)
         try:
-            handle = open(path, "rb")
+            handle = open(Path(data), "rb")  # noqa: SIM115 (returned to the caller, who closes it)
         except OSError as exc:
             raise InputError.one(name, f"cannot open: {exc.strerror or exc}") from exc
-        if handle.read(2) == _GZIP_MAGIC:
-            handle.seek(0)
-            return gzip.GzipFile(fileobj=handle), True
-        handle.seek(0)
-        return handle, True
-    if hasattr(data, "peek"):
-        head = data.peek(2)[:2]
-    elif data.seekable():
-        position = data.tell()
-        head = data.read(2)
-        data.seek(position)
+        return _gunzipped(handle), True
+    stream: IO[bytes] = data if hasattr(data, "peek") or data.seekable() else io.BufferedReader(data)  # type: ignore[type-var]
+    return _gunzipped(stream), False
+
+
+def _gunzipped(stream: IO[bytes]) -> IO[bytes]:
+    """`stream`, or a gunzipping reader over it when it starts with the gzip magic (looked at, not consumed)."""
+    if hasattr(stream, "peek"):
+        head = stream.peek(2)[:2]
     else:
-        data = io.BufferedReader(data)  # type: ignore[arg-type]
-        head = data.peek(2)[:2]
-    return (gzip.GzipFile(fileobj=data), False) if head == _GZIP_MAGIC else (data, False)
+        position = stream.tell()
+        head = stream.read(2)
+        stream.seek(position)
+    return cast(IO[bytes], gzip.GzipFile(fileobj=stream)) if head == _GZIP_MAGIC else stream
 
 
 # ---------------------------------------------------------------------------------------------

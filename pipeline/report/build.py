@@ -9,6 +9,7 @@ writes the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,10 +82,8 @@ def source_view(source: dict, protocol: Protocol) -> dict:
     if isinstance(query, dict):                      # ClinicalTrials.gov: the parameters as sent
         view["query"] = "\n".join(f"{k} = {v}" for k, v in query.items())
     if not view.get("query") and source.get("type") == "pubmed":
-        try:
+        with contextlib.suppress(KeyError):
             view["query"] = getattr(protocol.source(source["name"]), "query", "")
-        except KeyError:
-            pass
     return view
 
 

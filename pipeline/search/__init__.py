@@ -6,7 +6,7 @@ Layered as httpx is, from the wire up; each module imports only those above it:
     redact.py     secrets out of messages: redact(), public_url()
     retry.py      RetryPolicy: which failures to retry, exponential backoff
     ratelimit.py  RateLimiter (requests spaced apart, on a Clock); min_interval() (faster only for loopback)
-    http.py       Request/Response, Transport protocol (UrllibTransport), HttpClient: rate limit + retry
+    client.py     Request/Response, Transport protocol (UrllibTransport), HttpClient: rate limit + retry
                   + redaction, raising pipeline.errors RemoteError / ServiceUnavailable; service-agnostic
     settings.py   E-utilities settings from NCBI_EMAIL / NCBI_API_KEY / NCBI_EUTILS_URL (key never shown)
     replies.py    esearch/einfo replies (Bio.Entrez.read) and efetch replies (imports.pubmed_xml) -> values

@@ -161,8 +161,7 @@ def check_all(searches: list[LiveSearch]) -> None:
     """Every query and date limit, all problems reported at once, before any request."""
     problems: list[Problem] = []
     for search in searches:
-        for problem in _problems_of(search):
-            problems.append(problem)
+        problems += _problems_of(search)
     if problems:
         raise InputError(problems)
 

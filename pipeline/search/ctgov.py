@@ -4,7 +4,7 @@ The protocol's query.cond / query.intr / query.term / filter.* parameters are se
 (whitespace collapsed) with `format=json`, `pageSize` (at most 1,000) and, on the first page,
 `countTotal=true`; every later page repeats them with the `pageToken` the previous reply named,
 as the API requires. `GET version` records the API version and the data timestamp for the
-PRISMA-S log. Pacing, retries and snapshots are the shared layers' (`services`, `http`, `paged`).
+PRISMA-S log. Pacing, retries and snapshots are the shared layers' (`services`, `client`, `paged`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pipeline.errors import BadReply, InputError, UserError
 from pipeline.layout import Layout
 from pipeline.protocol import CtgovSearch
 from pipeline.search import paged
-from pipeline.search.http import HttpClient, Request
+from pipeline.search.client import HttpClient, Request
 from pipeline.search.query import check_boolean
 from pipeline.search.services import ServiceSettings
 

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pipeline.errors import BadReply
-from pipeline.search.clock import SYSTEM_CLOCK, Clock
-from pipeline.search.http import HttpClient, Request, Transport
+from pipeline.search import clock as clocks
+from pipeline.search.client import HttpClient, Request, Transport
+from pipeline.search.clock import Clock
 from pipeline.search.ratelimit import RateLimiter
 from pipeline.search.replies import SearchResult, efetch_pmids, parse_einfo, parse_esearch
 from pipeline.search.settings import Settings
@@ -31,11 +32,13 @@ T = TypeVar("T")
 class EntrezClient:
     """einfo, esearch and efetch against `settings.base_url`, rate-limited and retried.
 
-    `transport` and `clock` are for tests: a stand-in transport, and a clock that never sleeps.
+    `transport` and `clock` are for tests: a stand-in transport, and a clock that never sleeps
+    (by default the system clock, `clock.SYSTEM_CLOCK`, looked up when the client is made).
     """
 
-    def __init__(self, settings: Settings, *, transport: Transport | None = None, clock: Clock = SYSTEM_CLOCK):
+    def __init__(self, settings: Settings, *, transport: Transport | None = None, clock: Clock | None = None):
         self.settings = settings
+        clock = clock or clocks.SYSTEM_CLOCK
         self.http = HttpClient(limiter=RateLimiter(settings.min_interval, clock), retry=settings.retry,
                                timeout=settings.timeout, secrets=(settings.api_key,), transport=transport,
                                clock=clock)

@@ -4,7 +4,7 @@ The protocol's query is sent as written (whitespace collapsed) with `resultType=
 `format=json`, `pageSize` (at most 1,000) and `cursorMark` (`*` for the first page, then each
 reply's `nextCursorMark`); the walk ends when a reply names no next cursor, repeats the one sent,
 or holds no results. Europe PMC's JSON error replies (`errCode`, `errMsg`) are refusals. Pacing,
-retries and snapshots are the shared layers' (`services`, `http`, `paged`).
+retries and snapshots are the shared layers' (`services`, `client`, `paged`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pipeline.errors import BadReply, UserError
 from pipeline.layout import Layout
 from pipeline.protocol import EuropePmcSearch
 from pipeline.search import paged
-from pipeline.search.http import HttpClient, Request
+from pipeline.search.client import HttpClient, Request
 from pipeline.search.query import check_boolean
 from pipeline.search.services import ServiceSettings
 

@@ -37,7 +37,7 @@ def take(layout: Layout, search: PubMedSearch, client: EntrezClient, *, batch_si
     if not 1 <= batch_size <= MAX_BATCH:
         raise UserError(f"batch size must be between 1 and {MAX_BATCH:,}, not {batch_size}")
     settings = client.settings
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     identity = {"source": search.name, "database": search.database, "query": search.query,
                 "mindate": search.mindate, "maxdate": search.maxdate, "datetype": search.datetype,
                 "eutils_url": settings.base_url}
@@ -69,7 +69,7 @@ def take(layout: Layout, search: PubMedSearch, client: EntrezClient, *, batch_si
         "source": search.name, "database": search.database, "platform": search.platform,
         "query": search.query, "term_sent": term, "query_translation": top.translation,
         "mindate": search.mindate, "maxdate": search.maxdate, "datetype": search.datetype,
-        "started_at": iso(now), "finished_at": iso(dt.datetime.now(dt.timezone.utc)),
+        "started_at": iso(now), "finished_at": iso(dt.datetime.now(dt.UTC)),
         "runs": partial.state["runs"], "count_reported": top.count, "retrieved": len(partial.pmids),
         "not_returned": not_returned, "database_build": info["build"], "database_last_update": info["last_update"],
         "slices": [{"mindate": s.mindate, "maxdate": s.maxdate, "count": s.result.count, "esearch_file": s.esearch_file}

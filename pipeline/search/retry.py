@@ -15,7 +15,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (from 1)."""
-        return min(self.backoff * 2 ** (attempt - 1), self.max_backoff)
+        return min(self.backoff * 2.0 ** (attempt - 1), self.max_backoff)
 
     @staticmethod
     def retryable(status: int) -> bool:

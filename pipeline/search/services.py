@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.errors import UserError
+from pipeline.search.client import HttpClient, Transport
 from pipeline.search.clock import SYSTEM_CLOCK, Clock
-from pipeline.search.http import HttpClient, Transport
 from pipeline.search.ratelimit import RateLimiter, min_interval
 from pipeline.search.redact import public_url
 from pipeline.search.retry import RetryPolicy

@@ -1,7 +1,7 @@
 """Who we are to NCBI and how patiently we ask: E-utilities settings from the environment.
 
-The API key is read from NCBI_API_KEY only, never shown (`repr=False`) and redacted from every
-message the client makes; the base URL is stored without credentials or query.
+The API key is read from NCBI_API_KEY only and never shown (`repr=False`); the client redacts it
+from every message it makes (`redact.py`). The base URL is stored without credentials or query.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from pipeline.errors import UserError
 from pipeline.search.ratelimit import min_interval
-from pipeline.search.redact import public_url, redact
+from pipeline.search.redact import public_url
 from pipeline.search.retry import RetryPolicy
 
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
@@ -38,7 +38,7 @@ class Settings:
     interval: float | None = None  # seconds between requests; honoured below NCBI's limit only for 127.0.0.1
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ, **options: Any) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] = os.environ, **options: Any) -> Settings:
         """NCBI_EMAIL (required), NCBI_API_KEY (optional), NCBI_EUTILS_URL (optional) from the environment."""
         email = environ.get("NCBI_EMAIL", "").strip()
         if not email or "@" not in email:
@@ -59,8 +59,5 @@ class Settings:
 
     @property
     def retry(self) -> RetryPolicy:
+        """How often and how patiently a failed request is tried again."""
         return RetryPolicy(self.tries, self.backoff, self.max_backoff)
-
-    def redact(self, text: str) -> str:
-        """`text` with the API key replaced by '***'."""
-        return redact(text, self.api_key)

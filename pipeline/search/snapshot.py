@@ -32,12 +32,12 @@ PARTIAL_PREFIX = ".partial-"
 
 def stamp(moment: dt.datetime) -> str:
     """Folder name of a snapshot taken at `moment` (UTC): YYYY-MM-DDTHHMMSSZ."""
-    return moment.astimezone(dt.timezone.utc).strftime(STAMP_FORMAT)
+    return moment.astimezone(dt.UTC).strftime(STAMP_FORMAT)
 
 
 def iso(moment: dt.datetime) -> str:
     """ISO 8601 UTC with a Z, to the second."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def latest(layout: Layout, source: str) -> Path | None:
@@ -102,13 +102,13 @@ class Partial:
 
     @classmethod
     def begin(cls, layout: Layout, source: str, identity: dict, now: dt.datetime, ids_of: IdsOf,
-              batch_kind: str = "efetch", suffix: str = ".xml.gz") -> "Partial":
+              batch_kind: str = "efetch", suffix: str = ".xml.gz") -> Partial:
         """Resume the unfinished folder of this same search, else plan a fresh one (discarding others)."""
         return cls.begin_in(layout.search / source, identity, now, ids_of, batch_kind, suffix)
 
     @classmethod
     def begin_in(cls, source_dir: Path, identity: dict, now: dt.datetime, ids_of: IdsOf,
-                 batch_kind: str = "efetch", suffix: str = ".xml.gz") -> "Partial":
+                 batch_kind: str = "efetch", suffix: str = ".xml.gz") -> Partial:
         """`begin` for snapshots kept outside outputs/search/ (the retraction check's)."""
         unfinished = sorted(source_dir.glob(f"{PARTIAL_PREFIX}*")) if source_dir.is_dir() else []
         resume = None
@@ -124,7 +124,8 @@ class Partial:
 
     @property
     def batches(self) -> list[dict]:
-        return self.state["batches"]
+        batches: list[dict] = self.state["batches"]
+        return batches
 
     def save_raw(self, kind: str, data: bytes) -> str:
         """Store one reply as `<kind>-<n><suffix>`; return its file name."""

@@ -39,7 +39,7 @@ class Request:
     data: bytes | None = field(default=None, repr=False)   # a POST body may hold an API key
 
     @classmethod
-    def form(cls, url: str, params: Mapping[str, str | int], post: bool) -> "Request":
+    def form(cls, url: str, params: Mapping[str, str | int], post: bool) -> Request:
         """`params` URL-encoded, in the query string (GET) or the body (POST)."""
         encoded = urlencode(params)
         return cls("POST", url, encoded.encode("utf-8")) if post else cls("GET", f"{url}?{encoded}")
