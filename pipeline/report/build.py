@@ -92,7 +92,19 @@ def _authors(names: list[str] | None) -> str:
     return ", ".join(names[:6]) + (", et al." if len(names) > 6 else "") if names else "Anonymous"
 
 
-def study_view(row: dict, retraction: Assessment | None = None) -> dict:
+def registration_text(reg: dict) -> str:
+    """One line of what the register says: 'NCT01234567: PHASE1, PHASE2; COMPLETED; 40 enrolled (actual); results posted'."""
+    parts = [", ".join(reg.get("phases") or []) or reg.get("study_type") or "", reg.get("overall_status") or ""]
+    if reg.get("enrolment") is not None:
+        parts.append(f"{reg['enrolment']:,} enrolled" + (f" ({str(reg['enrolment_type']).lower()})" if reg.get("enrolment_type") else ""))
+    dates = " to ".join(d for d in (reg.get("start_date"), reg.get("completion_date")) if d)
+    if dates:
+        parts.append(dates)
+    parts.append("results posted" if reg.get("has_results") else "no results posted")
+    return f"{reg.get('nct_id')}: " + "; ".join(p for p in parts if p)
+
+
+def study_view(row: dict, retraction: Assessment | None = None, registrations: dict[str, dict] | None = None) -> dict:
     flags = [label for label, key in (("Retracted", "retracted"), ("Erratum", "has_erratum"),
                                       ("Expression of concern", "has_expression_of_concern")) if row.get(key)]
     for flag in (retraction.flags if retraction else ()):
@@ -105,6 +117,8 @@ def study_view(row: dict, retraction: Assessment | None = None) -> dict:
         "volume": row.get("volume"), "issue": row.get("issue"), "pages": row.get("pages"),
         "links": list(exports.links(row).items()), "flags": flags, "example": bool(row.get("example")),
         "n_members": row.get("n_members") or 1, "sources": ", ".join(row.get("sources") or []),
+        "registrations": [registration_text(registrations[m]) for m in row.get("member_ids") or []
+                          if registrations and m in registrations],
     }
 
 
@@ -194,6 +208,8 @@ def build(layout: Layout, protocol: Protocol) -> Report:
     counts = compute(files.sources, files.records, files.clusters, files.final, files.dedup_summary,
                      files.screening_summary, groups)
     retraction = load_assessment(layout, protocol, files.studies, files.final)
+    registrations = ({r["record_id"]: r for r in pl.read_parquet(layout.registrations).iter_rows(named=True)}
+                     if layout.registrations.is_file() else {})
     chosen = exports.included(files.studies, files.final)
     stamp = generated_at([*files.paths, protocol.path])
     dedup = files.dedup_summary
@@ -211,7 +227,7 @@ def build(layout: Layout, protocol: Protocol) -> Report:
         automation={"ineligible": automation.get("ineligible", 0), "overruled": automation.get("overruled", 0),
                     "by_rule": sorted((automation.get("by_rule") or {}).items())},
         stages=stage_views(files.screening_summary, protocol), example_reviewers=list(protocol.example_reviewers),
-        included=[study_view(r, retraction) for r in chosen.iter_rows(named=True)],
+        included=[study_view(r, retraction, registrations) for r in chosen.iter_rows(named=True)],
         retraction=retraction_view(retraction), complete=counts.complete and (retraction is None or retraction.ok),
         year_chart=Markup(charts.year_chart(files.records["year"], chosen["year"] if chosen.height
                                             else pl.Series("year", [], pl.Int32))),
