@@ -156,3 +156,24 @@ def test_included_studies_never_checked_block_until_make_check(tmp_path):
     assert result.checked_at is None
     assert any("not been checked for retractions: run `make check`" in b for b in result.blocking)
     assert set(result.unchecked) == {"pubmed:1", "pubmed:10", "pubmed:40"}
+
+
+def test_make_check_runs_on_the_screening_results_and_ends_with_one_summary_line(tmp_path, monkeypatch, capsys):
+    from fixtures.report.stage_files import PROTOCOL, write_stage_files
+    from pipeline.cli import main
+
+    layout = write_stage_files(tmp_path / "outputs")
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "review.toml").write_text(PROTOCOL.read_text())
+    monkeypatch.delenv("NCBI_EMAIL", raising=False)
+    with CrossrefServer() as server:
+        monkeypatch.setenv("CROSSREF_API_URL", server.url)
+        assert main(["check", "--root", str(tmp_path), "--backoff", "0.01"]) == 1     # no contact address
+        assert server.hits() == []
+        monkeypatch.setenv("CONTACT_EMAIL", "me@example.org")
+        assert main(["check", "--root", str(tmp_path), "--backoff", "0.01"]) == 0
+    err = capsys.readouterr().err
+    assert "error: Crossref asks every client for a contact address" in err
+    assert "check: 3 studies, 1 DOIs asked in Crossref (1 requests): 1 not found, 2 no doi -> outputs/checks/retractions/" in err
+    assert "websites:w1 is retracted and included: acknowledge it" in err
+    assert retractions.newest(layout)[0] is not None

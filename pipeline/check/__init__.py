@@ -1,1 +1,7 @@
-"""The retraction check: every included study's DOI looked up in Crossref, frozen like a search."""
+"""The retraction check: every included study's DOI looked up in Crossref, frozen like a search.
+
+    crossref_json.py  Crossref work replies -> updates (updated-by / update-to) and one status (pure)
+    assess.py         flags from the newest check and the records' own flags vs the protocol (pure)
+    retractions.py    the live check on the shared HTTP client, frozen as a resumable snapshot
+    command.py        `check()` as a library call and the CLI (`python -m pipeline check`, `make check`)
+"""

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
 from pipeline.check import assess, retractions
 from pipeline.console import console, summary, warn
-from pipeline.errors import PipelineError
+from pipeline.errors import InternalError, UsageError, UserError
 from pipeline.layout import Layout, from_args
 from pipeline.protocol import Protocol
 from pipeline.search.command import FetchProgress
 from pipeline.search.services import CROSSREF, ServiceSettings
+from pipeline.textio import printable
 
 DESCRIPTION = """\
 Look up every included study's DOI (and every study still awaiting a decision) in Crossref's REST
@@ -79,29 +83,53 @@ def describe(result: assess.Assessment) -> list[str]:
     return lines
 
 
-def run(args: argparse.Namespace) -> int:
-    layout, protocol = from_args(args)
+@dataclass(frozen=True)
+class CheckResult:
+    """What one retraction check did: its snapshot, its log and what it means for the review."""
+
+    folder: Path
+    log: dict
+    assessment: assess.Assessment
+
+    def describe(self, layout: Layout) -> str:
+        """The stage's one-line summary."""
+        log = self.log
+        counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in log["counts"].items()) or "nothing to check"
+        return (f"{log['studies_checked']:,} studies, {log['dois_asked']:,} DOIs asked in Crossref "
+                f"({log['requests']} requests): {counts} -> {layout.relative(self.folder)}")
+
+
+def check(layout: Layout, protocol: Protocol, *, timeout: float = 60.0, tries: int = 5, backoff: float = 1.0,
+          client: retractions.CrossrefClient | None = None, report: Callable[[int, int], None] = lambda d, t: None,
+          note: Callable[[str], None] = lambda text: None) -> CheckResult:
+    """The check as a library call: every candidate study's DOI asked in Crossref, frozen, assessed."""
     from pipeline.report.inputs import final_csv, read_final
 
     if not layout.studies.is_file() or not final_csv(layout).is_file():
-        raise PipelineError("the retraction check needs the screening results: run `make review` first")
-    if args.tries < 1:
-        raise PipelineError(f"--tries must be at least 1, not {args.tries}")
+        raise UserError("the retraction check needs the screening results: run `make review` first")
+    if tries < 1:
+        raise UsageError(f"--tries must be at least 1, not {tries}")
     studies, final = pl.read_parquet(layout.studies), read_final(final_csv(layout))
-    settings = ServiceSettings.from_env(CROSSREF, timeout=args.timeout, tries=args.tries, backoff=args.backoff)
-    client = retractions.CrossrefClient(settings)
-    with FetchProgress("check: DOIs looked up in Crossref") as bar:
-        folder = retractions.take(layout, studies, final, client, report=bar.update,
-                                  note=lambda text: console.print(text, markup=False, soft_wrap=True))
+    if client is None:
+        settings = ServiceSettings.from_env(CROSSREF, timeout=timeout, tries=tries, backoff=backoff)
+        client = retractions.CrossrefClient(settings)
+    folder = retractions.take(layout, studies, final, client, report=report, note=note)
     _, log = retractions.newest(layout)
-    assert log is not None
-    result = load_assessment(layout, protocol, studies, final)
-    assert result is not None
-    for line in describe(result)[1:]:
-        console.print(line, markup=False, soft_wrap=True)
-    for problem in result.blocking:
+    found = load_assessment(layout, protocol, studies, final)
+    if log is None or found is None:
+        raise InternalError(f"the check just written to {folder} cannot be read back")
+    return CheckResult(folder, log, found)
+
+
+def run(args: argparse.Namespace) -> int:
+    """`python -m pipeline check`: one call of `check`, its flags and its summary line."""
+    layout, protocol = from_args(args)
+    with FetchProgress("check: DOIs looked up in Crossref") as bar:
+        result = check(layout, protocol, timeout=args.timeout, tries=args.tries, backoff=args.backoff,
+                       report=bar.update, note=lambda text: console.print(text, markup=False, soft_wrap=True))
+    for line in describe(result.assessment)[1:]:
+        console.print(printable(line), markup=False, soft_wrap=True)
+    for problem in result.assessment.blocking:
         warn(problem)
-    counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in log["counts"].items()) or "nothing to check"
-    summary("check", f"{log['studies_checked']:,} studies, {log['dois_asked']:,} DOIs asked in Crossref "
-                     f"({log['requests']} requests): {counts} -> {layout.relative(folder)}")
+    summary("check", result.describe(layout))
     return 0
