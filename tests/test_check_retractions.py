@@ -160,6 +160,7 @@ def test_included_studies_never_checked_block_until_make_check(tmp_path):
 
 def test_make_check_runs_on_the_screening_results_and_ends_with_one_summary_line(tmp_path, monkeypatch, capsys):
     from fixtures.report.stage_files import PROTOCOL, write_stage_files
+
     from pipeline.cli import main
 
     layout = write_stage_files(tmp_path / "outputs")
