@@ -5,3 +5,8 @@
     retractions.py    the live check on the shared HTTP client, frozen as a resumable snapshot
     command.py        `check()` as a library call and the CLI (`python -m pipeline check`, `make check`)
 """
+
+from pipeline.check.command import CheckResult
+from pipeline.check.command import check as run
+
+__all__ = ["CheckResult", "run"]

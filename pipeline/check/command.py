@@ -10,11 +10,12 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.check import assess, retractions
-from pipeline.console import console, summary, warn
+from pipeline.console import console, progress_callback, summary, warn
 from pipeline.errors import InternalError, UsageError, UserError
-from pipeline.layout import Layout, from_args
+from pipeline.layout import Layout
+from pipeline.options import from_args
+from pipeline.progress import Progress, report
 from pipeline.protocol import Protocol
-from pipeline.search.command import FetchProgress
 from pipeline.search.services import CROSSREF, ServiceSettings
 from pipeline.textio import printable
 
@@ -55,16 +56,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def load_assessment(layout: Layout, protocol: Protocol, studies: pl.DataFrame | None = None,
                     final: pl.DataFrame | None = None) -> assess.Assessment | None:
     """The retraction state from the stage files and the newest check; None before screening."""
-    from pipeline.report.inputs import final_csv, read_final
+    from pipeline.report.inputs import read_final
 
     if studies is None:
         if not layout.studies.is_file():
             return None
         studies = pl.read_parquet(layout.studies)
     if final is None:
-        if not final_csv(layout).is_file():
+        if not layout.final.is_file():
             return None
-        final = read_final(final_csv(layout))
+        final = read_final(layout.final)
     folder, log = retractions.newest(layout)
     return assess.assess(assess.candidates(studies, final), log, protocol.retractions,
                          layout.relative(folder) if folder else None)
@@ -100,20 +101,21 @@ class CheckResult:
 
 
 def check(layout: Layout, protocol: Protocol, *, timeout: float = 60.0, tries: int = 5, backoff: float = 1.0,
-          client: retractions.CrossrefClient | None = None, report: Callable[[int, int], None] = lambda d, t: None,
+          client: retractions.CrossrefClient | None = None, progress: Progress | None = None,
           note: Callable[[str], None] = lambda text: None) -> CheckResult:
     """The check as a library call: every candidate study's DOI asked in Crossref, frozen, assessed."""
-    from pipeline.report.inputs import final_csv, read_final
+    from pipeline.report.inputs import read_final
 
-    if not layout.studies.is_file() or not final_csv(layout).is_file():
+    if not layout.studies.is_file() or not layout.final.is_file():
         raise UserError("the retraction check needs the screening results: run `make review` first")
     if tries < 1:
         raise UsageError(f"--tries must be at least 1, not {tries}")
-    studies, final = pl.read_parquet(layout.studies), read_final(final_csv(layout))
+    studies, final = pl.read_parquet(layout.studies), read_final(layout.final)
     if client is None:
         settings = ServiceSettings.from_env(CROSSREF, timeout=timeout, tries=tries, backoff=backoff)
         client = retractions.CrossrefClient(settings)
-    folder = retractions.take(layout, studies, final, client, report=report, note=note)
+    folder = retractions.take(layout, studies, final, client, note=note,
+                              report=lambda done, total: report(progress, "check: DOIs looked up in Crossref", done, total))
     _, log = retractions.newest(layout)
     found = load_assessment(layout, protocol, studies, final)
     if log is None or found is None:
@@ -124,9 +126,9 @@ def check(layout: Layout, protocol: Protocol, *, timeout: float = 60.0, tries: i
 def run(args: argparse.Namespace) -> int:
     """`python -m pipeline check`: one call of `check`, its flags and its summary line."""
     layout, protocol = from_args(args)
-    with FetchProgress("check: DOIs looked up in Crossref") as bar:
+    with progress_callback() as progress:
         result = check(layout, protocol, timeout=args.timeout, tries=args.tries, backoff=args.backoff,
-                       report=bar.update, note=lambda text: console.print(text, markup=False, soft_wrap=True))
+                       progress=progress, note=lambda text: console.print(text, markup=False, soft_wrap=True))
     for line in describe(result.assessment)[1:]:
         console.print(printable(line), markup=False, soft_wrap=True)
     for problem in result.assessment.blocking:

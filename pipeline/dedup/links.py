@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipeline.contracts import LINKED_REPORTS_SCHEMA
 from pipeline.dedup.cluster import UnionFind
 from pipeline.records import LINK_SCHEMA
 
-GROUP_SCHEMA = {"group_id": pl.Utf8, "study_id": pl.Utf8, "linked_by": pl.Utf8}
 # A record naming more trial numbers than this (a review, a trial list) does not link by number.
 MAX_REGISTRY_IDS = 3
 ID_TYPES = ("pmid", "pmcid", "doi")
@@ -89,7 +89,7 @@ def study_groups(records: pl.DataFrame, clusters: pl.DataFrame, links: pl.DataFr
         shared = sorted({n for m in members for n in why.get(m, []) if not n.startswith(("listed by ", "lists "))})
         group_id = shared[0] if shared else members[0]
         rows += [(group_id, m, "; ".join(dict.fromkeys(why.get(m, [])))) for m in sorted(members)]
-    return pl.DataFrame(rows, schema=GROUP_SCHEMA, orient="row").sort("group_id", "study_id")
+    return pl.DataFrame(rows, schema=LINKED_REPORTS_SCHEMA, orient="row").sort("group_id", "study_id")
 
 
 def group_of(groups: pl.DataFrame, study_ids: list[str]) -> dict[str, str]:

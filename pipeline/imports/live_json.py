@@ -8,11 +8,12 @@ search can overlap when the service changes mid-run: a record that appears twice
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
 
+from pipeline.contracts import SourceEntry, SourceState, SourceType
 from pipeline.errors import BadReply, InputError
 from pipeline.imports import ctgov_json, europepmc_json
 from pipeline.layout import Layout
@@ -28,33 +29,27 @@ class LiveRecords:
     records: pl.DataFrame
     registrations: pl.DataFrame
     links: pl.DataFrame
-    info: dict[str, Any]
+    info: SourceEntry
 
 
 def read(layout: Layout, search: CtgovSearch | EuropePmcSearch) -> LiveRecords:
     """The records of the search's newest snapshot; a missing snapshot is not an error."""
     is_ctgov = isinstance(search, CtgovSearch)
-    kind = "ctgov" if is_ctgov else "europepmc"
-    query: Any = search.query_params if isinstance(search, CtgovSearch) else search.query
-    info: dict[str, Any] = {
-        "name": search.name, "type": kind, "kind": search.kind, "database": search.database,
-        "status": "ok", "records": 0, "warnings": [], "platform": search.platform, "snapshot": None,
-        "query": query, "query_translation": None, "date": None, "count_reported": None, "retrieved": None,
-        "api_version": None,
-    }
-    none = LiveRecords(empty(), pl.DataFrame(schema=REGISTRATION_SCHEMA), pl.DataFrame(schema=LINK_SCHEMA), info)
+    query: str | dict[str, str] = search.query_params if isinstance(search, CtgovSearch) else search.query
+    info = SourceEntry(name=search.name, type=SourceType.CTGOV if is_ctgov else SourceType.EUROPEPMC, kind=search.kind,
+                       database=search.database, platform=search.platform, query=query)
+    regs_none, links_none = pl.DataFrame(schema=REGISTRATION_SCHEMA), pl.DataFrame(schema=LINK_SCHEMA)
     folder = snapshot.latest(layout, search.name)
     if folder is None:
-        info["status"] = "not searched yet"
-        info["warnings"].append(f"{search.name}: no {search.database} snapshot yet under "
-                                f"{layout.relative(layout.search / search.name)}/; run `make search` (needs network) "
-                                "to search it; 0 records for now")
-        return none
+        warning = (f"{search.name}: no {search.database} snapshot yet under "
+                   f"{layout.relative(layout.search_source(search.name))}/; run `make search` (needs network) "
+                   "to search it; 0 records for now")
+        return LiveRecords(empty(), regs_none, links_none, replace(info, status=SourceState.NOT_SEARCHED, warnings=(warning,)))
     log = snapshot.read_log(folder)
-    info.update(database=log.get("database") or search.database, platform=log.get("platform") or search.platform,
-                snapshot=layout.relative(folder), query=log.get("query", query), date=log.get("finished_at"),
-                count_reported=log.get("count_reported"), retrieved=log.get("retrieved"),
-                api_version=log.get("api_version"), data_timestamp=log.get("data_timestamp"))
+    info = replace(info, database=log.get("database") or search.database, platform=log.get("platform") or search.platform,
+                   snapshot=layout.relative(folder), query=log.get("query", query), date=log.get("finished_at"),
+                   count_reported=log.get("count_reported"), retrieved=log.get("retrieved"),
+                   api_version=log.get("api_version"), data_timestamp=log.get("data_timestamp"))
     kind_prefix = ctgov.BATCH_KIND if is_ctgov else europepmc.BATCH_KIND
     pages = sorted(folder.glob(f"{kind_prefix}-*.json.gz"))
     frames, regs, links = [], [], []
@@ -77,17 +72,15 @@ def read(layout: Layout, search: CtgovSearch | EuropePmcSearch) -> LiveRecords:
     warnings = [f"{search.name}: {w}" for w in log.get("warnings") or []]
     if unique.height < records.height:
         warnings.append(f"{search.name}: {records.height - unique.height} record(s) repeated across the snapshot's pages; kept the first of each")
-    if info["retrieved"] is not None and info["retrieved"] != unique.height:
-        warnings.append(f"{search.name}: the search log says {info['retrieved']} records were retrieved, the snapshot holds {unique.height}")
+    if info.retrieved is not None and info.retrieved != unique.height:
+        warnings.append(f"{search.name}: the search log says {info.retrieved} records were retrieved, the snapshot holds {unique.height}")
     if _normal(log.get("query")) != _normal(query):
-        warnings.append(f"{search.name}: the protocol's query has changed since the snapshot {info['snapshot']}; "
+        warnings.append(f"{search.name}: the protocol's query has changed since the snapshot {info.snapshot}; "
                         "run `make search` to search it again")
-    info["warnings"] = warnings
-    info["records"] = unique.height
     registrations = (pl.concat(regs).unique(subset=["record_id"], keep="first", maintain_order=True)
-                     if regs else none.registrations)
-    link_frame = pl.concat(links).unique(maintain_order=True) if links else none.links
-    return LiveRecords(unique, registrations, link_frame, info)
+                     if regs else regs_none)
+    link_frame = pl.concat(links).unique(maintain_order=True) if links else links_none
+    return LiveRecords(unique, registrations, link_frame, replace(info, warnings=tuple(warnings), records=unique.height))
 
 
 def _normal(query: Any) -> Any:

@@ -20,5 +20,10 @@ Layered as httpx is, from the wire up; each module imports only those above it:
     ctgov.py      ClinicalTrials.gov API v2 (studies, version) on HttpClient + paged.take
     europepmc.py  Europe PMC REST search (cursorMark) on HttpClient + paged.take
     query.py      PubMed query checks before anything is sent; check_boolean for the other services
-    command.py    the CLI
+    stage.py      run(): the stage as a library call (checks, then take() per search); prints nothing
+    command.py    the CLI: parses options, calls run, prints
 """
+
+from pipeline.search.stage import SearchResult, run
+
+__all__ = ["SearchResult", "run"]
