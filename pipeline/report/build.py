@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from pipeline import __version__
 from pipeline.check.assess import LABELS, Assessment
-from pipeline.check.command import load_assessment
+from pipeline.check.stage import load_assessment
 from pipeline.contracts import LIVE_SOURCE_TYPES, ScreeningSummary, SourceEntry, SourceType
 from pipeline.errors import UserError
 from pipeline.files import write_text_atomic

@@ -123,7 +123,7 @@ class RetractionLines:
 
 def retraction_lines(layout: Layout, protocol: Protocol, studies: pl.DataFrame, final: pl.DataFrame) -> RetractionLines:
     """The retraction check's state for `make status`: when checked, every flag, what still blocks."""
-    from pipeline.check.command import describe, load_assessment
+    from pipeline.check.stage import describe, load_assessment
 
     try:
         found = load_assessment(layout, protocol, studies, final)
