@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__, housekeeping
+from pipeline.check import command as check_cmd
 from pipeline.console import console
 from pipeline.dedup import command as dedup_cmd
 from pipeline.errors import InternalError, PipelineError, UsageError
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
-    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, report_cmd, housekeeping):
+    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, report_cmd, check_cmd, housekeeping):
         module.register(sub, common)
     return parser
 

@@ -8,7 +8,8 @@
     │                             file, a full disk, a read-only file system; nothing half-written
     ├── RemoteError               a remote service (E-utilities, registers, Crossref) failed
     │   ├── ServiceUnavailable    it could not be reached, or kept failing after retries
-    │   └── BadReply              it answered with something we cannot use (retryable)
+    │   ├── BadReply              it answered with something we cannot use (retryable)
+    │   └── Refused               it refused the request (HTTP 4xx but 429): `status`, `body`
     └── InternalError             an invariant of the pipeline's own files broke: a bug or a
                                   hand-edited generated file; the message says which
     ConcurrentChange              a file changed on disk while we worked (caught and retried)
@@ -79,6 +80,18 @@ class RemoteError(PipelineError):
 
 class ServiceUnavailable(RemoteError):
     """The service could not be reached, or kept failing after every retry."""
+
+
+class Refused(RemoteError):
+    """The service refused the request (a 4xx other than 429): retrying the same request cannot help.
+
+    `status` and the start of the reply's `body` let a caller tell an expired page token or an
+    unknown DOI (404) from a request that is wrong."""
+
+    def __init__(self, message: str, status: int, body: bytes = b""):
+        super().__init__(message)
+        self.status = status
+        self.body = body
 
 
 class BadReply(RemoteError):

@@ -64,6 +64,10 @@ OUTPUTS: tuple[Entry, ...] = (
     Entry("records/id_register.csv", Owner.PEOPLE, "every record id ever given, so ids survive re-imports (appended to)"),
     Entry("records/records.parquet", Owner.GENERATED, "every record of every source"),
     Entry("records/sources.json", Owner.GENERATED, "what the import stage did per source"),
+    Entry("records/registrations.parquet", Owner.GENERATED, "what trial registers say about each registration"),
+    Entry("records/links.parquet", Owner.GENERATED, "links between reports of one study (preprint of, results of)"),
+    Entry("checks/retractions/.partial-{stamp}/**", Owner.IN_PROGRESS, "a retraction check still running; rerun to resume"),
+    Entry("checks/retractions/{stamp}/**", Owner.PEOPLE, "frozen retraction checks: raw Crossref replies + check_log.json"),
     Entry("dedup/decisions.csv", Owner.PEOPLE, "people's duplicate / not_duplicate decisions"),
     Entry("dedup/*", Owner.GENERATED, "clusters, studies, pairs to review, summary"),
     Entry("screening/{stage}/conflicts.csv", Owner.GENERATED, "disagreements per stage"),
@@ -144,6 +148,16 @@ class Layout:
     def id_register(self) -> Path:
         return self.outputs / "records" / "id_register.csv"
 
+    @property
+    def records_links(self) -> Path:
+        """Links between reports of one study (preprint of, registration lists): LINK_SCHEMA."""
+        return self.outputs / "records" / "links.parquet"
+
+    @property
+    def registrations(self) -> Path:
+        """What trial registers say about each registration record: REGISTRATION_SCHEMA."""
+        return self.outputs / "records" / "registrations.parquet"
+
     # dedup
     @property
     def dedup(self) -> Path:
@@ -168,6 +182,11 @@ class Layout:
     @property
     def dedup_summary(self) -> Path:
         return self.dedup / "summary.json"
+
+    @property
+    def linked_reports(self) -> Path:
+        """Dedup studies that are reports of one study (shared trial number, register's results list)."""
+        return self.dedup / "linked_reports.csv"
 
     # screen
     @property
@@ -205,6 +224,11 @@ class Layout:
     @property
     def orphans(self) -> Path:
         return self.screening / "orphans.csv"
+
+    # check: outputs/checks/retractions/<UTC timestamp>/ (raw Crossref replies + check_log.json)
+    @property
+    def retraction_checks(self) -> Path:
+        return self.outputs / "checks" / "retractions"
 
     # report
     @property

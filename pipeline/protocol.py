@@ -1,7 +1,8 @@
 """The review protocol (`queries/review.toml`): written by people, read by every stage.
 
 It names the review, its reviewers, eligibility criteria, the allowed full-text exclusion reasons,
-automation rules, and each source: a PubMed search or an import file, with its PRISMA kind.
+automation rules, each source (a live PubMed, ClinicalTrials.gov or Europe PMC search, or an import
+file) with its PRISMA kind, and people's answers to retractions flagged on included studies.
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ IMPORT_FORMATS = ("ris", "medline", "bibtex", "wos-txt", "cochrane-txt", "pubmed
 STAGES = ("title_abstract", "full_text")
 DATETYPES = ("pdat", "edat", "mdat", "crdt")
 # The schema: every key each table may hold (anything else is a typo and refused, with a suggestion).
-TOP_LEVEL = frozenset({"review", "criteria", "sources", "screening", "automation"})
+TOP_LEVEL = frozenset({"review", "criteria", "sources", "screening", "automation", "retractions"})
 SOURCE_KEYS = frozenset({"name", "type", "kind", "database", "notes"})
 PUBMED_KEYS = frozenset({"query", "platform", "mindate", "maxdate", "datetype"})
 IMPORT_KEYS = frozenset({"format", "path", "encoding", "searched", "columns"})
 STAGE_KEYS = {"title_abstract": frozenset({"reviewers"}), "full_text": frozenset({"reviewers", "exclusion_reasons"})}
+CTGOV_KEYS = frozenset({"condition", "intervention", "term", "filters", "platform"})
+EUROPEPMC_KEYS = frozenset({"query", "platform", "synonym"})
+RETRACTION_KEYS = frozenset({"doi", "study", "decision", "reason"})
 PRIOR_KEYS = frozenset({"path", "format", "stage", "reviewers", "reviewer", "decision"})
 AUTOMATION_KEYS = frozenset({"name", "field", "exclude_if_any", "exclude_unless_any", "exclude_below", "exclude_above"})
 RESERVED_REVIEWER_NAMES = ("conflicts", "resolutions")
@@ -57,6 +61,45 @@ class PubMedSearch:
 
 
 @dataclass(frozen=True)
+class CtgovSearch:
+    """A live ClinicalTrials.gov search (API v2), run by `make search` and frozen as a dated snapshot.
+
+    `condition`, `intervention` and `term` are sent as query.cond, query.intr and query.term (Essie
+    syntax); `filters` as filter.<key> (e.g. overallStatus = "COMPLETED,TERMINATED")."""
+
+    name: str
+    condition: str = ""
+    intervention: str = ""
+    term: str = ""
+    filters: dict[str, str] = field(default_factory=dict)
+    database: str = "ClinicalTrials.gov"
+    platform: str = "ClinicalTrials.gov API v2"
+    kind: PrismaKind = "register"
+    notes: str = ""
+
+    @property
+    def query_params(self) -> dict[str, str]:
+        """The query as sent: query.* and filter.* parameters, whitespace collapsed."""
+        params = {f"query.{k}": " ".join(v.split()) for k, v in
+                  (("cond", self.condition), ("intr", self.intervention), ("term", self.term)) if v.strip()}
+        params.update({f"filter.{k}": " ".join(str(v).split()) for k, v in sorted(self.filters.items())})
+        return params
+
+
+@dataclass(frozen=True)
+class EuropePmcSearch:
+    """A live Europe PMC search (REST API, resultType=core), run by `make search`; includes preprints."""
+
+    name: str
+    query: str
+    database: str = "Europe PMC"
+    platform: str = "Europe PMC REST API (resultType=core)"
+    kind: PrismaKind = "database"
+    synonym: bool = False             # Europe PMC's MeSH/UniProt synonym expansion
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class ImportFile:
     """An export from another database or register, read from `path` by the importer for `format`."""
 
@@ -71,7 +114,9 @@ class ImportFile:
     notes: str = ""
 
 
-Source = PubMedSearch | ImportFile
+LiveSearch = PubMedSearch | CtgovSearch | EuropePmcSearch
+Source = PubMedSearch | CtgovSearch | EuropePmcSearch | ImportFile
+LIVE_TYPES = {"pubmed": "PubMed", "ctgov": "ClinicalTrials.gov", "europepmc": "Europe PMC"}
 
 PRIOR_FORMATS = ("rayyan-csv", "asreview-csv", "covidence-csv")
 
@@ -109,6 +154,23 @@ class AutomationRule:
     exclude_above: int | None = None
 
 
+ACKNOWLEDGE_DECISIONS = ("keep", "exclude")
+
+
+@dataclass(frozen=True)
+class RetractionAcknowledgment:
+    """People's answer to a retraction or expression of concern flagged on an included study.
+
+    `doi` (or `study`, a study id) names the study; `decision` is "keep" (with the `reason` it stays
+    in the review) or "exclude" (it must then be excluded at full text); the report calls the review
+    complete only when every flagged included study has one."""
+
+    decision: str
+    reason: str
+    doi: str | None = None
+    study: str | None = None
+
+
 @dataclass(frozen=True)
 class Protocol:
     """Everything the stages need to know about the review, from one TOML file."""
@@ -125,10 +187,16 @@ class Protocol:
     example_reviewers: tuple[str, ...] = ()            # reviewers whose decisions are labelled examples
     notes: str = ""
     prior_screening: tuple[PriorScreening, ...] = ()   # [[screening.imported]]: decisions made in other tools
+    retractions: tuple[RetractionAcknowledgment, ...] = ()   # [[retractions]]: flagged studies acknowledged
 
     @property
     def searches(self) -> tuple[PubMedSearch, ...]:
         return tuple(s for s in self.sources if isinstance(s, PubMedSearch))
+
+    @property
+    def live(self) -> tuple[LiveSearch, ...]:
+        """Every search `make search` runs live: PubMed, ClinicalTrials.gov and Europe PMC."""
+        return tuple(s for s in self.sources if isinstance(s, (PubMedSearch, CtgovSearch, EuropePmcSearch)))
 
     @property
     def imports(self) -> tuple[ImportFile, ...]:
@@ -163,10 +231,11 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
     for i, raw in enumerate(check.tables(data, "sources"), start=1):
         where = f"sources[{i}]"
         stype = raw.get("type")
-        typed = {"pubmed": PUBMED_KEYS, "import": IMPORT_KEYS}
+        typed = {"pubmed": PUBMED_KEYS, "import": IMPORT_KEYS, "ctgov": CTGOV_KEYS, "europepmc": EUROPEPMC_KEYS}
         if stype not in typed:
-            check.problem(f"{where}.type", f"must be 'pubmed' or 'import', not {printable_value(stype)}")
-        check.keys(raw, where, SOURCE_KEYS | typed.get(str(stype), PUBMED_KEYS | IMPORT_KEYS))
+            check.problem(f"{where}.type", "must be 'pubmed', 'ctgov', 'europepmc' or 'import', "
+                                           f"not {printable_value(stype)}")
+        check.keys(raw, where, SOURCE_KEYS | typed.get(str(stype), frozenset().union(*typed.values())))
         name = unicodedata.normalize("NFC", check.string(raw, "name", where, required=True))
         if name and check.name(name, f"{where}.name", "a source name (it names a folder under outputs/search/ and "
                                               "prefixes record ids)"):
@@ -174,7 +243,7 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
                 check.problem(f"{where}.name", f"source name {name!r} is used twice "
                                                f"(also {seen[name.casefold()]}); each source needs its own")
             seen[name.casefold()] = where
-        kind = check.string(raw, "kind", where, default="database")
+        kind = check.string(raw, "kind", where, default="register" if stype == "ctgov" else "database")
         if kind not in PRISMA_KINDS:
             check.problem(f"{where}.kind", f"must be one of {', '.join(PRISMA_KINDS)}, not {printable_value(kind)}")
         notes = check.string(raw, "notes", where)
@@ -191,6 +260,24 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
                 mindate=check.date(raw, "mindate", where), maxdate=check.date(raw, "maxdate", where),
                 datetype=datetype, notes=notes,
             ))
+        elif stype == "ctgov":
+            fields = {k: check.string(raw, k, where) for k in ("condition", "intervention", "term")}
+            if not any(v.strip() for v in fields.values()):
+                check.problem(where, "a ClinicalTrials.gov search needs condition, intervention or term")
+            filters = check.table(raw, "filters", where)
+            sources.append(CtgovSearch(
+                name=name, **fields, filters={str(k): check.string(filters, k, f"{where}.filters") for k in filters},
+                kind=kind, database=check.string(raw, "database", where, default=CtgovSearch.database),  # type: ignore[arg-type]
+                platform=check.string(raw, "platform", where, default=CtgovSearch.platform), notes=notes))
+        elif stype == "europepmc":
+            synonym = raw.get("synonym", False)
+            if not isinstance(synonym, bool):
+                check.problem(f"{where}.synonym", f"must be true or false, not {_kind(synonym)}")
+            sources.append(EuropePmcSearch(
+                name=name, query=check.string(raw, "query", where, required=True), kind=kind,  # type: ignore[arg-type]
+                database=check.string(raw, "database", where, default=EuropePmcSearch.database),
+                platform=check.string(raw, "platform", where, default=EuropePmcSearch.platform),
+                synonym=bool(synonym), notes=notes))
         else:
             fmt = check.string(raw, "format", where, required=True)
             if fmt and fmt not in IMPORT_FORMATS:
@@ -260,6 +347,20 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
             exclude_unless_any=check.strings(raw, "exclude_unless_any", where),
             exclude_below=check.integer(raw, "exclude_below", where), exclude_above=check.integer(raw, "exclude_above", where),
         ))
+    acknowledged = []
+    for i, raw in enumerate(check.tables(data, "retractions"), start=1):
+        where = f"retractions[{i}]"
+        check.keys(raw, where, RETRACTION_KEYS)
+        doi, study = check.string(raw, "doi", where).strip(), check.string(raw, "study", where).strip()
+        if not doi and not study:
+            check.problem(where, "name the study with doi = \"10....\" or study = \"<study id>\"")
+        decision = check.string(raw, "decision", where, required=True)
+        if decision and decision not in ACKNOWLEDGE_DECISIONS:
+            check.problem(f"{where}.decision", f"must be 'keep' or 'exclude', not {printable_value(decision)}")
+        reason = check.string(raw, "reason", where).strip()
+        if not reason:
+            check.problem(f"{where}.reason", "is required: why the study is kept or excluded")
+        acknowledged.append(RetractionAcknowledgment(decision=decision, reason=reason, doi=doi or None, study=study or None))
     check.unique(tuple(r.name for r in rules if r.name), "automation", "rule name")
     if check.problems:
         raise InputError(check.problems)
@@ -268,6 +369,7 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         question=check.string(review, "question", "review"), criteria=criteria_lists,
         sources=tuple(sources), reviewers=reviewers, exclusion_reasons=reasons,
         automation=tuple(rules), example_reviewers=examples, notes=check.string(review, "notes", "review"), prior_screening=tuple(prior),
+        retractions=tuple(acknowledged),
     )
 
 

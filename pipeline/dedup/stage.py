@@ -1,6 +1,7 @@
 """The dedup stage's I/O edge: records.parquet + people's decisions in, clusters, studies, pairs, summary out.
 
-`pipeline.dedup.engine.dedup` is the pure core; `run` reads its inputs from the `Layout`, calls it
+`pipeline.dedup.engine.dedup` is the pure core; `run` reads its inputs from the `Layout` (with the
+import's links between reports, `links.parquet`, when there are any), calls it
 and writes every output atomically (unchanged bytes are not rewritten).
 """
 
@@ -38,6 +39,8 @@ class DedupRunResult(DedupResult):
                 f"{removed['identifier']:,} by identifier, {removed['fuzzy']:,} fuzzy, {removed['person']:,} by people; "
                 f"{s.pairs_waiting:,} pairs waiting in {layout.relative(layout.pairs_to_review)}; "
                 + (f"{self.moved:,} decision(s) moved from pairs_to_review.csv into decisions.csv; " if self.moved else "")
+                + (f"{s.linked_reports['reports']:,} reports linked into {s.linked_reports['studies']:,} studies "
+                   "by trial number; " if s.linked_reports.get("reports") else "")
                 + f"wrote {layout.relative(layout.dedup)}/")
 
 
@@ -55,7 +58,9 @@ def run(layout: Layout, protocol: Protocol | None = None, *, progress: Progress 
     decided = person.read(layout.dedup_decisions, known, warnings)
     task = f"dedup: comparing {records.height:,} records"
     report(progress, task, 0, None)
-    result = dedup(records, decided, decisions_file=str(layout.dedup_decisions))
+    links = (read_parquet(layout.records_links, "run `make records` (python -m pipeline import) to write it again")
+             if layout.records_links.exists() else None)
+    result = dedup(records, decided, decisions_file=str(layout.dedup_decisions), links=links)
     report(progress, task, 1, 1)
     waiting, warnings = pair_review.keep_typed(result.pairs_to_review, layout.pairs_to_review,
                                                layout.relative(layout.pairs_to_review))
@@ -63,8 +68,10 @@ def run(layout: Layout, protocol: Protocol | None = None, *, progress: Progress 
         (layout.clusters, lambda p: write_parquet_atomic(p, result.clusters)),
         (layout.studies, lambda p: write_parquet_atomic(p, result.studies)),
         (layout.pairs_to_review, lambda p: frame_to_csv_atomic(p, waiting)),
+        (layout.linked_reports, lambda p: frame_to_csv_atomic(p, result.groups)),
         (layout.dedup_summary, lambda p: write_text_atomic(p, json.dumps(result.summary, indent=2) + "\n")),
     ]
     with transaction():                  # every file or none: a full disk leaves all as they were
         changed = [path for path, write in outputs if write(path)]
-    return DedupRunResult(result.clusters, result.studies, waiting, result.stats, changed, moved, warnings)
+    return DedupRunResult(result.clusters, result.studies, waiting, result.stats, groups=result.groups,
+                          changed=changed, moved=moved, warnings=warnings)

@@ -144,3 +144,15 @@ def read_final(path: Path) -> pl.DataFrame:
     if problems:
         raise InputError(problems)
     return pl.DataFrame(rows, schema=FINAL_SCHEMA) if rows else pl.DataFrame(schema=FINAL_SCHEMA)
+
+
+def read_groups(path: Path) -> dict[str, str]:
+    """dedup's linked_reports.csv as study_id -> group_id ({} when dedup linked nothing or never wrote it)."""
+    if not path.is_file():
+        return {}
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        absent = [c for c in ("group_id", "study_id") if c not in (reader.fieldnames or [])]
+        if absent:
+            raise InputError([Problem(str(path), "column is missing", row=1, column=c) for c in absent])
+        return {unguard_cell(r["study_id"]): unguard_cell(r["group_id"]) for r in reader if r.get("study_id")}

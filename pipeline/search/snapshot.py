@@ -158,7 +158,12 @@ class Partial:
     def begin(cls, layout: Layout, source: str, identity: dict, now: dt.datetime, ids_of: IdsOf,
               batch_kind: str = "efetch", suffix: str = ".xml.gz") -> Partial:
         """Resume the unfinished folder of this same search, else plan a fresh one (discarding others)."""
-        source_dir = layout.search / source
+        return cls.begin_in(layout.search / source, identity, now, ids_of, batch_kind, suffix)
+
+    @classmethod
+    def begin_in(cls, source_dir: Path, identity: dict, now: dt.datetime, ids_of: IdsOf,
+                 batch_kind: str = "efetch", suffix: str = ".xml.gz") -> Partial:
+        """`begin` for snapshots kept outside outputs/search/ (the retraction check's)."""
         unfinished = sorted(source_dir.glob(f"{PARTIAL_PREFIX}*")) if source_dir.is_dir() else []
         resume = None
         for folder in reversed(unfinished):
@@ -203,8 +208,8 @@ class Partial:
         return (f"kept {len(self.pmids):,} records in {len(self.batches)} batches in {self.folder} "
                 f"(earlier snapshots are unchanged); run the same command again to resume")
 
-    def finish(self, log: dict) -> Path:
-        """Verify every stored file, write search_log.json with their checksums, tidy and rename into place.
+    def finish(self, log: dict, log_name: str = LOG_NAME) -> Path:
+        """Verify every stored file, write search_log.json (or `log_name`) with their checksums, tidy and rename into place.
 
         A batch file that is missing, unreadable or holds other records than were stored (another
         run wrote into this folder, a disk fault) stops here: the folder stays partial, never complete.
@@ -233,8 +238,8 @@ class Partial:
             raise InternalError(f"{self.folder / missing[0]}: a stored reply is missing; the snapshot is left "
                                 "unfinished: run the same search again")
         log = {**log, "files": {name: _sha256(self.folder / name) for name in names}}
-        keep = {LOG_NAME, *names}
-        write_text_atomic(self.folder / LOG_NAME, json.dumps(log, indent=2, ensure_ascii=False) + "\n")
+        keep = {log_name, *names}
+        write_text_atomic(self.folder / log_name, json.dumps(log, indent=2, ensure_ascii=False) + "\n")
         for path in self.folder.iterdir():
             if path.name not in keep:
                 path.unlink()           # state.json, a reply written just before an interruption, temp files
