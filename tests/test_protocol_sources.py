@@ -46,7 +46,7 @@ def test_a_register_search_needs_some_query_and_string_filters(tmp_path):
         protocol(tmp_path, '[[sources]]\nname = "ct"\ntype = "ctgov"\n[sources.filters]\nphase = 2\n')
     text = str(caught.value)
     assert "sources[1]: a ClinicalTrials.gov search needs condition, intervention or term" in text
-    assert "sources[1].filters must be a table of strings" in text
+    assert "sources[1].filters.phase: must be a string" in text
 
 
 def test_retraction_acknowledgments_name_the_study_a_decision_and_a_reason(tmp_path):
@@ -61,5 +61,5 @@ reason = "Retracted for an unrelated figure"
         protocol(tmp_path, '[[retractions]]\ndecision = "maybe"\n')
     text = str(caught.value)
     assert "retractions[1]: name the study with doi" in text
-    assert "retractions[1].decision must be 'keep' or 'exclude', not 'maybe'" in text
-    assert "retractions[1].reason is required" in text
+    assert "retractions[1].decision: must be 'keep' or 'exclude', not 'maybe'" in text
+    assert "retractions[1].reason: is required" in text

@@ -44,7 +44,7 @@ def test_an_unknown_section_is_named(project):
 
 def test_a_key_of_the_other_source_type_is_refused(project):
     edit(project, 'format = "medline"', 'format = "medline"\nquery = "x[tiab]"')
-    refused(project, "sources[2].query", stage="import")
+    refused(project, "].query: unknown key", stage="import")
 
 
 def test_reviewers_as_a_string_is_refused_not_split_into_letters(project):
