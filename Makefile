@@ -7,13 +7,14 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(PY) -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help venv review search records dedup screen screen-app report report-check status test lint browser bench bench-parse bench-dedup bench-app clean
+.PHONY: help venv review search check records dedup screen screen-app report report-check status test lint browser bench bench-parse bench-dedup bench-app clean
 
 help: ## List the targets
 	@echo "make review       run the whole review offline on what the repo ships -> outputs/report/index.html"
 	@echo "make test         run the test suite (installs Debian's chromium for the browser check if missing)"
 	@echo "make lint         ruff and mypy, as configured in pyproject.toml"
-	@echo "make search       refresh the PubMed searches live (needs NCBI_EMAIL; NCBI_API_KEY optional)"
+	@echo "make search       refresh every live search: PubMed, ClinicalTrials.gov, Europe PMC (needs NCBI_EMAIL)"
+	@echo "make check        look up included studies in Crossref for retractions (live; needs CONTACT_EMAIL or NCBI_EMAIL)"
 	@echo "make status       what each reviewer has screened, what remains, and the next step"
 	@echo "make screen-app   screen in the browser (http://127.0.0.1:8765), on the same sheets; Ctrl+C stops"
 	@echo "make bench        parse and dedup benchmarks against Bio.Entrez.read and bib-dedupe"
@@ -39,8 +40,11 @@ review: $(STAMP) ## The whole chain, offline
 	@$(PIPE) report
 	@echo "Done: open $(CURDIR)/outputs/report/index.html in a browser."
 
-search: $(STAMP) ## Live PubMed refresh: writes a new dated snapshot per PubMed source
+search: $(STAMP) ## Live refresh: a new dated snapshot per PubMed, ClinicalTrials.gov and Europe PMC source
 	@$(PIPE) search
+
+check: $(STAMP) ## Live retraction check of included studies in Crossref: a new dated snapshot
+	@$(PIPE) check
 
 records: $(STAMP)
 	@$(PIPE) import

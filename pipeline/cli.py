@@ -12,9 +12,11 @@ from collections.abc import Sequence
 
 from pipeline import __version__, housekeeping
 from pipeline.app import command as app_cmd
+from pipeline.check import command as check_cmd
 from pipeline.console import console
 from pipeline.dedup import command as dedup_cmd
 from pipeline.errors import InternalError, PipelineError, UsageError
+from pipeline.files import reason
 from pipeline.imports import command as import_cmd
 from pipeline.options import common_parser
 from pipeline.report import command as report_cmd
@@ -32,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
-    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, app_cmd, report_cmd, housekeeping):
+    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, app_cmd, report_cmd, check_cmd, housekeeping):
         module.register(sub, common)
     return parser
 
@@ -51,6 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print("[red]error[/red]:", end=" ")
         console.print(printable(exc), markup=False, soft_wrap=True)
         return 2 if isinstance(exc, UsageError) else 1
+    except OSError as exc:     # the machine, not the pipeline: a file system refused (each write is atomic)
+        where = f"{exc.filename}: " if exc.filename else ""
+        console.print("[red]error[/red]:", end=" ")
+        console.print(printable(f"{where}{reason(exc)}; nothing was half-written"), markup=False, soft_wrap=True)
+        return 1
     except KeyboardInterrupt:
         console.print("interrupted: nothing was half-written; rerun the same command to continue.")
         return 130

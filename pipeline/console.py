@@ -1,4 +1,10 @@
-"""Progress and one-line summaries on stderr, so stdout stays clean for data."""
+"""Progress and one-line summaries on stderr, so stdout stays clean for data.
+
+Every line may hold record text (titles, ids, server messages), which is untrusted: it is shown
+literally. Nothing printed here is parsed as rich markup or emoji codes (`[/yellow]` and `:smile:`
+stay as typed), and terminal escape sequences and control characters are removed first
+(`textio.printable`), so a record cannot recolour, hide, link or rewrite what a person reads.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +13,24 @@ from collections.abc import Callable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
-from pipeline.textio import console_text
+from pipeline.textio import printable
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, emoji=False)
 
 
 def progress() -> Progress:
-    """A progress bar showing done / total, e.g. records fetched or rows read."""
+    """A progress bar showing done / total, e.g. records fetched or rows read (descriptions shown literally)."""
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console, transient=False,
     )
+
+
+def line(label: str, text: object, style: str = "bold") -> None:
+    """`label: text` on one line: the label styled, the text literal (`textio.printable`, no markup)."""
+    console.print(Text.assemble((printable(label), style), ": ", printable(text)), soft_wrap=True)
 
 
 @contextlib.contextmanager
@@ -44,10 +56,15 @@ def progress_callback() -> Iterator[Callable[[str, int, int | None], None]]:
 
 
 def summary(stage: str, text: str) -> None:
-    """The one line each stage ends with: what it did and where it wrote (shown literally, see `textio.console_text`)."""
-    console.print(f"[bold]{console_text(stage)}[/bold]: {console_text(text)}", soft_wrap=True)
+    """The one line each stage ends with: what it did and where it wrote."""
+    line(stage, text)
 
 
 def warn(text: str) -> None:
-    """A warning line; `text` may hold record text, so it is shown literally (`textio.console_text`)."""
-    console.print(f"[yellow]warning[/yellow]: {console_text(text)}", soft_wrap=True)
+    """A warning line; `text` may hold record text, so it is shown literally."""
+    line("warning", text, "yellow")
+
+
+def note(text: object) -> None:
+    """A plain progress note (e.g. a search resuming), shown literally."""
+    console.print(Text(printable(text)), soft_wrap=True)

@@ -4,8 +4,11 @@ Writer, reader and test fixtures all import these, so a key or column renamed in
 renamed everywhere:
 
     outputs/records/sources.json        {"sources": [SourceEntry, ...]}          import -> report
+    outputs/records/registrations.parquet  records.REGISTRATION_SCHEMA            import -> report
+    outputs/records/links.parquet       records.LINK_SCHEMA                      import -> dedup
+    outputs/dedup/linked_reports.csv    LINKED_REPORTS_SCHEMA                    dedup -> report
     outputs/dedup/clusters.parquet      CLUSTER_SCHEMA                           dedup -> report
-    outputs/dedup/studies.parquet       RECORD_SCHEMA + STUDY_EXTRA_SCHEMA        dedup -> screen, report
+    outputs/dedup/studies.parquet       STUDY_SCHEMA (RECORD_SCHEMA + extras)     dedup -> screen, report
     outputs/dedup/pairs_to_review.csv   PAIRS_TO_REVIEW_COLUMNS                  dedup -> people
     outputs/dedup/decisions.csv         DEDUP_DECISION_COLUMNS                   people -> dedup
     outputs/dedup/summary.json          DedupSummary                             dedup -> report
@@ -26,6 +29,8 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.records import RECORD_SCHEMA
+
 # --- sources.json --------------------------------------------------------------------------------
 
 
@@ -33,18 +38,25 @@ class SourceState(StrEnum):
     """Whether a source's records are in the records table."""
 
     OK = "ok"
-    NOT_SEARCHED = "not searched yet"   # a PubMed search with no snapshot yet: 0 records, not an error
+    NOT_SEARCHED = "not searched yet"   # a live search with no snapshot yet: 0 records, not an error
 
 
 class SourceType(StrEnum):
     PUBMED = "pubmed"
+    CTGOV = "ctgov"             # ClinicalTrials.gov API v2 (a register)
+    EUROPEPMC = "europepmc"     # Europe PMC REST (a database with preprints)
     IMPORT = "import"
+
+
+LIVE_SOURCE_TYPES = (SourceType.PUBMED, SourceType.CTGOV, SourceType.EUROPEPMC)
 
 
 COMMON_SOURCE_KEYS = ("name", "type", "kind", "database", "status", "records", "warnings")
 PUBMED_SOURCE_KEYS = ("platform", "snapshot", "query", "query_translation", "date", "mindate", "maxdate",
                       "datetype", "count_reported", "retrieved")
-IMPORT_SOURCE_KEYS = ("file", "format", "sha256", "encoding", "searched", "rows_read")
+IMPORT_SOURCE_KEYS = ("file", "format", "sha256", "encoding", "searched", "rows_read", "junk_values")
+JSON_SOURCE_KEYS = ("platform", "snapshot", "query", "date", "count_reported", "retrieved", "api_version",
+                    "data_timestamp")
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,7 @@ class SourceEntry:
     # PubMed searches
     platform: str | None = None
     snapshot: str | None = None                # folder relative to the project root
-    query: str | None = None
+    query: str | dict[str, str] | None = None  # ClinicalTrials.gov: the query.* / filter.* parameters
     query_translation: str | None = None
     date: str | None = None                    # when the snapshot was finished (UTC, ISO 8601)
     mindate: str | None = None
@@ -73,6 +85,9 @@ class SourceEntry:
     datetype: str | None = None
     count_reported: int | None = None
     retrieved: int | None = None
+    # ClinicalTrials.gov and Europe PMC searches (besides platform ... retrieved above)
+    api_version: str | None = None
+    data_timestamp: str | None = None          # ClinicalTrials.gov: the data's date
     # import files
     file: str | None = None                    # relative to the project root
     format: str | None = None
@@ -80,13 +95,18 @@ class SourceEntry:
     encoding: str | None = None
     searched: str | None = None
     rows_read: int | None = None
+    junk_values: dict[str, int] | None = None   # placeholders and impossible values read as empty, by value
 
     @property
     def searched_yet(self) -> bool:
         return self.status != SourceState.NOT_SEARCHED
 
     def keys(self) -> tuple[str, ...]:
-        return COMMON_SOURCE_KEYS + (PUBMED_SOURCE_KEYS if self.type == SourceType.PUBMED else IMPORT_SOURCE_KEYS)
+        if self.type == SourceType.PUBMED:
+            return COMMON_SOURCE_KEYS + PUBMED_SOURCE_KEYS
+        if self.type in LIVE_SOURCE_TYPES:
+            return COMMON_SOURCE_KEYS + JSON_SOURCE_KEYS
+        return COMMON_SOURCE_KEYS + IMPORT_SOURCE_KEYS
 
     def to_json(self) -> dict[str, Any]:
         out = {key: getattr(self, key) for key in self.keys()}
@@ -138,6 +158,10 @@ class DedupDecision(StrEnum):
 CLUSTER_SCHEMA = {"record_id": pl.Utf8, "study_id": pl.Utf8, "method": pl.Utf8, "score": pl.Float64,
                   "matched_to": pl.Utf8}
 STUDY_EXTRA_SCHEMA = {"member_ids": pl.List(pl.Utf8), "sources": pl.List(pl.Utf8), "n_members": pl.Int32}
+STUDY_SCHEMA: dict[str, pl.DataType] = {"study_id": pl.Utf8(), **RECORD_SCHEMA, "member_ids": pl.List(pl.Utf8),
+                                        "sources": pl.List(pl.Utf8), "n_members": pl.Int32()}   # studies.parquet: a record per study
+# outputs/dedup/linked_reports.csv: dedup studies that are reports of one study (a trial number, a register's list)
+LINKED_REPORTS_SCHEMA = {"group_id": pl.Utf8, "study_id": pl.Utf8, "linked_by": pl.Utf8}
 PAIRS_TO_REVIEW_COLUMNS = ["record_id_a", "record_id_b", "score", "reason", "title_a", "title_b", "year_a", "year_b",
                            "journal_a", "journal_b", "doi_a", "doi_b", "decision"]
 DEDUP_DECISION_COLUMNS = ["record_id_a", "record_id_b", "decision", "reviewer", "notes"]
@@ -152,6 +176,8 @@ class DedupSummary:
     duplicates_removed: dict[str, int]     # identifier, fuzzy, person
     pairs_waiting: int
     person_decisions: dict[str, int]       # duplicate, not_duplicate
+    preprints_joined: int = 0              # preprints merged with their journal version (by identifier)
+    linked_reports: dict[str, int] = field(default_factory=lambda: {"studies": 0, "reports": 0})  # linked_reports.csv
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -159,13 +185,16 @@ class DedupSummary:
             "duplicates_removed": {str(m): self.duplicates_removed.get(m, 0) for m in _REMOVED},
             "pairs_waiting": self.pairs_waiting,
             "person_decisions": {str(d): self.person_decisions.get(d, 0) for d in DedupDecision},
+            "preprints_joined": self.preprints_joined,
+            "linked_reports": {k: self.linked_reports.get(k, 0) for k in ("studies", "reports")},
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DedupSummary:
         _require(data, ("records_in", "studies", "duplicates_removed", "pairs_waiting"))
         return cls(_int(data, "records_in"), _int(data, "studies"), _counts(data, "duplicates_removed"),
-                   _int(data, "pairs_waiting"), _counts(data, "person_decisions"))
+                   _int(data, "pairs_waiting"), _counts(data, "person_decisions"),
+                   int(data.get("preprints_joined") or 0), _counts(data, "linked_reports"))
 
     @property
     def removed_total(self) -> int:

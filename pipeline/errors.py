@@ -3,10 +3,13 @@
     PipelineError                 base of everything the pipeline raises on purpose
     ├── UserError                 something a person can fix: their files, options, environment
     │   ├── InputError            problems in files people wrote, located by file/row/column
-    │   └── UsageError            a bad option or value on the command line (exit code 2)
+    │   ├── UsageError            a bad option or value on the command line (exit code 2)
+    │   └── StorageError          a file could not be written: permissions, a locked (read-only)
+    │                             file, a full disk, a read-only file system; nothing half-written
     ├── RemoteError               a remote service (E-utilities, registers, Crossref) failed
     │   ├── ServiceUnavailable    it could not be reached, or kept failing after retries
-    │   └── BadReply              it answered with something we cannot use (retryable)
+    │   ├── BadReply              it answered with something we cannot use (retryable)
+    │   └── Refused               it refused the request (HTTP 4xx but 429): `status`, `body`
     └── InternalError             an invariant of the pipeline's own files broke: a bug or a
                                   hand-edited generated file; the message says which
     ConcurrentChange              a file changed on disk while we worked (caught and retried)
@@ -29,9 +32,12 @@ class Problem:
     message: str
     row: int | None = None
     column: str | None = None
+    line: int | None = None       # text files such as the protocol: the line, instead of a row
 
     def __str__(self) -> str:
         where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
         if self.row is not None:
             where += f", row {self.row}"
         if self.column is not None:
@@ -55,12 +61,17 @@ class InputError(UserError):
         super().__init__("\n".join(str(p) for p in problems))
 
     @classmethod
-    def one(cls, file: str | Path, message: str, row: int | None = None, column: str | None = None) -> InputError:
-        return cls([Problem(str(file), message, row, column)])
+    def one(cls, file: str | Path, message: str, row: int | None = None, column: str | None = None,
+            line: int | None = None) -> InputError:
+        return cls([Problem(str(file), message, row, column, line)])
 
 
 class UsageError(UserError):
     """A bad command-line option or value (the CLI exits with 2, as argparse does)."""
+
+
+class StorageError(UserError):
+    """A file could not be written (or a folder made); the message names it and says why in plain words."""
 
 
 class RemoteError(PipelineError):
@@ -69,6 +80,18 @@ class RemoteError(PipelineError):
 
 class ServiceUnavailable(RemoteError):
     """The service could not be reached, or kept failing after every retry."""
+
+
+class Refused(RemoteError):
+    """The service refused the request (a 4xx other than 429): retrying the same request cannot help.
+
+    `status` and the start of the reply's `body` let a caller tell an expired page token or an
+    unknown DOI (404) from a request that is wrong."""
+
+    def __init__(self, message: str, status: int, body: bytes = b""):
+        super().__init__(message)
+        self.status = status
+        self.body = body
 
 
 class BadReply(RemoteError):
@@ -82,6 +105,6 @@ class InternalError(PipelineError):
 class ConcurrentChange(Exception):
     """A file changed on disk while a stage worked on it; callers re-read and try again."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
         super().__init__(f"{path} changed on disk while it was being processed")

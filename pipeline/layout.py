@@ -4,7 +4,7 @@
 puts under `outputs/`, each marked with its `Owner`:
 
 * `PEOPLE`: written (or frozen) for people and never deleted: search snapshots, reviewer sheets,
-  resolutions, automation overrides, dedup decisions. Tracked in git.
+  resolutions, automation overrides, dedup decisions, the record id register. Tracked in git.
 * `GENERATED`: the pipeline writes it again from its inputs; `clean` removes it; git ignores it.
 * `IN_PROGRESS`: a search still being downloaded (`.partial-…`); the next run resumes it, so
   `clean` keeps it, and git ignores it.
@@ -23,6 +23,7 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
+from pipeline import manifest
 from pipeline.files import lock_path
 
 
@@ -67,8 +68,13 @@ OUTPUTS: tuple[Entry, ...] = (
     Entry("app/tokens.json", Owner.RUNTIME, "screening app: hashes of the secret links and the CSRF key (mode 0600)"),
     Entry("search/{source}/.partial-{stamp}/**", Owner.IN_PROGRESS, "a search still downloading; rerun to resume"),
     Entry("search/{source}/{stamp}/**", Owner.PEOPLE, "frozen search snapshots: raw replies + search_log.json"),
+    Entry("records/id_register.csv", Owner.PEOPLE, "every record id ever given, so ids survive re-imports (appended to)"),
     Entry("records/records.parquet", Owner.GENERATED, "every record of every source"),
     Entry("records/sources.json", Owner.GENERATED, "what the import stage did per source"),
+    Entry("records/registrations.parquet", Owner.GENERATED, "what trial registers say about each registration"),
+    Entry("records/links.parquet", Owner.GENERATED, "links between reports of one study (preprint of, results of)"),
+    Entry("checks/retractions/.partial-{stamp}/**", Owner.IN_PROGRESS, "a retraction check still running; rerun to resume"),
+    Entry("checks/retractions/{stamp}/**", Owner.PEOPLE, "frozen retraction checks: raw Crossref replies + check_log.json"),
     Entry("dedup/decisions.csv", Owner.PEOPLE, "people's duplicate / not_duplicate decisions"),
     Entry("dedup/*", Owner.GENERATED, "clusters, studies, pairs to review, summary"),
     Entry("screening/{stage}/conflicts.csv", Owner.GENERATED, "disagreements per stage"),
@@ -102,7 +108,10 @@ class Layout:
     @classmethod
     def at(cls, root: Path | str = ".", outputs: Path | str | None = None) -> Layout:
         root = Path(root).resolve()
-        return cls(root=root, outputs=Path(outputs).resolve() if outputs else root / "outputs")
+        layout = cls(root=root, outputs=Path(outputs).resolve() if outputs else root / "outputs")
+        # files the stages write there are recorded for `clean`; a link at a generated path is replaced
+        manifest.claim(layout.outputs, lambda rel: owner_of(rel) == Owner.GENERATED)
+        return layout
 
     def relative(self, path: Path | str) -> str:
         """`path` relative to the project root in / form (the same on every checkout), else as is."""
@@ -141,6 +150,21 @@ class Layout:
     def records_sources(self) -> Path:
         return self.outputs / "records" / "sources.json"
 
+    # every record's id, carried over across re-imports; only ever appended to (kept by `clean`)
+    @property
+    def id_register(self) -> Path:
+        return self.outputs / "records" / "id_register.csv"
+
+    @property
+    def records_links(self) -> Path:
+        """Links between reports of one study (preprint of, registration lists): LINK_SCHEMA."""
+        return self.outputs / "records" / "links.parquet"
+
+    @property
+    def registrations(self) -> Path:
+        """What trial registers say about each registration record: REGISTRATION_SCHEMA."""
+        return self.outputs / "records" / "registrations.parquet"
+
     # dedup
     @property
     def dedup(self) -> Path:
@@ -165,6 +189,11 @@ class Layout:
     @property
     def dedup_summary(self) -> Path:
         return self.dedup / "summary.json"
+
+    @property
+    def linked_reports(self) -> Path:
+        """Dedup studies that are reports of one study (shared trial number, register's results list)."""
+        return self.dedup / "linked_reports.csv"
 
     # screen
     @property
@@ -202,6 +231,11 @@ class Layout:
     @property
     def orphans(self) -> Path:
         return self.screening / "orphans.csv"
+
+    # check: outputs/checks/retractions/<UTC timestamp>/ (raw Crossref replies + check_log.json)
+    @property
+    def retraction_checks(self) -> Path:
+        return self.outputs / "checks" / "retractions"
 
     # screening app: its secrets (reviewers' token hashes, the CSRF key), mode 0600; one server at a time
     @property

@@ -41,6 +41,48 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
 }
 
 _SCHEMA = pl.Schema(RECORD_SCHEMA)
+# publication_types values that say what a record is, whatever its source.
+REGISTRATION_TYPE = "Trial registration"   # a trial register's own record of a study
+PREPRINT_TYPE = "Preprint"                 # a preprint (Europe PMC source PPR, or marked by its source)
+
+# Register details of each registration record (outputs/records/registrations.parquet), keyed by
+# record_id: what a trial register says beyond a citation. Written by the import stage.
+REGISTRATION_SCHEMA: dict[str, pl.DataType] = {
+    "record_id": pl.Utf8(),
+    "nct_id": pl.Utf8(),
+    "brief_title": pl.Utf8(),
+    "official_title": pl.Utf8(),
+    "acronym": pl.Utf8(),
+    "conditions": pl.List(pl.Utf8()),
+    "interventions": pl.List(pl.Utf8()),     # "Biological: Autologous MSCs"
+    "study_type": pl.Utf8(),                 # INTERVENTIONAL, OBSERVATIONAL, EXPANDED_ACCESS
+    "phases": pl.List(pl.Utf8()),            # PHASE1, PHASE2, ...
+    "design": pl.Utf8(),                     # "RANDOMIZED; PARALLEL; TREATMENT; masking DOUBLE"
+    "enrolment": pl.Int64(),
+    "enrolment_type": pl.Utf8(),             # ACTUAL or ESTIMATED
+    "overall_status": pl.Utf8(),             # COMPLETED, RECRUITING, TERMINATED, ...
+    "why_stopped": pl.Utf8(),
+    "start_date": pl.Utf8(),                 # as the register gives it: YYYY, YYYY-MM or YYYY-MM-DD
+    "primary_completion_date": pl.Utf8(),
+    "completion_date": pl.Utf8(),
+    "first_posted": pl.Utf8(),
+    "last_update_posted": pl.Utf8(),
+    "has_results": pl.Boolean(),
+    "reference_pmids": pl.List(pl.Utf8()),   # every publication the record lists (any type)
+    "reference_citations": pl.List(pl.Utf8()),
+}
+
+# Links between records that are reports of one study (outputs/records/links.parquet): a record
+# points at another work by identifier. "preprint_of": a preprint and its published version (dedup
+# merges them as one report); "registration_lists": a registration lists a publication as its
+# results (dedup keeps them apart and links them as reports of one study).
+LINK_RELATIONS = ("preprint_of", "registration_lists")
+LINK_SCHEMA: dict[str, pl.DataType] = {
+    "record_id": pl.Utf8(),
+    "relation": pl.Utf8(),
+    "id_type": pl.Utf8(),                    # pmid, pmcid, doi
+    "id": pl.Utf8(),                         # normalised as in RECORD_SCHEMA
+}
 LIST_COLUMNS = [c for c, t in RECORD_SCHEMA.items() if isinstance(t, pl.List)]
 FLAG_COLUMNS = ["retracted", "has_erratum", "has_expression_of_concern"]
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pipeline import check as check_stage
 from pipeline import dedup as dedup_stage
 from pipeline import imports as import_stage
 from pipeline import report as report_stage
 from pipeline import screen as screen_stage
 from pipeline import search as search_stage
+from pipeline.check import CheckResult
 from pipeline.dedup import DedupRunResult
 from pipeline.imports import ImportResult
 from pipeline.layout import Layout
@@ -45,7 +47,7 @@ class Review:
         return load(self.protocol_path, root=self.layout.root)
 
     def search(self, **options: Any) -> SearchResult:
-        """Live PubMed searches (needs NCBI_EMAIL and network); options as `pipeline.search.run`."""
+        """Live searches: PubMed (needs NCBI_EMAIL), ClinicalTrials.gov, Europe PMC; options as `pipeline.search.run`."""
         return search_stage.run(self.layout, self.protocol, progress=self.progress, **options)
 
     def import_(self) -> ImportResult:
@@ -60,6 +62,10 @@ class Review:
 
     def report(self, *, check: bool = False) -> ReportResult:
         return report_stage.run(self.layout, self.protocol, check=check, progress=self.progress)
+
+    def check(self, **options: Any) -> CheckResult:
+        """The retraction check of included studies in Crossref (network; CONTACT_EMAIL or NCBI_EMAIL)."""
+        return check_stage.run(self.layout, self.protocol, progress=self.progress, **options)
 
     def run_offline(self) -> ReportResult:
         """What `make review` does: import, dedup, screen, report; returns the report's result."""

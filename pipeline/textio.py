@@ -1,6 +1,7 @@
 """Text in and out of files: one set of rules for imports, reviewer sheets, exports and the console.
 
-- Decoding: UTF-8 with or without a byte-order mark, UTF-16 with one (Excel's "Unicode text"), or
+- Decoding: UTF-8 with or without a byte-order mark, UTF-16 with one (Excel's "Unicode text") or
+  recognisably without one, or
   Windows-1252 (Excel's "CSV (Windows)", older reference managers), which is a guess and so always
   comes with a warning naming the file and line. Bytes none of these decode are an `InputError`.
 - Delimiter: whichever of `,` `;` tab occurs most, outside quotes, in the header line (Excel uses
@@ -9,8 +10,10 @@
   formula gets a leading apostrophe; reading undoes exactly that, so text round-trips unchanged.
 - CSV written: UTF-8 with a BOM (so Excel detects UTF-8), CRLF line ends, atomically (`files`);
   a sheet read as UTF-16 is written back as UTF-16 (with its BOM), the encoding Excel saved.
-- Console: record text printed to a terminal has control characters and escape sequences removed
-  and rich markup escaped, so a title cannot recolour, hide or rewrite what a person reads.
+- Console: record text printed to a terminal has control characters, escape sequences (colours,
+  hyperlinks, cursor moves) and bidirectional overrides removed (`printable`), and is never parsed
+  as rich markup or emoji (`console`), so a title cannot recolour, hide, link or rewrite what a
+  person reads.
 """
 
 from __future__ import annotations
@@ -23,20 +26,30 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import lxml.html
 import polars as pl
+from lxml import etree
 from rich.markup import escape
 
 from pipeline.errors import InputError
 from pipeline.files import write_bytes_atomic
 
 DELIMITERS = (",", ";", "\t")
+csv.field_size_limit(2**31 - 1)   # every CSV reader: a pasted full text in one cell is a cell, not an error
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PROTOCOL_FIX = 'set encoding = "cp1252" for this source in the protocol'
 SHEET_FIX = 'save it as "CSV UTF-8" to avoid this warning'
+_BINARY = ((b"PK\x03\x04", "a zip file (an Excel .xlsx or LibreOffice .ods workbook?)"),
+           (b"\xd0\xcf\x11\xe0", "an old Office file (Excel .xls?)"), (b"%PDF", "a PDF"),
+           (b"\x1f\x8b", "a gzip file"))
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 # ANSI/VT escape sequences (CSI, OSC, other ESC forms), then any remaining C0/C1 control but \t \n.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Unicode bidirectional overrides and isolates (they reorder what a terminal shows), and the Unicode
+# line and paragraph separators (they start a line that looks like the program's own).
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SEPARATORS = re.compile("[\u2028\u2029\x85]")
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,15 @@ def decode(data: bytes, label: str, encoding: str | None = None, *, fix: str = P
             except UnicodeDecodeError as exc:
                 raise InputError.one(label, f"starts with a {codec} byte-order mark but is not valid {codec}",
                                      row=line_of(data, exc.start)) from None
+    for magic, kind in _BINARY:
+        if data.startswith(magic):
+            raise InputError.one(label, f"is {kind}, not text: open it in its program and save it as CSV UTF-8 "
+                                        "(or export the format the protocol names)")
+    if (utf16 := _bomless_utf16(data)) is not None:
+        try:
+            return Decoded(data.decode(utf16), f"{utf16} (no BOM)")
+        except UnicodeDecodeError:
+            pass
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as exc:
@@ -75,11 +97,26 @@ def decode(data: bytes, label: str, encoding: str | None = None, *, fix: str = P
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise InputError.one(label, "neither UTF-8 nor Windows-1252; set `encoding` for this source in the protocol",
+        hint = "set `encoding` for this source in the protocol" if fix == PROTOCOL_FIX else 'save it as "CSV UTF-8"'
+        raise InputError.one(label, f"is neither UTF-8 nor Windows-1252 text; {hint}",
                              row=line_of(data, exc.start)) from None
     warning = (f"{label}: not valid UTF-8 (first at line {line}); read as Windows-1252 (cp1252). "
                f"Check accented letters, then {fix}")
     return Decoded(text, "cp1252", warning)
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """`utf-16-le`/`-be` when the bytes look like UTF-16 text saved without a byte-order mark
+    (a NUL in most odd, or most even, positions: ASCII text in UTF-16), else None."""
+    sample = data[:4096]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 def unix_lines(text: str) -> str:
@@ -173,9 +210,41 @@ def frame_to_csv_atomic(target: Path, frame: pl.DataFrame) -> bool:
     return write_csv_atomic(target, frame.columns, out.iter_rows())
 
 
+_MARKUP = re.compile(r"<[A-Za-z/!?]|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
+_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "head", "title")
+
+
+def plain_text(value: object, passes: int = 3) -> str:
+    """Record text with markup reduced to text: tags removed (script and style with their content),
+    comments dropped, entities decoded, whitespace collapsed. Text that only looks like markup
+    (`p < 0.05`) is left as it is. Every export and sheet cell the pipeline writes goes through this
+    (escaped markup is decoded and reduced too); importers use one pass, so `&lt;i&gt;` reads as `<i>`.
+    """
+    text = "" if value is None else str(value)
+    for _ in range(passes):            # escaped markup (&lt;b&gt;) is markup once decoded
+        if not _MARKUP.search(text):
+            return text
+        text = _strip_markup(text)
+    return text.replace("<", "‹").replace(">", "›") if passes > 1 and _MARKUP.search(text) else text
+
+
+def _strip_markup(text: str) -> str:
+    try:
+        root = lxml.html.fragment_fromstring(text, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return text
+    for element in list(root.iter(etree.Comment, etree.ProcessingInstruction, *_DROP_TAGS)):
+        if element is not root:
+            element.drop_tree()
+    for br in root.iter("br", "p", "div", "li"):
+        br.tail = " " + (br.tail or "")
+    return " ".join(root.text_content().split())
+
+
 def printable(value: object) -> str:
     """Untrusted text without terminal escape sequences or control characters (tab and newline kept)."""
-    return _CONTROLS.sub("", _ESCAPES.sub("", str(value)))
+    text = _SEPARATORS.sub(" ", _ESCAPES.sub("", str(value)))
+    return _BIDI.sub("", _CONTROLS.sub("", text))
 
 
 def console_text(value: object) -> str:

@@ -43,5 +43,8 @@ def test_the_protocol_section_is_read_and_checked(tmp_path: Path) -> None:
     protocol = load(path, root=tmp_path)
     assert (protocol.highlight_include, protocol.highlight_exclude, protocol.resolvers) == (("a b",), ("c",), ("carol",))
     path.write_text('[screening.highlight]\ninclude = "mesenchymal"\n')
-    with pytest.raises(InputError, match="screening.highlight.include must be a list"):
+    with pytest.raises(InputError, match="screening.highlight.include: must be a list of strings"):
+        load(path, root=tmp_path)
+    path.write_text('[screening.highlight]\ninclud = ["x"]\n')          # a typo is refused, not ignored
+    with pytest.raises(InputError, match="includ"):
         load(path, root=tmp_path)

@@ -105,7 +105,8 @@ def test_a_quoted_cell_over_several_lines_keeps_the_next_rows_line_number(tmp_pa
     log = ReadLog()
     frame = read_csv(path, "s", "multi.csv", log=log)
     assert frame["title"].to_list() == ["Two lines", "next"]
-    assert log.warnings == ["multi.csv, row 4, column 'year': '20x1' is not a year; left empty"]
+    assert log.warnings == ["multi.csv, row 4, column 'year': '20x1' is not a year; left empty",
+                            "multi.csv: 1 junk value(s) read as empty (1 x year '20x1')"]
 
 
 def test_utf8_bom_crlf_and_semicolons_from_excel(folder, tmp_path):

@@ -123,7 +123,8 @@ def test_utf8_bom_and_crlf_read_the_same_records(ris, tmp_path):
     variant.write_bytes(b"\xef\xbb\xbf" + (ris / "embase.ris").read_bytes().replace(b"\n", b"\r\n"))
     log = ReadLog()
     assert read_ris(variant, "embase", log=log).drop("source_file").equals(read_ris(ris / "embase.ris", "embase").drop("source_file"))
-    assert log.encoding == "utf-8 (BOM)" and log.warnings == []
+    assert log.encoding == "utf-8 (BOM)"
+    assert [w for w in log.warnings if "junk value" not in w] == []  # embase.ris has '#NAME?' and 'N/A' cells
 
 
 def test_windows_1252_file_is_decoded_with_a_warning(tmp_path):

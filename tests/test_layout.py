@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.files import write_text_atomic
 from pipeline.housekeeping import clean, regenerable
 from pipeline.layout import OUTPUTS, Layout, Owner
 
@@ -60,16 +61,18 @@ def test_every_path_layout_spells_is_described_by_an_entry(tmp_path: Path) -> No
 
 def test_clean_removes_generated_files_only_and_leaves_files_it_does_not_know(tmp_path: Path) -> None:
     layout = Layout.at(tmp_path)
-    keep = [layout.sheet("title_abstract", "alice"), layout.dedup_decisions, layout.outputs / "my notes.txt",
-            layout.search_source("pubmed") / "2026-01-01T000000Z" / "search_log.json"]
+    written = [layout.sheet("title_abstract", "alice"), layout.dedup_decisions,
+               layout.search_source("pubmed") / "2026-01-01T000000Z" / "search_log.json"]
+    strangers = [layout.outputs / "my notes.txt", layout.report / "my figure.svg"]
     gone = [layout.final, layout.studies, layout.conflicts("title_abstract"), layout.report_index]
-    for path in keep + gone:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("x")
+    for path in written + gone:          # as the pipeline writes them (so its manifest lists them)
+        write_text_atomic(path, "x")
+    for path in strangers:               # as a person does
+        path.write_text("mine")
     assert set(regenerable(layout)) == set(gone)
-    assert sorted(clean(layout)) == sorted(gone)
-    assert all(p.exists() for p in keep) and not any(p.exists() for p in gone)
+    assert sorted(clean(layout).removed) == sorted(gone)
+    assert all(p.exists() for p in written + strangers) and not any(p.exists() for p in gone)
 
 
 def test_clean_on_a_project_without_outputs_removes_nothing(tmp_path: Path) -> None:
-    assert clean(Layout.at(tmp_path)) == []
+    assert clean(Layout.at(tmp_path), explicit=False).removed == []

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from pipeline.errors import InputError
 from pipeline.screen import sheets
 from tests.fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_studies
 
@@ -61,18 +64,34 @@ def test_two_copies_agreeing_count_once(tmp_path: Path) -> None:
     assert (ta["studies"], ta["excluded"], ta["reviewers"]["alice"]["screened"]) == (1, 1, 1)
 
 
-def test_key_that_no_study_has_any_more_is_kept_and_listed_as_orphaned(tmp_path: Path) -> None:
+def test_a_decision_whose_record_is_gone_is_an_error_naming_sheet_row_and_record(tmp_path: Path) -> None:
     layout, protocol = project(tmp_path, [study("pubmed:1"), study("ris:7")], ta=("alice",), ft=("alice",))
     screen(layout, protocol)
     path = layout.sheet("title_abstract", "alice")
     decide(path, {"ris:7": "include"})
     write_studies(layout, [study("pubmed:1")])                          # the RIS import was removed
+    before = path.read_bytes()
+    with pytest.raises(InputError) as err:
+        screen(layout, protocol)
+    [problem] = err.value.problems
+    assert (problem.file, problem.row, problem.column) == (str(path), 3, "record_id")
+    assert "'ris:7'" in problem.message and "restore it" in problem.message and "clear this decision" in problem.message
+    assert path.read_bytes() == before
+
+
+def test_a_row_whose_record_is_gone_without_a_decision_is_kept_and_listed_as_orphaned(tmp_path: Path) -> None:
+    layout, protocol = project(tmp_path, [study("pubmed:1"), study("ris:7")], ta=("alice",), ft=("alice",))
+    screen(layout, protocol)
+    path = layout.sheet("title_abstract", "alice")
+    decide(path, {"ris:7": "include"})
+    write_studies(layout, [study("pubmed:1")])
+    decide(path, {"ris:7": ""})                                         # what the error says to do
     result = screen(layout, protocol)
     back = {r["record_id"]: r for r in rows(path)}
-    assert back["ris:7"]["decision"] == "include" and back["ris:7"]["status"].startswith("orphaned")
+    assert back["ris:7"]["status"].startswith("orphaned")
     assert rows(layout.screening / "orphans.csv") == [
         {"stage": "title_abstract", "reviewer": "alice", "row": "3", "record_id": "ris:7",
-         "last_study_id": "ris:7", "decision": "include"}]
+         "last_study_id": "ris:7", "decision": ""}]
     assert result.summary["stages"]["title_abstract"]["studies"] == 1
     screen(layout, protocol)                                             # stays orphaned, no error
     assert "ris:7" in {r["record_id"] for r in rows(path)}

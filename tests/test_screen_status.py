@@ -143,7 +143,7 @@ def test_status_names_the_orphans_file_where_it_is_under_outputs(tmp_path: Path,
     (moved.studies.parent).mkdir(parents=True)
     layout.studies.rename(moved.studies)
     write_people_file(moved.sheet("title_abstract", "alice"), ["record_id", "decision", "study_id"],
-                      [["pubmed:1", "", "pubmed:1"], ["pubmed:9", "include", "pubmed:9"]])
+                      [["pubmed:1", "", "pubmed:1"], ["pubmed:9", "", "pubmed:9"]])  # a decision there would be an error
     assert main(["status", "--root", str(tmp_path), "--outputs", str(moved.outputs)]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "1 orphaned sheet row(s): their records are gone (see elsewhere/screening/orphans.csv)" in out

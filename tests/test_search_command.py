@@ -79,7 +79,7 @@ def test_one_source_can_be_chosen(project, env):
 
 def test_an_unknown_source_is_named(project, env, capsys):
     assert main(["search", "--root", str(project), "--source", "embase"]) == 1
-    assert "no PubMed source named 'embase'; PubMed sources: pubmed, trials" in capsys.readouterr().err
+    assert "no live source named 'embase'; live sources: pubmed, trials" in capsys.readouterr().err
 
 
 def test_offline_it_fails_with_one_line_and_changes_nothing(project, env, capsys):
@@ -129,7 +129,7 @@ def test_a_bad_query_stops_every_source_before_any_request(project, env, capsys)
 def test_check_only_checks_and_sends_nothing(project, env, capsys):
     env.setenv("NCBI_EUTILS_URL", "http://127.0.0.1:9/")
     assert main(["search", "--root", str(project), "--check"]) == 0
-    assert "2 PubMed queries checked; nothing sent" in capsys.readouterr().err
+    assert "2 queries checked (2 PubMed); nothing sent" in capsys.readouterr().err
     assert not (project / "outputs").exists()
 
 

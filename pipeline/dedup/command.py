@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.console import console, progress_callback, summary
+from pipeline.console import console, progress_callback, summary, warn
 from pipeline.dedup.engine import dedup
 from pipeline.dedup.stage import run as run_stage
 from pipeline.errors import InputError
@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
     layout = layout_from_args(args)
     with progress_callback() as progress:
         result = run_stage(layout, progress=progress)
+    for text in result.warnings:
+        warn(text)
     summary("dedup", result.describe(layout))
     return 0
 

@@ -7,14 +7,15 @@ do not know, stops the run with the file, row and column, so no decision is ever
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import polars as pl
 
 from pipeline.contracts import DEDUP_DECISION_COLUMNS, DedupDecision
 from pipeline.errors import InputError, Problem
-from pipeline.textio import unguard_cell, write_csv_atomic
+from pipeline.screen.sheets import column as find_column
+from pipeline.screen.sheets import read_table
+from pipeline.textio import write_csv_atomic
 
 COLUMNS = DEDUP_DECISION_COLUMNS
 DECISIONS = tuple(str(d) for d in DedupDecision)
@@ -29,29 +30,29 @@ def ensure_file(path: Path) -> bool:
     return write_csv_atomic(path, COLUMNS, [])
 
 
-def read(path: Path, known_ids: set[str] | None = None) -> pl.DataFrame:
+def read(path: Path, known_ids: set[str] | None = None, warnings: list[str] | None = None) -> pl.DataFrame:
     """The decisions in `path` (with their CSV `row` numbers), checked against `known_ids`.
 
     Raises InputError listing every problem: missing columns, empty or unknown record ids, a pair
-    naming one record twice, unknown decision words, and one pair decided both ways.
+    naming one record twice, unknown decision words, and one pair decided both ways. The file is
+    read by the rules every people's CSV follows (`screen.sheets`: encodings, delimiters, header
+    spellings); what had to be guessed is added to `warnings`.
     """
-    path = Path(path)
-    if not path.exists():
+    table = read_table(Path(path))
+    if table.warning and warnings is not None:
+        warnings.append(table.warning)
+    if not table.exists:
         return pl.DataFrame(schema=SCHEMA)
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
-    if not rows:
-        return pl.DataFrame(schema=SCHEMA)
-    header = [h.strip() for h in rows[0]]
-    missing = [c for c in COLUMNS[:3] if c not in header]
-    if missing:
+    path = table.path
+    index = {name: find_column(table, name) for name in COLUMNS}
+    missing = [c for c in COLUMNS[:3] if index[c] is None]
+    if missing and table.rows:
         raise InputError.one(path, f"has no {', '.join(missing)} column (expected {', '.join(COLUMNS)})", 1)
-    index = {name: header.index(name) for name in COLUMNS if name in header}
     problems: list[Problem] = []
     records: list[dict[str, object]] = []
     seen: dict[tuple[str, str], tuple[str, int]] = {}
-    for number, row in enumerate(rows[1:], start=2):
-        cells = {name: unguard_cell(row[k]).strip() if k < len(row) else "" for name, k in index.items()}
+    for number, row in zip(table.row_numbers, table.rows):
+        cells = {name: row[col].strip() if col else "" for name, col in index.items()}
         if not any(cells.values()):
             continue
         for column in ("record_id_a", "record_id_b"):

@@ -6,14 +6,16 @@ union-find (people first, then identifiers, then fuzzy matches best first) -> ca
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
-from pipeline.contracts import CLUSTER_SCHEMA, DedupSummary
+from pipeline.contracts import CLUSTER_SCHEMA, LINKED_REPORTS_SCHEMA, DedupSummary
 from pipeline.contracts import PAIRS_TO_REVIEW_COLUMNS as REVIEW_COLUMNS
 from pipeline.dedup import blocking, canonical, normalise, score, vetoes
+from pipeline.dedup import links as report_links
 from pipeline.dedup.cluster import UnionFind
 from pipeline.errors import InputError, Problem
 
@@ -28,6 +30,7 @@ class DedupResult:
     studies: pl.DataFrame
     pairs_to_review: pl.DataFrame
     stats: DedupSummary
+    groups: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LINKED_REPORTS_SCHEMA))
 
     @property
     def summary(self) -> dict:
@@ -44,8 +47,13 @@ def scored_pairs(records: pl.DataFrame, workers: int = -1) -> pl.DataFrame:
 
 
 def dedup(records: pl.DataFrame, decisions: pl.DataFrame | None = None, *, decisions_file: str = "decisions.csv",
-          workers: int = -1) -> DedupResult:
-    """Group `records` (RECORD_SCHEMA) into studies, applying people's `decisions` first."""
+          workers: int = -1, links: pl.DataFrame | None = None) -> DedupResult:
+    """Group `records` (RECORD_SCHEMA) into studies, applying people's `decisions` first.
+
+    `links` (LINK_SCHEMA) join each preprint to its published version right after people's
+    decisions (so no machine veto keeps them apart), and link registrations to their publications
+    as reports of one study (`DedupResult.groups`) without merging them."""
+    links = links if links is not None else report_links.empty_links()
     records = records.sort("record_id")
     ids = records["record_id"].to_list()
     position = {record_id: k for k, record_id in enumerate(ids)}
@@ -78,6 +86,11 @@ def dedup(records: pl.DataFrame, decisions: pl.DataFrame | None = None, *, decis
                                     row["row"], "decision"))
     if problems:
         raise InputError(problems)
+    preprints = 0
+    for a_id, b_id in report_links.preprint_edges(records, links):
+        a, b = position[a_id], position[b_id]
+        if (min(a, b), max(a, b)) not in person_pairs and link(a, b, "identifier", None):
+            preprints += 1
 
     vetoed = pairs.filter(pl.col("veto").is_not_null())
     for a, b in zip(vetoed["i"].to_list(), vetoed["j"].to_list()):
@@ -98,7 +111,10 @@ def dedup(records: pl.DataFrame, decisions: pl.DataFrame | None = None, *, decis
     clusters = _cluster_rows(ids, position, labels, leaders, tree)
     studies = canonical.studies(records, study_of)
     review = _review_rows(records, pairs, labels, person_pairs)
-    return DedupResult(clusters, studies, review, _summary(records.height, clusters, studies, review, decisions))
+    groups = report_links.study_groups(records, clusters, links)
+    stats = dataclasses.replace(_summary(records.height, clusters, studies, review, decisions), preprints_joined=preprints,
+                                linked_reports={"studies": groups["group_id"].n_unique(), "reports": groups.height})
+    return DedupResult(clusters, studies, review, stats, groups)
 
 
 def _cluster_rows(ids: list[str], position: dict[str, int], labels: list[int], leaders: pl.DataFrame,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipeline.records import REGISTRATION_TYPE
+
 # Letters that NFKD does not fold to ASCII but that titles spell out in other databases.
 _GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta", "η": "eta",
@@ -170,6 +172,7 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
         pl.col("pmcid"),
         words(pl.col("abstract").fill_null("").str.slice(0, 480)).str.slice(0, 400).alias("ab_norm"),
         pl.col("registry_ids").list.sort().list.join(" ").alias("reg"),
+        pl.col("publication_types").list.contains(REGISTRATION_TYPE).fill_null(False).alias("is_reg"),
     )
     keys = keys.with_columns(
         pl.col("t_norm").str.replace_all(" ", "").alias("t_key"),

@@ -27,7 +27,7 @@ TEXT_FEATURES: dict[str, tuple[str, object]] = {
 EQUAL_FEATURES = {
     "doi_eq": "doi", "pmid_eq": "pmid", "pmcid_eq": "pmcid", "vol_eq": "vol", "iss_eq": "iss",
     "pg_eq": "pg_first", "pgl_eq": "pg_last", "ji_eq": "j_init", "kind_eq": "kind", "part_eq": "part",
-    "reg_eq": "reg", "a1_eq": "a_first",
+    "reg_eq": "reg", "a1_eq": "a_first", "regrec_eq": "is_reg",
 }
 
 

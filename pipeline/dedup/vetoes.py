@@ -1,7 +1,8 @@
 """Rules that stop two similar records from being called the same study.
 
 Two conference abstracts of one group, an article and its erratum, Part 1 and Part 2 of a series,
-two reports of different trials: all have near-identical titles and authors. Each veto names the
+two reports of different trials, a trial's registration and its publication: all have near-identical
+titles and authors. Each veto names the
 field that proves them different; a vetoed pair is never merged by the machine (a person can still
 join it in decisions.csv).
 """
@@ -16,6 +17,7 @@ HARD_VETOES: dict[str, pl.Expr] = {
     "erratum, retraction, comment or reply vs the article": pl.col("kind_eq") == -1,
     "different part numbers": pl.col("part_eq") == -1,
     "different trial registration numbers": pl.col("reg_eq") == -1,
+    "a trial registration vs a publication": pl.col("regrec_eq") == -1,
 }
 # Numbering conflicts are decisive unless both records carry the same DOI and title in journals
 # that can be the same, or one number alone disagrees while everything else agrees (then one

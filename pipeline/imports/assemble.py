@@ -16,11 +16,13 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.imports.text import ReadLog, clean_all
+from pipeline.imports.text import ReadLog, clean, clean_all, count_junk, counting_junk
 from pipeline.records import LIST_COLUMNS, RECORD_SCHEMA, conform, find_registry_ids, normalise_doi, normalise_pmcid
 
 # Fields that say what a record is; the content hash of a record without an export id uses them.
 _PMID = re.compile(r"(?:pmid:?\s*)?0*(\d{1,9})", re.IGNORECASE)
+# Integer-overflow markers some exports write for a missing number (page 2147483647).
+_JUNK_NUMBER = re.compile(r"(?<!\d)(?:2147483647|2147483648|4294967295)(?!\d)")
 _HASHED = ("pmid", "pmcid", "doi", "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages")
 
 
@@ -29,8 +31,9 @@ def records_frame(rows: Iterable[dict[str, Any]], source: str, source_file: str,
     out: list[dict[str, Any]] = []
     first_line: dict[str, int | None] = {}
     repeats: list[str] = []
-    for row in rows:
-        record = _normalise(row, source_file, log)
+    with counting_junk(log):
+        normalised = [(row.get("line"), _normalise(row, source_file, log)) for row in rows]
+    for line, record in normalised:
         export_id = record.get("source_record_id")
         base = f"{source}:{export_id}" if export_id else f"{source}:h{_content_hash(record)}"
         record_id, n = base, 1
@@ -38,14 +41,18 @@ def records_frame(rows: Iterable[dict[str, Any]], source: str, source_file: str,
             n += 1
             record_id = f"{base}~{n}" if export_id else f"{source}:h{_content_hash(record, n)}"
         if n > 1 and export_id:
-            repeats.append(f"{export_id!r} (lines {first_line[base]} and {row.get('line')})")
-        first_line[record_id] = row.get("line")
+            repeats.append(f"{export_id!r} (lines {first_line[base]} and {line})")
+        first_line[record_id] = line
         record.update(record_id=record_id, source=source, source_file=source_file)
         out.append(record)
     if repeats:
         shown = ", ".join(repeats[:5]) + (f" and {len(repeats) - 5} more" if len(repeats) > 5 else "")
         log.warn(f"{source_file}: the export id {shown} appears more than once; kept every record, later ones with ids ending ~2, ~3, ...")
     log.rows_read = len(out)
+    if log.emptied:
+        shown = ", ".join(f"{n} x {what}" for what, n in log.emptied.most_common(6))
+        log.warn(f"{source_file}: {sum(log.emptied.values())} junk value(s) read as empty ({shown}"
+                 + (", ..." if len(log.emptied) > 6 else "") + ")")
     if not out:
         return conform(pl.DataFrame(schema=RECORD_SCHEMA))
     return conform(pl.DataFrame(out, schema=RECORD_SCHEMA))
@@ -54,8 +61,17 @@ def records_frame(rows: Iterable[dict[str, Any]], source: str, source_file: str,
 def _normalise(row: dict[str, Any], source_file: str, log: ReadLog) -> dict[str, Any]:
     """Identifiers normalised, list fields cleaned, registry ids found in title, abstract, notes, url."""
     record = {k: v for k, v in row.items() if k in RECORD_SCHEMA}
+    for name in ("pages", "volume", "issue"):
+        value = record.get(name)
+        junk = _JUNK_NUMBER.search(value) if isinstance(value, str) else None
+        if isinstance(value, str) and junk:
+            count_junk(f"{name.rstrip('s')} {junk.group(0)}")
+            value = _JUNK_NUMBER.sub("", value).strip(" -–") or None
+            record[name] = value
     for name in LIST_COLUMNS:
         record[name] = clean_all(record.get(name) or [])
+    # two authors may share a name ("Singh M", "Singh M"): authors keep repeats, other lists do not
+    record["authors"] = [a for a in (clean(v) for v in row.get("authors") or []) if a]
     record["doi"] = normalise_doi(record.get("doi"))
     record["pmcid"] = normalise_pmcid(record.get("pmcid"))
     pmid = record.get("pmid")

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
+from pipeline.files import read_input
 from pipeline.imports.text import ReadLog
 from pipeline.records import conform
 from pipeline.textio import decode, sniff_delimiter
@@ -34,9 +35,7 @@ def read_text_columns(path: Path, required: list[str], *, encoding: str | None =
     Decoding and delimiter follow `pipeline.textio` (the guessed-encoding warning goes to `log`).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError.one(path, "file not found")
-    data = path.read_bytes()
+    data = read_input(path, "CSV file")
     decoded = decode(data, str(path), encoding)
     if log is not None:
         log.encoding = decoded.encoding

@@ -1,7 +1,10 @@
 """The records stage: every source in the protocol -> `records.parquet` + `sources.json`.
 
-PubMed searches are read from their newest frozen snapshot (never from the network); a search
-with no snapshot yet is `SourceState.NOT_SEARCHED`, so the review still builds offline.
+Live searches (PubMed, ClinicalTrials.gov, Europe PMC) are read from their newest frozen snapshot
+(never from the network); a search with no snapshot yet is `SourceState.NOT_SEARCHED`, so the
+review still builds offline. Registers' study details go to `registrations.parquet` and links
+between reports of one study (a preprint's journal version, a registration's results) to
+`links.parquet`.
 Import files go through the reader for their format. All problems in all files are collected
 and reported together; nothing is written unless every source was read.
 """
@@ -16,15 +19,13 @@ import polars as pl
 
 from pipeline.contracts import SourceEntry, SourceState, SourceType, sources_to_json
 from pipeline.errors import InputError, InternalError, Problem
-from pipeline.files import sha256_file, write_parquet_atomic, write_text_atomic
-from pipeline.imports.csv_exports import read_csv, read_pubmed_csv, read_scopus_csv
-from pipeline.imports.medline import read_medline
-from pipeline.imports.ris import read_ris
+from pipeline.files import sha256_file, transaction, write_parquet_atomic, write_text_atomic
+from pipeline.imports import formats, id_register, live_json
 from pipeline.imports.text import ReadLog
 from pipeline.layout import Layout
 from pipeline.progress import Progress, report
-from pipeline.protocol import ImportFile, Protocol, PubMedSearch
-from pipeline.records import RECORD_SCHEMA, empty
+from pipeline.protocol import CtgovSearch, EuropePmcSearch, ImportFile, Protocol, PubMedSearch
+from pipeline.records import LINK_SCHEMA, RECORD_SCHEMA, REGISTRATION_SCHEMA, empty
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class Built:
 
     records: pl.DataFrame
     sources: list[SourceEntry]
+    new_ids: list[id_register.Entry] = field(default_factory=list)  # rows to append to the id register
+    registrations: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REGISTRATION_SCHEMA))
+    links: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LINK_SCHEMA))
 
     @property
     def warnings(self) -> list[str]:
@@ -51,9 +55,11 @@ class ImportResult(Built):
 
 
 def run(layout: Layout, protocol: Protocol, *, progress: Progress | None = None) -> ImportResult:
-    """The records stage: read every source, write records.parquet and sources.json."""
+    """The records stage: read every source, write records.parquet, sources.json, registrations and links."""
     built = build(layout, protocol, progress=progress)
-    return ImportResult(built.records, built.sources, write(layout, built))
+    with transaction():                  # every file or none
+        changed = write(layout, built)
+    return ImportResult(built.records, built.sources, built.new_ids, built.registrations, built.links, changed=changed)
 
 
 def build(layout: Layout, protocol: Protocol, *, progress: Progress | None = None) -> Built:
@@ -61,11 +67,18 @@ def build(layout: Layout, protocol: Protocol, *, progress: Progress | None = Non
     frames: list[pl.DataFrame] = []
     infos: list[SourceEntry] = []
     problems: list[Problem] = []
+    registrations: list[pl.DataFrame] = []
+    links: list[pl.DataFrame] = []
     for done, source in enumerate(protocol.sources):
         report(progress, "import: sources", done, len(protocol.sources))
         try:
             if isinstance(source, PubMedSearch):
                 frame, info = read_search(layout, source, progress)
+            elif isinstance(source, (CtgovSearch, EuropePmcSearch)):
+                live = live_json.read(layout, source)
+                frame, info = live.records, live.info
+                registrations.append(live.registrations)
+                links.append(live.links)
             else:
                 frame, info = read_import(layout, source)
         except InputError as exc:
@@ -77,11 +90,16 @@ def build(layout: Layout, protocol: Protocol, *, progress: Progress | None = Non
     if problems:
         raise InputError(problems)
     records = pl.concat(frames, how="vertical") if frames else empty()
+    register = id_register.read(layout.id_register, layout.relative(layout.id_register))
+    records, new_ids = id_register.assign(records, register)
     records = records.sort("source", "record_id")
     repeated = records.filter(pl.col("record_id").is_duplicated())["record_id"].unique().sort().to_list()
     if repeated:
         raise InternalError(f"record ids are not unique across sources: {', '.join(repeated[:5])}")
-    return Built(records, infos)
+    regs = pl.concat(registrations).sort("record_id") if registrations else pl.DataFrame(schema=REGISTRATION_SCHEMA)
+    link_frame = (pl.concat(links).unique().sort("record_id", "relation", "id_type", "id") if links
+                  else pl.DataFrame(schema=LINK_SCHEMA))
+    return Built(records, infos, new_ids, regs, link_frame)
 
 
 def read_search(layout: Layout, search: PubMedSearch, progress: Progress | None = None) -> tuple[pl.DataFrame, SourceEntry]:
@@ -142,40 +160,31 @@ def read_import(layout: Layout, source: ImportFile) -> tuple[pl.DataFrame, Sourc
     return records, SourceEntry(
         name=source.name, type=SourceType.IMPORT, kind=source.kind, database=source.database,
         records=records.height, warnings=tuple(log.warnings), file=label, format=source.format,
-        sha256=sha256_file(source.path), encoding=log.encoding, searched=source.searched, rows_read=log.rows_read)
+        sha256=sha256_file(source.path), encoding=log.encoding, searched=source.searched, rows_read=log.rows_read,
+        junk_values=dict(log.emptied))
 
 
 def read_file(source: ImportFile, label: str, log: ReadLog) -> pl.DataFrame:
-    """Dispatch on the protocol's `format`."""
-    path, name, encoding = source.path, source.name, source.encoding
-    if source.format == "ris":
-        return read_ris(path, name, label, encoding=encoding, database=source.database, log=log)
-    if source.format == "medline":
-        return read_medline(path, name, label, encoding=encoding, log=log)
-    if source.format == "pubmed-csv":
-        return read_pubmed_csv(path, name, label, encoding=encoding, log=log)
-    if source.format == "scopus-csv":
-        return read_scopus_csv(path, name, label, encoding=encoding, log=log)
-    if source.format == "csv":
-        return read_csv(path, name, label, columns=source.columns, encoding=encoding, log=log)
-    if source.format == "benchmark-csv":
-        from pipeline.imports import benchmark_csv
-
-        records = benchmark_csv.read(path, name, label, encoding=encoding, log=log)
-        log.rows_read = records.height
-        return records
-    raise InputError.one(label, f"unknown import format {source.format!r}")
+    """Dispatch on the protocol's `format` (see `formats`)."""
+    return formats.read(source.path, source.name, source.format, label, database=source.database,
+                        columns=source.columns, encoding=source.encoding, log=log)
 
 
 def write(layout: Layout, built: Built) -> list[Path]:
-    """Write records.parquet and sources.json atomically; return the files whose content changed."""
+    """Write records.parquet, sources.json, registrations.parquet and links.parquet atomically; return
+    the files whose content changed."""
     records = built.records.select(list(RECORD_SCHEMA))
     text = json.dumps(sources_to_json(built.sources), indent=2, ensure_ascii=False) + "\n"
     changed = []
     if write_parquet_atomic(layout.records, records):
         changed.append(layout.records)
+    for path, frame in ((layout.registrations, built.registrations), (layout.records_links, built.links)):
+        if write_parquet_atomic(path, frame):
+            changed.append(path)
     if write_text_atomic(layout.records_sources, text):
         changed.append(layout.records_sources)
+    if id_register.append(layout.id_register, built.new_ids):
+        changed.append(layout.id_register)
     return changed
 
 
@@ -183,6 +192,8 @@ def describe(built: Built, layout: Layout, changed: list[Path]) -> str:
     """The stage's one-line summary: records per source and where they were written."""
     parts = [f"{s.name} {s.records}" + ("" if s.searched_yet else f" ({s.status})") for s in built.sources]
     where = f"{layout.relative(layout.records)} + {layout.records_sources.name}"
+    junk = sum(sum((s.junk_values or {}).values()) for s in built.sources)
     return (f"{built.records.height} records from {len(built.sources)} sources ({', '.join(parts) or 'none'}) -> {where}"
+            + (f"; {junk} junk value(s) read as empty (see the warnings)" if junk else "")
             + ("" if changed else " (unchanged)"))
 

@@ -22,6 +22,7 @@ import polars as pl
 
 from pipeline.errors import InputError, Problem
 from pipeline.imports.assemble import records_frame
+from pipeline.imports.authors import split_authors
 from pipeline.imports.text import ReadLog, clean, plain, read_text, split, year
 from pipeline.links import pubmed_url
 from pipeline.records import FLAG_COLUMNS, LIST_COLUMNS, RECORD_SCHEMA
@@ -87,12 +88,22 @@ def _keys(header: tuple[str, ...]) -> dict[str, int]:
 
 def read_table(path: Path, label: str, encoding: str | None, log: ReadLog) -> Table:
     """Decode and parse a CSV; ragged rows with extra cells and broken quoting raise InputError."""
-    text = read_text(path, label, encoding, log)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True)
+    return parse_table(read_text(path, label, encoding, log), label, log)
+
+
+def parse_table(text: str, label: str, log: ReadLog, skip: int = 0, quoted: bool = True) -> Table:
+    """Parse decoded CSV text whose header is on line `skip + 1` (lines before it are a preamble).
+
+    `quoted=False` reads `"` as an ordinary character: Web of Science's tab-delimited export never
+    quotes, so a title that starts with a quotation mark must not open a quoted cell."""
+    if skip:
+        text = text.split("\n", skip)[-1]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True,
+                        quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE)
     try:
         header = [unguard_cell(h.strip()) for h in next(reader, [])]
         rows: list[tuple[int, list[str]]] = []
-        line = reader.line_num + 1
+        line = reader.line_num + 1 + skip
         short = 0
         for cells in reader:
             if any(c.strip() for c in cells):
@@ -103,12 +114,19 @@ def read_table(path: Path, label: str, encoding: str | None, log: ReadLog) -> Ta
                 short += len(cells) < len(header)
                 cells = cells[:len(header)]
                 rows.append((line, [unguard_cell(c) for c in cells] + [""] * (len(header) - len(cells))))
-            line = reader.line_num + 1
+            line = reader.line_num + 1 + skip
     except csv.Error as exc:
-        raise InputError.one(label, f"malformed CSV: {exc}", row=reader.line_num) from None
+        raise InputError.one(label, f"malformed CSV: {exc}", row=reader.line_num + skip) from None
     if short:
         log.warn(f"{label}: {short} row(s) have fewer cells than the header; the missing cells were read as empty")
     return Table(label, header, rows)
+
+
+def check_fits(table: Table, fmt: str) -> None:
+    """The header fits preset `fmt`, else an InputError naming the missing columns and the preset it fits."""
+    from pipeline.imports.presets import check_fits as check
+
+    check(table, fmt)
 
 
 def read_pubmed_csv(path: Path, source: str, source_file: str | None = None, *, encoding: str | None = None,
@@ -116,7 +134,7 @@ def read_pubmed_csv(path: Path, source: str, source_file: str | None = None, *, 
     """PubMed's CSV export (PMID, Title, Authors, Citation, Journal/Book, Publication Year, PMCID, DOI ...)."""
     label, log = source_file or str(path), log if log is not None else ReadLog()
     table = read_table(path, label, encoding, log)
-    table.require("PMID", "Title")
+    check_fits(table, "pubmed-csv")
     return records_frame(_rows(table, _pubmed_row), source, label, log)
 
 
@@ -125,7 +143,7 @@ def read_scopus_csv(path: Path, source: str, source_file: str | None = None, *, 
     """Scopus's CSV export (Authors, Title, Year, Source title, ..., DOI, Link, Abstract, EID, PubMed ID ...)."""
     label, log = source_file or str(path), log if log is not None else ReadLog()
     table = read_table(path, label, encoding, log)
-    table.require("Title")
+    check_fits(table, "scopus-csv")
     return records_frame(_rows(table, _scopus_row), source, label, log)
 
 
@@ -181,7 +199,7 @@ def _pubmed_row(row: Row) -> dict[str, Any]:
         "pmcid": get("PMCID"),
         "doi": get("DOI"),
         "title": plain(get("Title")),
-        "authors": [a.strip().rstrip(".") for a in split(get("Authors"), ",")],
+        "authors": [a.rstrip(".") for a in split_authors(get("Authors"))],
         "year": year(get("Publication Year")),
         "journal": journal,
         "journal_abbrev": journal,
@@ -194,7 +212,6 @@ def _pubmed_row(row: Row) -> dict[str, Any]:
 
 def _scopus_row(row: Row) -> dict[str, Any]:
     get = row.get
-    authors = get("Authors")
     start, end = get("Page start"), get("Page end")
     doc_type = get("Document Type")
     return {
@@ -203,7 +220,7 @@ def _scopus_row(row: Row) -> dict[str, Any]:
         "doi": get("DOI"),
         "title": plain(get("Title")),
         "abstract": get("Abstract"),
-        "authors": split(authors, ";" if authors and ";" in authors else ","),
+        "authors": split_authors(get("Authors")),
         "year": year(get("Year")),
         "journal": plain(get("Source title")),
         "journal_abbrev": get("Abbreviated Source Title"),
@@ -225,6 +242,8 @@ def _generic_row(row: Row, mapping: dict[str, int], log: ReadLog) -> dict[str, A
         value = row.at(index)
         if field == "notes":
             record["notes"] = [value] if value else []
+        elif field == "authors":
+            record[field] = split_authors(value)
         elif field in LIST_COLUMNS:
             record[field] = split(value)
         elif field in FLAG_COLUMNS:

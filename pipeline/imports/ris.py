@@ -21,6 +21,7 @@ from rispy.config import TAG_KEY_MAPPING, TYPE_OF_REFERENCE_MAPPING
 
 from pipeline.errors import InputError
 from pipeline.imports.assemble import records_frame
+from pipeline.imports.authors import split_each
 from pipeline.imports.text import ReadLog, clean, clean_all, plain, read_text, split, year
 from pipeline.records import normalise_doi
 
@@ -102,7 +103,7 @@ def to_record(entry: dict[str, Any], database: str = "") -> dict[str, Any]:
         "doi": _doi(values("DO"), values("UR", "L3", "L2", "L1", "L4", "M3", "N1")),
         "title": plain(joined("TI", "T1", "CT", "ST", "BT")),
         "abstract": plain(joined("AB", "N2")),
-        "authors": values("AU", "A1"),
+        "authors": split_each(values("AU", "A1")),
         "year": next((y for y in map(year, values("PY", "Y1", "DA")) if y), None),
         "journal": plain(journal),
         "journal_abbrev": abbrev,

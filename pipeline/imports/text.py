@@ -9,14 +9,16 @@ warning (with the file and line) when it had to guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import lxml.html
-
 from pipeline.errors import InputError
-from pipeline.textio import decode, unix_lines
+from pipeline.files import read_input
+from pipeline.textio import decode, plain_text, unix_lines
 
 # Cell values that mean "no value": spreadsheet errors, R/pandas missing markers, dashes.
 PLACEHOLDERS = frozenset({
@@ -24,7 +26,8 @@ PLACEHOLDERS = frozenset({
     "#ref!", "#div/0!", "#null!", "#num!", "[no abstract available]", "[no author name available]",
     "no abstract available", "[not available]",
 })
-_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2\d\d\d)(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+_YYYYMMDD = re.compile(r"^(1[5-9]\d\d|20\d\d)[01]\d[0-3]\d$")  # EBSCO's "20200201"
 
 
 @dataclass
@@ -34,6 +37,7 @@ class ReadLog:
     encoding: str = ""
     rows_read: int = 0
     warnings: list[str] = field(default_factory=list)
+    emptied: Counter[str] = field(default_factory=Counter)  # junk values read as empty, by what they were
 
     def warn(self, text: str) -> None:
         if text not in self.warnings:
@@ -43,11 +47,9 @@ class ReadLog:
 def read_text(path: Path, label: str, encoding: str | None, log: ReadLog) -> str:
     """Read and `textio.decode` an export file (line ends -> LF), recording the encoding and any warning in `log`."""
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError.one(label, "import file not found") from None
-    except IsADirectoryError:
-        raise InputError.one(label, "is a folder, not an export file") from None
+        data = read_input(path, "import file")
+    except InputError as exc:       # name the file as the protocol does (relative to the project)
+        raise InputError.one(label, exc.problems[0].message) from None
     decoded = decode(data, label, encoding)
     log.encoding = decoded.encoding
     if decoded.warning:
@@ -55,12 +57,37 @@ def read_text(path: Path, label: str, encoding: str | None, log: ReadLog) -> str
     return unix_lines(decoded.text)
 
 
+# While a reader turns one file's rows into records, junk values it empties are counted here.
+_EMPTIED: ContextVar[Counter[str] | None] = ContextVar("emptied", default=None)
+
+
+@contextmanager
+def counting_junk(log: ReadLog) -> Iterator[None]:
+    """Count, in `log.emptied`, the placeholders and impossible values `clean` and `year` empty meanwhile."""
+    token = _EMPTIED.set(log.emptied)
+    try:
+        yield
+    finally:
+        _EMPTIED.reset(token)
+
+
+def count_junk(what: str) -> None:
+    """Count one emptied junk value (a no-op outside `counting_junk`)."""
+    counter = _EMPTIED.get()
+    if counter is not None:
+        counter[what] += 1
+
+
 def clean(value: object) -> str | None:
     """Whitespace-collapsed text, or None for empty cells and placeholders (`#NAME?`, `N/A`, `-` ...)."""
     if value is None:
         return None
     text = " ".join(str(value).split())
-    return None if len(text) < 32 and text.lower() in PLACEHOLDERS else text
+    if len(text) < 32 and text.lower() in PLACEHOLDERS:
+        if text:
+            count_junk(repr(text))
+        return None
+    return text
 
 
 def clean_all(values: Iterable[object]) -> list[str]:
@@ -79,11 +106,13 @@ def plain(value: object) -> str | None:
     text = clean(value)
     if text is None or ("<" not in text and "&" not in text):
         return text
-    return clean(lxml.html.fragment_fromstring(text, create_parent="div").text_content())
+    return clean(plain_text(text, passes=1))
 
 
 def year(value: object) -> int | None:
-    """The first plausible year in "2010", "2010///", "2010 Nov 30" or "2010.0"; else None."""
+    """The first plausible year in "2010", "2010///", "2010 Nov 30", "2010.0" or "20101130"; else None."""
     text = clean(value)
-    match = _YEAR.search(text) if text else None
+    match = (_YEAR.search(text) or _YYYYMMDD.match(text)) if text else None
+    if text and not match:
+        count_junk(f"year {text[:20]!r}")
     return int(match.group(1)) if match else None

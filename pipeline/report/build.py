@@ -20,12 +20,14 @@ import polars as pl
 from markupsafe import Markup
 
 from pipeline import __version__
-from pipeline.contracts import ScreeningSummary, SourceEntry, SourceType
+from pipeline.check.assess import LABELS, Assessment
+from pipeline.check.stage import load_assessment
+from pipeline.contracts import LIVE_SOURCE_TYPES, ScreeningSummary, SourceEntry, SourceType
 from pipeline.errors import UserError
-from pipeline.files import write_text_atomic
+from pipeline.files import transaction, write_text_atomic
 from pipeline.layout import Layout
 from pipeline.progress import Progress, report
-from pipeline.protocol import Protocol
+from pipeline.protocol import LIVE_TYPES, Protocol
 from pipeline.report import charts, exports, flow_svg, inputs, prisma_csv
 from pipeline.report.counts import Count, PrismaCounts, compute
 
@@ -45,6 +47,7 @@ class Report:
     written: tuple[Path, ...]
     changed: tuple[Path, ...]
     included: int
+    blocking: tuple[str, ...] = ()     # why the review is not complete though screening is (retractions)
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,8 @@ class ReportResult(Report):
     def describe(self, layout: Layout) -> str:
         """The stage's one-line summary."""
         counts, waiting = self.counts, self.counts.studies_included
-        state = "complete" if counts.complete else (
+        state = ("complete" if not self.blocking else "screening complete; the review is not: " + "; ".join(self.blocking)) \
+            if counts.complete else (
             f"in progress: {waiting.awaiting_ta} awaiting title/abstract and {waiting.awaiting_ft} awaiting "
             "full-text decisions")
         changed = f"{len(self.changed)} of {len(self.written)} files changed"
@@ -74,7 +78,8 @@ def run(layout: Layout, protocol: Protocol, *, check: bool = False, progress: Pr
     A failed browser check raises UserError listing what the browser saw.
     """
     report(progress, "report: writing", 0, 2 if check else 1)
-    built = build(layout, protocol)
+    with transaction():                  # every file or none (committed before the browser reads them)
+        built = build(layout, protocol)
     if not check:
         report(progress, "report: writing", 1, 1)
         return ReportResult(**{f.name: getattr(built, f.name) for f in fields(built)})
@@ -116,6 +121,10 @@ def source_view(source: SourceEntry, protocol: Protocol) -> dict:
         view["notes"] = protocol.source(source.name).notes
     except KeyError:
         view["notes"] = ""
+    view["live"] = source.type in LIVE_SOURCE_TYPES
+    view["service"] = LIVE_TYPES.get(str(source.type), "")
+    if isinstance(source.query, dict):               # ClinicalTrials.gov: the parameters as sent
+        view["query"] = "\n".join(f"{k} = {v}" for k, v in source.query.items())
     if not view.get("query") and source.type == SourceType.PUBMED:
         with contextlib.suppress(KeyError):
             view["query"] = getattr(protocol.source(source.name), "query", "")
@@ -127,15 +136,48 @@ def _authors(names: list[str] | None) -> str:
     return ", ".join(names[:6]) + (", et al." if len(names) > 6 else "") if names else "Anonymous"
 
 
-def study_view(row: dict) -> dict:
+def registration_text(reg: dict) -> str:
+    """One line of what the register says: 'NCT01234567: PHASE1, PHASE2; COMPLETED; 40 enrolled (actual); results posted'."""
+    parts = [", ".join(reg.get("phases") or []) or reg.get("study_type") or "", reg.get("overall_status") or ""]
+    if reg.get("enrolment") is not None:
+        parts.append(f"{reg['enrolment']:,} enrolled" + (f" ({str(reg['enrolment_type']).lower()})" if reg.get("enrolment_type") else ""))
+    dates = " to ".join(d for d in (reg.get("start_date"), reg.get("completion_date")) if d)
+    if dates:
+        parts.append(dates)
+    parts.append("results posted" if reg.get("has_results") else "no results posted")
+    return f"{reg.get('nct_id')}: " + "; ".join(p for p in parts if p)
+
+
+def study_view(row: dict, retraction: Assessment | None = None, registrations: dict[str, dict] | None = None) -> dict:
     flags = [label for label, key in (("Retracted", "retracted"), ("Erratum", "has_erratum"),
                                       ("Expression of concern", "has_expression_of_concern")) if row.get(key)]
+    for flag in (retraction.flags if retraction else ()):
+        label = "Retracted" if flag.status == "retracted" else "Expression of concern"
+        if flag.study_id == row["study_id"] and label not in flags:
+            flags.append(label)
     return {
         "study_id": row["study_id"], "authors": _authors(row.get("authors")), "year": row.get("year"),
         "title": row.get("title") or "(no title)", "journal": row.get("journal") or row.get("journal_abbrev"),
         "volume": row.get("volume"), "issue": row.get("issue"), "pages": row.get("pages"),
         "links": list(exports.links(row).items()), "flags": flags, "example": bool(row.get("example")),
         "n_members": row.get("n_members") or 1, "sources": ", ".join(row.get("sources") or []),
+        "registrations": [registration_text(registrations[m]) for m in row.get("member_ids") or []
+                          if registrations and m in registrations],
+    }
+
+
+def retraction_view(found: Assessment | None) -> dict:
+    """The report's retraction section: when checked, each flag and what people said, what blocks."""
+    if found is None:
+        return {"checked_at": None, "flags": [], "blocking": [], "no_doi": 0, "snapshot": None, "checked": 0}
+    return {
+        "checked_at": found.checked_at, "snapshot": found.snapshot, "checked": found.checked,
+        "no_doi": len(found.no_doi), "blocking": found.blocking,
+        "flags": [{"study_id": f.study_id, "title": f.title or "(no title)", "doi": f.doi, "status": LABELS[f.status],
+                   "evidence": list(f.evidence), "included": f.included,
+                   "decision": f.acknowledgment.decision if f.acknowledgment else None,
+                   "reason": f.acknowledgment.reason if f.acknowledgment else None, "problem": f.problem}
+                  for f in found.flags],
     }
 
 
@@ -202,8 +244,12 @@ def glance(counts: PrismaCounts) -> list[tuple[str, list[str]]]:
 def build(layout: Layout, protocol: Protocol) -> Report:
     """Write every report file from the stage files; raise PipelineError when the counts do not add up."""
     files = inputs.load(layout)
+    groups = inputs.read_groups(layout.linked_reports)
     counts = compute(files.sources, files.records, files.clusters, files.final, files.dedup_summary,
-                     files.screening_summary)
+                     files.screening_summary, groups)
+    retraction = load_assessment(layout, protocol, files.studies, files.final)
+    registrations = ({r["record_id"]: r for r in pl.read_parquet(layout.registrations).iter_rows(named=True)}
+                     if layout.registrations.is_file() else {})
     chosen = exports.included(files.studies, files.final)
     stamp = generated_at([*files.paths, protocol.path])
     dedup = files.dedup_summary
@@ -220,7 +266,8 @@ def build(layout: Layout, protocol: Protocol) -> Report:
         automation={"ineligible": automation.ineligible, "overruled": automation.overruled,
                     "by_rule": sorted(automation.by_rule.items())},
         stages=stage_views(files.screening_summary, protocol), example_reviewers=list(protocol.example_reviewers),
-        included=[study_view(r) for r in chosen.iter_rows(named=True)],
+        included=[study_view(r, retraction, registrations) for r in chosen.iter_rows(named=True)],
+        retraction=retraction_view(retraction), complete=counts.complete and (retraction is None or retraction.ok),
         year_chart=Markup(charts.year_chart(files.records["year"], chosen["year"] if chosen.height
                                             else pl.Series("year", [], pl.Int32))),
         criteria=[(k.replace("_", " "), v) for k, v in protocol.criteria.items()],
@@ -235,5 +282,6 @@ def build(layout: Layout, protocol: Protocol) -> Report:
         csv: prisma_csv.write(csv, counts),
         **exports.write(out, chosen),
     }
-    return Report(counts, index, tuple(results), tuple(p for p, changed in results.items() if changed), chosen.height)
+    return Report(counts, index, tuple(results), tuple(p for p, changed in results.items() if changed), chosen.height,
+                  tuple(retraction.blocking) if retraction else ())
 

@@ -53,7 +53,7 @@ def counts_by_year(identified: pl.Series, included: pl.Series) -> list[tuple[str
 def _step(top: int) -> int:
     raw = max(1, top) / 4
     power = 10 ** math.floor(math.log10(raw))
-    return int(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+    return max(1, int(next(m * power for m in (1, 2, 5, 10) if m * power >= raw)))   # whole numbers: never 0
 
 
 def layout(rows: list[tuple[str, int, int]]) -> Chart:

@@ -18,8 +18,9 @@ Each study's automation, title/abstract and full-text outcomes feed its own colu
     assessed = sought - not retrieved         (+ studies still awaiting full-text decisions)
     included = assessed - excluded
 
-A study is one report here: dedup merges duplicate records of the same report, so "reports of
-included studies" equals "studies included". Mid-review, a box whose number can still change shows
+Dedup merges duplicate records of the same report, so each dedup study is one report; reports that
+dedup links as one study (a trial's registration and its papers, by trial number) count once among
+"studies included" and each among "reports of included studies". Mid-review, a box whose number can still change shows
 as pending with the number of studies it waits for, never as a final zero.
 """
 
@@ -244,8 +245,12 @@ def _column(key: str, groups: tuple[Group, ...], records: pl.DataFrame, final: p
 
 
 def compute(sources: list[SourceEntry], records: pl.DataFrame, clusters: pl.DataFrame, final: pl.DataFrame,
-            dedup_summary: DedupSummary, screening_summary: ScreeningSummary) -> PrismaCounts:
-    """Every PRISMA number from the stage files; raise InternalError when any identity fails."""
+            dedup_summary: DedupSummary, screening_summary: ScreeningSummary,
+            groups: dict[str, str] | None = None) -> PrismaCounts:
+    """Every PRISMA number from the stage files; raise InternalError when any identity fails.
+
+    `groups` (dedup's linked_reports.csv: study_id -> the study it reports) turns included reports
+    into included studies: a registration and the papers of one trial are reports of one study."""
     source_counts = _source_counts(sources)
     membership = study_columns(records, clusters, sources)
     per_study = membership.select("study_id", "study_column").unique()
@@ -263,10 +268,12 @@ def compute(sources: list[SourceEntry], records: pl.DataFrame, clusters: pl.Data
                for k in ((DBR, OTHER) if has_other else (DBR,))]
     awaiting_ta = sum(c.included.awaiting_ta for c in columns)
     awaiting_ft = sum(c.included.awaiting_ft for c in columns)
-    studies = Count(sum(c.included.n for c in columns), awaiting_ta, awaiting_ft)
+    reports = Count(sum(c.included.n for c in columns), awaiting_ta, awaiting_ft)
+    included_ids = joined.filter(pl.col("full_text") == "include")["study_id"].to_list()
+    studies = Count(len({(groups or {}).get(s, s) for s in included_ids}), awaiting_ta, awaiting_ft)
     record_counts = dict(records.group_by("source").len().iter_rows())
     per_source = tuple((s.name, s.records, int(record_counts.get(s.name, 0))) for s in sources)
-    counts = PrismaCounts(columns[0], columns[1] if has_other else None, studies, studies, per_source)
+    counts = PrismaCounts(columns[0], columns[1] if has_other else None, studies, reports, per_source)
     problems = identity_problems(counts) + summary_problems(counts, membership, dedup_summary, screening_summary)
     if problems:
         raise InternalError("PRISMA counts do not add up:\n  - " + "\n  - ".join(problems))
@@ -340,7 +347,7 @@ def summary_problems(counts: PrismaCounts, membership: pl.DataFrame, dedup: Dedu
         ("full_text.studies", ft.studies, "reports sought for retrieval", total_of("sought")),
         ("full_text.not_retrieved", ft.not_retrieved, "reports not retrieved", total_of("not_retrieved")),
         ("full_text.excluded", ft.excluded, "reports excluded", total_of("reports_excluded")),
-        ("full_text.included", ft.included, "studies included", counts.studies_included.n),
+        ("full_text.included", ft.included, "reports of included studies", counts.reports_included.n),
         ("full_text.pending", ft.pending, "studies awaiting full-text decisions",
          sum(c.assessed.awaiting_ft for c in cols)),
     ]

@@ -11,7 +11,7 @@ import rispy
 
 from pipeline.files import write_text_atomic
 from pipeline.links import identifier_links, outbound
-from pipeline.textio import frame_to_csv_atomic
+from pipeline.textio import frame_to_csv_atomic, plain_text, printable
 
 CSV_COLUMNS = [
     "study_id", "authors", "year", "title", "journal", "volume", "issue", "pages", "doi", "pmid", "pmcid",
@@ -41,7 +41,8 @@ class PlainRisWriter(rispy.RisWriter):
 
 
 def _one_line(text: object) -> str:
-    return re.sub(r"\s+", " ", str(text)).strip() if text is not None else ""
+    """One line of plain text: markup reduced to text (`textio.plain_text`), whitespace collapsed."""
+    return re.sub(r"\s+", " ", plain_text(printable(text))).strip() if text is not None else ""
 
 
 def ris_entries(frame: pl.DataFrame) -> list[dict]:
@@ -84,7 +85,22 @@ def write(directory: Path, frame: pl.DataFrame) -> dict[Path, bool]:
     ris, table = directory / "included.ris", directory / "included.csv"
     if "url" in frame.columns:  # a record's own link leaves only if it is http(s) or doi
         frame = frame.with_columns(pl.col("url").map_elements(lambda u: u if outbound(u) else None, return_dtype=pl.Utf8))
+    frame = plain_frame(frame)
     return {
         ris: write_text_atomic(ris, rispy.dumps(ris_entries(frame), implementation=PlainRisWriter) if frame.height else ""),
         table: frame_to_csv_atomic(table, frame.select([c for c in CSV_COLUMNS if c in frame.columns])),
     }
+
+
+def plain_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell (and text list item) reduced to plain text without control characters."""
+    def tidy(value: str | None) -> str | None:
+        return None if value is None else plain_text(printable(value))
+
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Utf8:
+            exprs.append(pl.col(name).map_elements(tidy, return_dtype=pl.Utf8, skip_nulls=True))
+        elif isinstance(dtype, pl.List) and dtype.inner == pl.Utf8:
+            exprs.append(pl.col(name).list.eval(pl.element().map_elements(tidy, return_dtype=pl.Utf8, skip_nulls=True)))
+    return frame.with_columns(exprs) if exprs and frame.height else frame

@@ -16,11 +16,13 @@ from typing import TypeVar
 
 import polars as pl
 
+from pipeline import files
 from pipeline.contracts import (
     FINAL_COLUMNS,
     FINAL_SCHEMA,
     FULL_TEXT_OUTCOMES,
     INELIGIBLE,
+    STUDY_SCHEMA,
     TITLE_ABSTRACT_OUTCOMES,
     DedupSummary,
     ScreeningSummary,
@@ -67,7 +69,7 @@ def load(layout: Layout) -> StageFiles:
         sources=read_typed(layout.records_sources, sources_from_json),
         records=read_parquet(layout.records, ("record_id", "source", "year")),
         clusters=read_parquet(layout.clusters, ("record_id", "study_id", "method")),
-        studies=pl.read_parquet(layout.studies),
+        studies=files.read_parquet(layout.studies, REBUILD["studies.parquet"], schema=STUDY_SCHEMA),
         dedup_summary=read_typed(layout.dedup_summary, DedupSummary.from_json),
         final=read_final(layout.final),
         screening_summary=read_typed(layout.screening_summary, ScreeningSummary.from_json),
@@ -95,12 +97,19 @@ def read_json(path: Path) -> dict:
     return data
 
 
+REBUILD = {"records.parquet": "run `make records` (python -m pipeline import) to write it again",
+           "clusters.parquet": "run `make dedup` (python -m pipeline dedup) to write it again",
+           "studies.parquet": "run `make dedup` (python -m pipeline dedup) to write it again"}
+
+
 def read_parquet(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
     """Only `columns` of a Parquet file; a missing column is an InputError naming it."""
     try:
         names = pl.read_parquet_schema(path)
     except Exception as exc:  # polars raises several types for a damaged file
-        raise InputError.one(path, f"not a readable Parquet file: {exc}") from None
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        raise UserError(f"{path} cannot be read ({first}); it is damaged or not Parquet: "
+                        f"{REBUILD.get(Path(path).name, 'run the earlier stages again')}") from None
     absent = [c for c in columns if c not in names]
     if absent:
         raise InputError([Problem(str(path), "column is missing", column=c) for c in absent])
@@ -135,3 +144,15 @@ def read_final(path: Path) -> pl.DataFrame:
     if problems:
         raise InputError(problems)
     return pl.DataFrame(rows, schema=FINAL_SCHEMA) if rows else pl.DataFrame(schema=FINAL_SCHEMA)
+
+
+def read_groups(path: Path) -> dict[str, str]:
+    """dedup's linked_reports.csv as study_id -> group_id ({} when dedup linked nothing or never wrote it)."""
+    if not path.is_file():
+        return {}
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        absent = [c for c in ("group_id", "study_id") if c not in (reader.fieldnames or [])]
+        if absent:
+            raise InputError([Problem(str(path), "column is missing", row=1, column=c) for c in absent])
+        return {unguard_cell(r["study_id"]): unguard_cell(r["group_id"]) for r in reader if r.get("study_id")}

@@ -1,8 +1,11 @@
 """What a reviewer may write in the `decision` and `reason` cells, and what it means.
 
 Decisions are read case-insensitively, ignoring spaces, `_` and `-` differences, and a few obvious
-synonyms are accepted (`DECISION_WORDS`, quoted in the README). Full-text exclusions need a reason
-from the protocol's list: its text (any case) or its 1-based number.
+synonyms are accepted (`DECISION_WORDS`, quoted in the README). A cell may add a note after the
+word, as people do in spreadsheets: `not sure (needs to be discussed)`, `No - wrong population`,
+`exclude: animal study`; the word is the decision and the rest its note. Anything else is still an
+error. Full-text exclusions need a reason from the protocol's list: its text (any case) or its
+1-based number; an exclusion note that names one serves as the reason when the reason cell is empty.
 """
 
 from __future__ import annotations
@@ -38,13 +41,29 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s_\-]+", " ", text.strip().lower()).strip()
 
 
+# Where a note may start after the decision word: an opening bracket, a spaced dash, or : ; ,
+_NOTE_START = re.compile(r"\s*\(|\s+[-–—]+\s*|\s*[-–—]+\s+|\s*[:;,]\s*")
+
+
 def parse_decision(text: str) -> str | None:
     """Canonical decision for a cell ("" -> None); raise ValueError naming the accepted words."""
+    return split_decision(text)[0]
+
+
+def split_decision(text: str) -> tuple[str | None, str]:
+    """(canonical decision, note) for a cell: "No - wrong population" -> ("exclude", "wrong population")."""
     if not text.strip():
-        return None
+        return None, ""
     word = _norm(text)
     if word in DECISION_WORDS:
-        return DECISION_WORDS[word]
+        return DECISION_WORDS[word], ""
+    for match in _NOTE_START.finditer(text.strip()):
+        head, rest = text.strip()[:match.start()], text.strip()[match.end():]
+        if head and _norm(head) in DECISION_WORDS:
+            note = rest.strip()
+            if match.group(0).strip() == "(" and note.endswith(")"):
+                note = note[:-1].strip()
+            return DECISION_WORDS[_norm(head)], note
     raise ValueError(f"unknown decision {text.strip()!r}; write include, exclude or maybe "
                      f"(or not retrieved at full text); accepted synonyms: {', '.join(sorted(DECISION_WORDS))}")
 
@@ -84,6 +103,7 @@ class Call:
     row: int          # spreadsheet row number (header = 1)
     decision: str     # canonical: include | exclude | maybe | not_retrieved
     reason: str = ""  # full text: the protocol's wording of the exclusion reason
+    note: str = ""    # what the cell said after the decision word ("No - wrong population")
 
 
 KEY_COLUMNS = ("record_id", "key", "id", "study_id")
@@ -105,6 +125,9 @@ def sheet_calls(table: Table, stage: str, reviewer: str, study_of: dict[str, str
         return [], [], []
     if key_col is None:
         return [], [], [Problem(where, "no record key column (record_id)", 1, "record_id")]
+    if dec_col is None:
+        return [], [], [Problem(where, f"no decision column (the columns are {', '.join(map(repr, table.header))}); "
+                                       "name the column of decisions `decision` so they are counted", 1, "decision")]
     calls: list[Call] = []
     orphans: list[tuple[int, str, str]] = []
     problems: list[Problem] = []
@@ -115,18 +138,22 @@ def sheet_calls(table: Table, stage: str, reviewer: str, study_of: dict[str, str
             if dec_col and row[dec_col].strip():
                 problems.append(Problem(where, "a decision without a record key", number, key_col))
             continue
-        decision = reason = ""
+        decision = reason = note = ""
         if dec_col:
             try:
-                decision = parse_decision(row[dec_col]) or ""
+                found, note = split_decision(row[dec_col])
+                decision = found or ""
                 if decision:
                     check_stage(decision, stage)
             except ValueError as exc:
                 problems.append(Problem(where, str(exc), number, dec_col))
                 decision = ""
         if decision == EXCLUDE and stage == "full_text":
+            given = row[reason_col] if reason_col else ""
+            if not given.strip() and note:
+                given = note  # "exclude - wrong population": the note names the reason
             try:
-                reason = parse_reason(row[reason_col] if reason_col else "", reasons)
+                reason = parse_reason(given, reasons)
             except ValueError as exc:
                 problems.append(Problem(where, str(exc), number, reason_col or "reason"))
                 decision = ""
@@ -146,5 +173,5 @@ def sheet_calls(table: Table, stage: str, reviewer: str, study_of: dict[str, str
                 problems.append(Problem(where, f"unknown record key {key!r}: no study or record has it", number, key_col))
             continue
         if decision:
-            calls.append(Call(reviewer, key, study, number, decision, reason))
+            calls.append(Call(reviewer, key, study, number, decision, reason, note))
     return calls, orphans, problems

@@ -8,6 +8,7 @@ instead of overwriting their file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pipeline.contracts import (
     FINAL_SCHEMA,
     INELIGIBLE,
     ORPHAN_COLUMNS,
+    STUDY_SCHEMA,
     AutomationSummary,
     Outcome,
     ReviewerProgress,
@@ -27,12 +29,22 @@ from pipeline.contracts import (
     StageSummary,
 )
 from pipeline.errors import ConcurrentChange, InputError, Problem, UserError
-from pipeline.files import write_text_atomic
+from pipeline.files import locked, read_parquet, transaction, write_text_atomic
+from pipeline.imports import prior_screening
 from pipeline.layout import Layout
 from pipeline.progress import Progress
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import agreement, automation, conflicts, merge
-from pipeline.screen.decisions import EXCLUDE, INCLUDE, NOT_RETRIEVED, STAGE_DECISIONS, Call, sheet_calls
+from pipeline.screen.decisions import (
+    EXCLUDE,
+    INCLUDE,
+    KEY_COLUMNS,
+    NOT_RETRIEVED,
+    STAGE_DECISIONS,
+    STAGE_LABELS,
+    Call,
+    sheet_calls,
+)
 from pipeline.screen.sheets import Table, column, read_table, render, write_if_unchanged
 from pipeline.textio import write_csv_atomic
 
@@ -49,6 +61,8 @@ class Inputs:
     resolutions: dict[str, Table]
     overrides: Table
     strays: list[Path] = field(default_factory=list)   # sheets of people the protocol does not name
+    prior: list[prior_screening.PriorDecision] = field(default_factory=list)  # [[screening.imported]]
+    id_register: str = "outputs/records/id_register.csv"  # named in the error for a decision whose record is gone
 
 
 @dataclass
@@ -98,12 +112,14 @@ def read_inputs(layout: Layout, protocol: Protocol) -> Inputs:
     if not layout.studies.exists():
         raise UserError(f"{layout.studies} is missing: run `python -m pipeline dedup` (make dedup) first")
     check_reviewers(protocol)
-    studies = pl.read_parquet(layout.studies).sort("study_id")
+    studies = read_parquet(layout.studies, "run `make dedup` (python -m pipeline dedup) to write it again",
+                           schema=STUDY_SCHEMA).sort("study_id")
     sheets = {(stage, who): read_table(layout.sheet(stage, who)) for stage in STAGES for who in protocol.reviewers[stage]}
     strays = sorted(p for stage in STAGES for p in layout.screening_stage(stage).glob("*.csv")
                     if p.stem not in RESERVED_NAMES and p.stem not in protocol.reviewers[stage])
     return Inputs(studies, sheets, {s: read_table(layout.resolutions(s)) for s in STAGES},
-                  read_table(layout.automation_overrides), strays)
+                  read_table(layout.automation_overrides), strays, prior_screening.read_all(protocol, layout.relative),
+                  layout.relative(layout.id_register))
 
 
 def compute(inputs: Inputs, protocol: Protocol) -> Result:
@@ -125,6 +141,10 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
     warnings += [f"{inputs.overrides.path}: {s} is not marked by any automation rule; its override has no effect"
                  for s in sorted(set(overrides) - set(marked["study_id"]))]
     ineligible = dict(marked.filter(~pl.col("overruled")).select("study_id", "rule").iter_rows())
+    imported, prior_warnings, prior_problems = prior_screening.attach(inputs.prior, studies, protocol.exclusion_reasons)
+    warnings += prior_warnings
+    problems += prior_problems
+    prefills: dict[tuple[str, str], dict[str, prior_screening.Prior]] = {}
 
     entering = {"title_abstract": [s for s in studies["study_id"] if s not in ineligible]}
     outcomes: dict[str, dict[str, conflicts.Outcome]] = {}
@@ -148,7 +168,21 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
             dec_col = column(table, "decision")
             for number, key, last in lost:
                 decision = table.rows[table.row_numbers.index(number)][dec_col] if dec_col else ""
+                if decision.strip():
+                    stage_problems.append(Problem(
+                        str(table.path), f"the decision on record {key!r} (last in study {last!r}) has no record any "
+                        "more: no source holds it. If an import file or its column mapping changed, restore it "
+                        f"({inputs.id_register} keeps every id a record had); if the record left the review on purpose, "
+                        "clear this decision cell (the row stays, marked orphaned)", number, column(table, *KEY_COLUMNS)))
                 orphans.append([stage, who, number, key, last, decision])
+            decided = {call.study_id for call in made}
+            mine = imported.get((stage, who), {})
+            prefills[(stage, who)] = {study: p for study, p in mine.items() if study in in_stage and study not in decided}
+            outside = sorted(p.origin for study, p in mine.items() if study not in in_stage)
+            if outside:
+                warnings.append(f"{len(outside)} imported {STAGE_LABELS[stage]} decision(s) of {who} are for studies not "
+                                f"screened at this stage ({', '.join(outside[:3])}{' ...' if len(outside) > 3 else ''}); not carried over")
+            made += [Call(who, study, study, 0, p.decision, p.reason, p.note) for study, p in prefills[(stage, who)].items()]
             for call in made:
                 if call.study_id in in_stage:
                     calls.append(call)
@@ -172,7 +206,8 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
             table = inputs.sheets[(stage, who)]
             if stage == "full_text" and not entering[stage] and not table.exists:
                 continue
-            sheets[(stage, who)] = merge.regenerate(table, stage, study_of, shown, entering[stage], flags_by_stage[stage])
+            sheets[(stage, who)] = merge.regenerate(table, stage, study_of, shown, entering[stage], flags_by_stage[stage],
+                                                    prefills.get((stage, who), {}))
     conflict_files = {s: conflicts.conflict_rows(list(outcomes[s].values()), protocol.reviewers[s], titles) for s in STAGES}
     final = final_table(studies, ineligible, outcomes, set(protocol.example_reviewers))
     summary = build_summary(protocol, marked, entering, outcomes, made_by_stage)
@@ -235,6 +270,13 @@ def _bool(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     return frame.with_columns(pl.when(pl.col(name)).then(pl.lit("true")).otherwise(pl.lit("false")).alias(name))
 
 
+def people_paths(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
+    """The people's files `write` may write: every sheet it refreshes, resolutions and overrides files."""
+    paths = [inputs.sheets[key].path for key in result.sheets]
+    paths += [layout.automation_overrides] + [layout.resolutions(s) for s in STAGES if any(k[0] == s for k in result.sheets)]
+    return sorted(set(paths))
+
+
 def write(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
     """Write sheets (only if unchanged on disk since read) and every generated file; return what changed."""
     changed: list[Path] = []
@@ -272,7 +314,12 @@ def run(layout: Layout, protocol: Protocol, *, progress: Progress | None = None)
         inputs = read_inputs(layout, protocol)
         result = compute(inputs, protocol)
         try:
-            changed = write(layout, inputs, result)
+            # The screening app takes these locks too: no sheet changes between the check and the rename.
+            with contextlib.ExitStack() as locks:
+                for path in people_paths(layout, inputs, result):
+                    locks.enter_context(locked(path))
+                with transaction():          # every file or none: a full disk leaves all as they were
+                    changed = write(layout, inputs, result)
         except ConcurrentChange:
             continue
         return ScreenResult(**{f: getattr(result, f) for f in Result.__dataclass_fields__}, changed=changed)

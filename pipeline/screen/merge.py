@@ -4,18 +4,22 @@ A sheet row is keyed by the record key it was written for. After a later dedup t
 to another study (it is in that study's `member_ids`): the row stays, its `study_id` and `status`
 cells say where it went. A key no study has any more is *orphaned*: the row stays with its last
 values, flagged. Rows are never deleted or reordered, decisions, reasons, notes and any column a
-reviewer added are never touched; new studies are appended at the end in study_id order.
+reviewer added are never touched; new studies are appended at the end in study_id order. The one
+exception: decisions imported from another tool (`prefill`) are written into a study's empty
+decision cell, with a note naming the file and row they came from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Protocol
 
 import polars as pl
 
 from pipeline.links import doi_url, pmc_url, pubmed_url
 from pipeline.screen.decisions import KEY_COLUMNS
 from pipeline.screen.sheets import Table, column
+from pipeline.textio import plain_text
 
 REVIEWER_COLUMNS = ("decision", "reason", "notes")
 SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -27,6 +31,19 @@ SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
 # Cells the pipeline rewrites from the studies table on every run.
 PIPELINE_COLUMNS = ("title", "authors", "year", "journal", "abstract", "pubmed_url", "doi_url", "pmc_url",
                     "study_id", "status")
+
+
+class Prefill(Protocol):
+    """An imported decision (see `pipeline.imports.prior_screening.Prior`)."""
+
+    @property
+    def decision(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def origin(self) -> str: ...
 
 
 def study_map(studies: pl.DataFrame) -> dict[str, str]:
@@ -46,11 +63,11 @@ def display(studies: pl.DataFrame) -> dict[str, dict[str, str]]:
     cols = ["study_id", "title", "authors", "year", "journal", "abstract", "pmid", "doi", "pmcid"]
     for s in studies.select(cols).iter_rows(named=True):
         out[s["study_id"]] = {
-            "title": s["title"] or "",
-            "authors": "; ".join(s["authors"] or []),
+            "title": plain_text(s["title"] or ""),
+            "authors": plain_text("; ".join(s["authors"] or [])),
             "year": "" if s["year"] is None else str(s["year"]),
-            "journal": s["journal"] or "",
-            "abstract": s["abstract"] or "",
+            "journal": plain_text(s["journal"] or ""),
+            "abstract": plain_text(s["abstract"] or ""),
             "pubmed_url": pubmed_url(s["pmid"]) if s["pmid"] else "",
             "doi_url": doi_url(s["doi"]) if s["doi"] else "",
             "pmc_url": pmc_url(s["pmcid"]) if s["pmcid"] else "",
@@ -60,11 +77,13 @@ def display(studies: pl.DataFrame) -> dict[str, dict[str, str]]:
 
 
 def regenerate(table: Table, stage: str, study_of: Mapping[str, str], shown: Mapping[str, dict[str, str]],
-               entering: Iterable[str], flags: Mapping[str, str]) -> tuple[list[str], list[list[str]]]:
+               entering: Iterable[str], flags: Mapping[str, str],
+               prefill: Mapping[str, Prefill] | None = None) -> tuple[list[str], list[list[str]]]:
     """The sheet's new header and rows.
 
     `entering`: the study_ids screened at this stage (each gets a row unless one maps to it);
-    `flags`: a status note per study (e.g. ineligible, not included at title/abstract).
+    `flags`: a status note per study (e.g. ineligible, not included at title/abstract);
+    `prefill`: imported decisions for studies this reviewer has not decided in the sheet.
     Keeps the reviewer's column order and extra columns; missing standard columns go at the end.
     """
     header = list(table.header)
@@ -82,6 +101,21 @@ def regenerate(table: Table, stage: str, study_of: Mapping[str, str], shown: Map
 
     rows: list[list[str]] = []
     covered: set[str] = set()
+    waiting = dict(prefill or {})
+
+    def fill(values: dict[str, str], study: str) -> None:
+        """Write an imported decision into an empty decision cell, once per study."""
+        p = waiting.get(study)
+        if p is None or values.get(names["decision"], "").strip():
+            return
+        del waiting[study]
+        values[names["decision"]] = p.decision.replace("_", " ")
+        if p.reason and not values.get(names["reason"], "").strip():
+            values[names["reason"]] = p.reason
+        tag = f"imported from {p.origin}"
+        old = values.get(names["notes"], "").strip()
+        values[names["notes"]] = "; ".join(x for x in (old, p.note, tag) if x)
+
     for row in table.rows:
         values = dict(row)
         key = values.get(key_col, "").strip()
@@ -92,6 +126,7 @@ def regenerate(table: Table, stage: str, study_of: Mapping[str, str], shown: Map
             status += [flags[study]] if study in flags else []
             for col, name in owned.items():
                 values[col] = shown[study].get(name, "") if name != "status" else "; ".join(status)
+            fill(values, study)
         elif key:
             values[names["status"]] = "orphaned: no study has this record any more; its decision is not counted"
         rows.append([values.get(col, "") for col in header])
@@ -99,5 +134,6 @@ def regenerate(table: Table, stage: str, study_of: Mapping[str, str], shown: Map
         values = {key_col: study}
         for col, name in owned.items():
             values[col] = shown[study].get(name, "") if name != "status" else flags.get(study, "")
+        fill(values, study)
         rows.append([values.get(col, "") for col in header])
     return header, rows

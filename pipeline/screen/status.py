@@ -5,10 +5,13 @@ It reads the same files as `screen` and computes the same result, but writes not
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from pipeline.errors import InputError, UserError
 from pipeline.layout import Layout
@@ -58,7 +61,7 @@ def next_step(layout: Layout, protocol: Protocol, result: engine.Result, stale: 
 
 def print_status(layout: Layout, protocol: Protocol) -> int:
     """Print the status table and the next step to stdout; 1 when the sheets have problems."""
-    out = Console(highlight=False, soft_wrap=True)
+    out = Console(highlight=False, soft_wrap=True, emoji=False)
     try:
         inputs = engine.read_inputs(layout, protocol)
         result = engine.compute(inputs, protocol)
@@ -81,7 +84,7 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
     for stage in STAGES:
         info = result.summary["stages"][stage]
         for i, (who, r) in enumerate(info["reviewers"].items()):
-            table.add_row(LABEL[stage] if i == 0 else "", who + (" (example)" if r["example"] else ""),
+            table.add_row(LABEL[stage] if i == 0 else "", Text(who + (" (example)" if r["example"] else "")),
                           f"{r['screened']}/{r['assigned']}", str(r["remaining"]),
                           str(open_conflicts_of(result, stage, who)), end_section=i == len(info["reviewers"]) - 1)
     out.print(table)
@@ -103,5 +106,32 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
                   markup=False)
     for warning in result.warnings:
         out.print(f"Warning: {printable(warning)}", markup=False)
-    out.print("Next: " + next_step(layout, protocol, result, stale_sheets(inputs, result)), markup=False)
+    step = next_step(layout, protocol, result, stale_sheets(inputs, result))
+    retracted = retraction_lines(layout, protocol, inputs.studies, result.final)
+    for line in retracted.lines:
+        out.print(printable(line), markup=False)
+    if retracted.blocking and step.startswith("Screening is complete"):
+        step = f"Screening is complete, but the review is not: {retracted.blocking[0]}."
+    out.print("Next: " + printable(step), markup=False)
     return 0
+
+
+@dataclass(frozen=True)
+class RetractionLines:
+    lines: list[str]
+    blocking: list[str]
+
+
+def retraction_lines(layout: Layout, protocol: Protocol, studies: pl.DataFrame, final: pl.DataFrame) -> RetractionLines:
+    """The retraction check's state for `make status`: when checked, every flag, what still blocks."""
+    from pipeline.check.stage import describe, load_assessment
+
+    try:
+        found = load_assessment(layout, protocol, studies, final)
+    except InputError as exc:
+        return RetractionLines([f"Retraction check: {exc}"], [])
+    if found is None:
+        return RetractionLines([], [])
+    lines = describe(found)
+    lines += [f"Warning: {problem}" for problem in found.blocking]
+    return RetractionLines(lines, found.blocking)

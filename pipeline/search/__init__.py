@@ -7,7 +7,7 @@ Layered as httpx is, from the wire up; each module imports only those above it:
     retry.py      RetryPolicy: which failures to retry, exponential backoff
     ratelimit.py  RateLimiter (requests spaced apart, on a Clock); min_interval() (faster only for loopback)
     client.py     Request/Response, Transport protocol (UrllibTransport), HttpClient: rate limit + retry
-                  + redaction, raising pipeline.errors RemoteError / ServiceUnavailable; service-agnostic
+                  + redaction, raising pipeline.errors Refused / ServiceUnavailable; service-agnostic
     settings.py   E-utilities settings from NCBI_EMAIL / NCBI_API_KEY / NCBI_EUTILS_URL (key never shown)
     replies.py    esearch/einfo replies (Bio.Entrez.read) and efetch replies (imports.pubmed_xml) -> values
     entrez.py     EntrezClient: einfo, esearch, efetch on HttpClient; E-utilities limits
@@ -15,7 +15,11 @@ Layered as httpx is, from the wire up; each module imports only those above it:
     fetch.py      efetch in batches into any BatchStore (a protocol: no storage class imported)
     snapshot.py   snapshot folders on disk: Partial (a BatchStore, resumable), latest, read_log, read_raw
     pubmed.py     take(): one PubMed search, checked, planned, fetched and frozen
-    query.py      PubMed query checks before anything is sent
+    services.py   ClinicalTrials.gov, Europe PMC and Crossref: base URLs from the environment, pace, mailto
+    paged.py      take(): one page-token search (resume from the stored token, restart on an expired one)
+    ctgov.py      ClinicalTrials.gov API v2 (studies, version) on HttpClient + paged.take
+    europepmc.py  Europe PMC REST search (cursorMark) on HttpClient + paged.take
+    query.py      PubMed query checks before anything is sent; check_boolean for the other services
     stage.py      run(): the stage as a library call (checks, then take() per search); prints nothing
     command.py    the CLI: parses options, calls run, prints
 """

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from urllib.request import Request as UrllibRequest
 from urllib.request import urlopen
 
-from pipeline.errors import BadReply, RemoteError, ServiceUnavailable
+from pipeline.errors import BadReply, Refused, ServiceUnavailable
 from pipeline.search.clock import SYSTEM_CLOCK, Clock
 from pipeline.search.ratelimit import RateLimiter
 from pipeline.search.redact import redact
@@ -85,7 +85,7 @@ def _error_body(exc: HTTPError) -> bytes:
 class HttpClient:
     """Sends requests through `transport`, spaced by `limiter` and retried by `retry`.
 
-    `call` returns the body and what `parse` made of it; it raises `RemoteError` when the service
+    `call` returns the body and what `parse` made of it; it raises `Refused` (a `RemoteError`) when the service
     refuses the request (a 4xx other than 429: retrying cannot help) and `ServiceUnavailable`
     after the last failed try. `requests` counts every request sent, retries included.
     """
@@ -113,8 +113,9 @@ class HttpClient:
                     return response.body, parse(response.body)
                 if not self.retry.retryable(response.status):
                     hint = response.body[:ERROR_BODY].decode("utf-8", "replace").strip()
-                    raise RemoteError(self.redact(f"{label} refused the request: HTTP {response.status} "
-                                                  f"{response.reason} {hint}").strip())
+                    raise Refused(self.redact(f"{label} refused the request: HTTP {response.status} "
+                                              f"{response.reason} {hint}").strip(), response.status,
+                                  self.redact(hint).encode("utf-8"))
                 last = f"HTTP {response.status} {response.reason}"
             except BadReply as exc:
                 last = str(exc)

@@ -4,44 +4,54 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.console import console, progress_callback, summary, warn
+from pipeline.console import note, progress_callback, summary, warn
 from pipeline.options import from_args
 from pipeline.search.entrez import MAX_BATCH
 from pipeline.search.fetch import DEFAULT_BATCH
 from pipeline.search.stage import run as run_stage
 
 DESCRIPTION = """\
-Run each PubMed search of the protocol (queries/review.toml, [[sources]] with type = "pubmed") live
-through NCBI's E-utilities and freeze it as outputs/search/<source>/<YYYY-MM-DDTHHMMSSZ>/: every raw
-reply (gzip) and search_log.json (query, PubMed's translation, dates, counts, versions).
+Run each live search of the protocol (queries/review.toml, [[sources]] with type = "pubmed",
+"ctgov" or "europepmc") and freeze it as outputs/search/<source>/<YYYY-MM-DDTHHMMSSZ>/: every raw
+reply (gzip) and search_log.json (PRISMA-S: query as sent, date, count reported vs retrieved,
+service and tool versions).
 
-Queries are checked first (parentheses, quotes, field tags); nothing is sent if one is wrong.
-Results over PubMed's 9,999-record limit are split into publication-date slices automatically.
+Queries are checked first (parentheses, quotes, PubMed field tags); nothing is sent if one is wrong.
+PubMed results over its 9,999-record limit are split into publication-date slices automatically;
+ClinicalTrials.gov and Europe PMC are read page by page (an expired page token restarts the query).
 A run that fails or is interrupted leaves earlier snapshots as they were; run it again to resume."""
 
 EPILOG = """\
 environment:
-  NCBI_EMAIL       your e-mail address, sent to NCBI with every request (required)
-  NCBI_API_KEY     NCBI API key: 10 instead of 3 requests/second (optional; never logged or stored)
-  NCBI_EUTILS_URL  E-utilities base URL (default https://eutils.ncbi.nlm.nih.gov/entrez/eutils/),
-                   e.g. a stand-in: python tests/eutils_server.py --port 8765
-                   and NCBI_EUTILS_URL=http://127.0.0.1:8765/
+  NCBI_EMAIL         your e-mail address, sent to NCBI with every request (required for PubMed)
+  NCBI_API_KEY       NCBI API key: 10 instead of 3 requests/second (optional; never logged or stored)
+  NCBI_EUTILS_URL    E-utilities base URL (default https://eutils.ncbi.nlm.nih.gov/entrez/eutils/),
+                     e.g. a stand-in: python tests/eutils_server.py --port 8765
+                     and NCBI_EUTILS_URL=http://127.0.0.1:8765/
+  CTGOV_API_URL      ClinicalTrials.gov API v2 (default https://clinicaltrials.gov/api/v2/);
+                     stand-in: python tests/ctgov_server.py --port 8766 -> http://127.0.0.1:8766/api/v2/
+  EUROPEPMC_API_URL  Europe PMC REST (default https://www.ebi.ac.uk/europepmc/webservices/rest/);
+                     stand-in: python tests/europepmc_server.py --port 8767
+                     -> http://127.0.0.1:8767/europepmc/webservices/rest/
 
 examples:
   python -m pipeline search --check          check the queries, send nothing
-  NCBI_EMAIL=me@example.org python -m pipeline search --source pubmed"""
+  NCBI_EMAIL=me@example.org python -m pipeline search --source pubmed
+  python -m pipeline search --source ctgov --source europepmc"""
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add `search` to the CLI."""
     parser = sub.add_parser(
-        "search", parents=[common], help="Run the PubMed searches live and freeze each as a dated snapshot",
+        "search", parents=[common], help="Run the live searches (PubMed, ClinicalTrials.gov, Europe PMC) and freeze each as a dated snapshot",
         description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--source", action="append", metavar="NAME",
-                        help="only this PubMed source (repeatable; default: every PubMed source)")
+                        help="only this live source (repeatable; default: every PubMed, ClinicalTrials.gov and Europe PMC source)")
     parser.add_argument("--check", action="store_true", help="only check the queries and date limits; send nothing")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, metavar="N",
                         help=f"records per efetch request (default {DEFAULT_BATCH}, at most {MAX_BATCH:,})")
+    parser.add_argument("--page-size", type=int, default=1000, metavar="N",
+                        help="records per ClinicalTrials.gov / Europe PMC page (default and most 1,000)")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                         help="give up on a request after this long without data (default 60)")
     parser.add_argument("--tries", type=int, default=5, metavar="N",
@@ -61,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
     for search in checked.checked:
         with progress_callback() as progress:
             result = run_stage(layout, protocol, sources=[search.name], batch_size=args.batch_size,
-                               timeout=args.timeout, tries=args.tries, backoff=args.backoff, progress=progress,
-                               note=lambda text: console.print(text, markup=False, soft_wrap=True))
+                               page_size=args.page_size, timeout=args.timeout, tries=args.tries,
+                               backoff=args.backoff, progress=progress, note=note)
         for text in result.warnings:
             warn(text)
         for line in result.describe(layout):

@@ -17,7 +17,7 @@ from typing import Any
 import Bio
 
 from pipeline import __version__
-from pipeline.errors import ServiceUnavailable, UserError
+from pipeline.errors import ServiceUnavailable, UsageError
 from pipeline.layout import Layout
 from pipeline.protocol import PubMedSearch
 from pipeline.search.entrez import MAX_BATCH, EntrezClient
@@ -25,7 +25,7 @@ from pipeline.search.fetch import DEFAULT_BATCH, fetch
 from pipeline.search.query import check
 from pipeline.search.replies import efetch_pmids
 from pipeline.search.slicing import check_dates, plan
-from pipeline.search.snapshot import Partial, iso
+from pipeline.search.snapshot import Partial, iso, source_lock
 
 
 def take(layout: Layout, search: PubMedSearch, client: EntrezClient, *, batch_size: int = DEFAULT_BATCH,
@@ -35,12 +35,20 @@ def take(layout: Layout, search: PubMedSearch, client: EntrezClient, *, batch_si
     check(search.query, search.name)
     check_dates(search.name, search.mindate, search.maxdate)
     if not 1 <= batch_size <= MAX_BATCH:
-        raise UserError(f"batch size must be between 1 and {MAX_BATCH:,}, not {batch_size}")
+        raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH:,}, not {batch_size}")
     settings = client.settings
     now = now or dt.datetime.now(dt.UTC)
     identity = {"source": search.name, "database": search.database, "query": search.query,
                 "mindate": search.mindate, "maxdate": search.maxdate, "datetype": search.datetype,
                 "eutils_url": settings.base_url}
+    with source_lock(layout, search.name):
+        return _take(layout, search, client, identity, batch_size, now, report, note)
+
+
+def _take(layout: Layout, search: PubMedSearch, client: EntrezClient, identity: dict, batch_size: int,
+          now: dt.datetime, report: Callable[[int, int], None], note: Callable[[str], None]) -> Path:
+    """`take` while holding the source's lock."""
+    settings = client.settings
     partial = Partial.begin(layout, search.name, identity, now, ids_of=efetch_pmids)
     if partial.resumed:
         note(f"{search.name}: resuming {partial.folder.name} ({len(partial.pmids):,} records already stored)")

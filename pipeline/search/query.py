@@ -76,17 +76,26 @@ def where(text: str, offset: int) -> str:
     return f"line {line}, column {column}"
 
 
-def find_problems(query: str) -> list[tuple[int, str]]:
+def check_boolean(query: str, source: str, what: str = "query") -> None:
+    """`check` for the boolean syntax of other services (Europe PMC, ClinicalTrials.gov's Essie):
+    parentheses, quotes, dangling AND/OR/NOT, typographic quotes; `[...]` is not judged as a PubMed tag."""
+    problems = [Problem(f"{what} of source {source!r}", f"{where(query, offset)}: {message}")
+                for offset, message in find_problems(query, pubmed_tags=False)]
+    if problems:
+        raise InputError(problems)
+
+
+def find_problems(query: str, pubmed_tags: bool = True) -> list[tuple[int, str]]:
     """(offset, message) for each problem, in order of position."""
     if not query.strip():
         return [(0, "the query is empty")]
-    tokens, problems = _lex(query)
+    tokens, problems = _lex(query, pubmed_tags)
     problems += _check_parentheses(tokens)
     problems += _check_sequence(tokens)
     return sorted(problems)
 
 
-def _lex(query: str) -> tuple[list[Token], list[tuple[int, str]]]:
+def _lex(query: str, pubmed_tags: bool = True) -> tuple[list[Token], list[tuple[int, str]]]:
     tokens: list[Token] = []
     problems: list[tuple[int, str]] = []
     i, n = 0, len(query)
@@ -132,7 +141,7 @@ def _lex(query: str) -> tuple[list[Token], list[tuple[int, str]]]:
             for k, c in enumerate(token.text):
                 if c in TYPOGRAPHIC_QUOTES:
                     problems.append((token.offset + 1 + k, f"typographic quote {c!r} inside a phrase"))
-        if token.kind == "tag":
+        if token.kind == "tag" and pubmed_tags:
             message = _tag_problem(token.text)
             if message:
                 problems.append((token.offset, message))
