@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(PY) -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help venv review search records dedup screen report report-check status test browser bench bench-parse bench-dedup clean
+.PHONY: help venv review search records dedup screen extract report report-check status test browser bench bench-parse bench-dedup clean
 
 help: ## List the targets
 	@echo "make review       run the whole review offline on what the repo ships -> outputs/report/index.html"
@@ -19,7 +19,7 @@ help: ## List the targets
 	@echo "make bench-dedup  dedup accuracy, time and memory vs bib-dedupe on ../shared/benchmarks/dedup"
 	@echo "make clean        remove what can be regenerated (never snapshots, sheets or decisions)"
 	@echo "make report-check the report, checked in headless Chromium (console, requests, numbers) + screenshot"
-	@echo "Stages one by one: make records | dedup | screen | report"
+	@echo "Stages one by one: make records | dedup | screen | extract | report"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,7 @@ review: $(STAMP) ## The whole chain, offline
 	@$(PIPE) import
 	@$(PIPE) dedup
 	@$(PIPE) screen
+	@$(PIPE) extract
 	@$(PIPE) report
 	@echo "Done: open $(CURDIR)/outputs/report/index.html in a browser."
 
@@ -47,6 +48,9 @@ dedup: $(STAMP)
 
 screen: $(STAMP)
 	@$(PIPE) screen
+
+extract: $(STAMP)
+	@$(PIPE) extract
 
 report: $(STAMP)
 	@$(PIPE) report

@@ -17,6 +17,7 @@ from pipeline.search import command as search_cmd
 from pipeline.imports import command as import_cmd
 from pipeline.dedup import command as dedup_cmd
 from pipeline.screen import command as screen_cmd
+from pipeline.extract import command as extract_cmd
 from pipeline.report import command as report_cmd
 from pipeline import housekeeping
 
@@ -29,11 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--outputs", default=None, help="outputs folder (default: ROOT/outputs)")
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
-        description="Systematic-review pipeline: search -> import -> dedup -> screen -> report (PRISMA 2020).",
+        description="Systematic-review pipeline: search -> import -> dedup -> screen -> extract -> report (PRISMA 2020).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
-    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, report_cmd, housekeeping):
+    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, extract_cmd, report_cmd, housekeeping):
         module.register(sub, common)
     return parser
 

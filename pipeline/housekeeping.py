@@ -11,10 +11,13 @@ from pipeline.layout import Layout, from_args
 
 # Files under outputs/ that people write or that cannot be regenerated offline. `clean` keeps them:
 # search snapshots (every file, at any depth), reviewer sheets and resolutions
-# (screening/<stage>/<name>.csv), automation overrides and dedup decisions.
-KEEP_GLOBS = ("search/**/*", "screening/*/*.csv", "screening/automation_overrides.csv", "dedup/decisions.csv")
+# (screening/<stage>/<name>.csv), automation overrides, dedup decisions, extraction sheets, resolutions
+# and same_study links (extraction/<name>.csv).
+KEEP_GLOBS = ("search/**/*", "screening/*/*.csv", "screening/automation_overrides.csv", "dedup/decisions.csv",
+              "extraction/*.csv")
 # Generated files that the globs above would otherwise keep.
-GENERATED_GLOBS = ("screening/*/conflicts.csv",)
+GENERATED_GLOBS = ("screening/*/conflicts.csv", "extraction/final.csv", "extraction/discrepancies.csv",
+                   "extraction/studies.csv")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -6,6 +6,7 @@ automation rules, and each source: a PubMed search or an import file, with its P
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,10 @@ PrismaKind = Literal["database", "register", "other"]
 PRISMA_KINDS = ("database", "register", "other")
 IMPORT_FORMATS = ("ris", "medline", "pubmed-csv", "scopus-csv", "csv", "benchmark-csv")
 STAGES = ("title_abstract", "full_text")
+FIELD_TYPES = ("choice", "multi", "integer", "number", "text", "registry")
+# Extraction sheet columns the pipeline owns or keys on; a form field cannot take these names.
+RESERVED_FIELD_NAMES = ("study_id", "record_id", "title", "authors", "year", "journal", "reports", "links", "notes",
+                        "status", "pubmed_url", "doi_url", "pmc_url", "example")
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,39 @@ class AutomationRule:
 
 
 @dataclass(frozen=True)
+class ExtractionField:
+    """One field of the extraction form: its type and, for choice and multi, the allowed values.
+
+    Types: `choice` (one of `values`), `multi` (any of `values`, `;`-separated), `integer`, `number`,
+    `text`, `registry` (trial registration numbers, `;`-separated).
+    """
+
+    name: str
+    type: str
+    values: tuple[str, ...] = ()
+    label: str = ""
+    help: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class ExtractionForm:
+    """`[extraction]`: who extracts, and the form's fields in order."""
+
+    reviewers: tuple[str, ...] = ()
+    fields: tuple[ExtractionField, ...] = ()
+
+    def field(self, name: str) -> ExtractionField:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
 class Protocol:
     """Everything the stages need to know about the review, from one TOML file."""
 
@@ -83,6 +121,7 @@ class Protocol:
     automation: tuple[AutomationRule, ...]
     example_reviewers: tuple[str, ...] = ()            # reviewers whose decisions are labelled examples
     notes: str = ""
+    extraction: ExtractionForm = field(default_factory=ExtractionForm)
 
     @property
     def searches(self) -> tuple[PubMedSearch, ...]:
@@ -166,6 +205,7 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
             exclude_unless_any=tuple(raw.get("exclude_unless_any", ())),
             exclude_below=raw.get("exclude_below"), exclude_above=raw.get("exclude_above"),
         ))
+    form = _extraction(data.get("extraction", {}), path, problems)
     if problems:
         raise InputError(problems)
     return Protocol(
@@ -174,8 +214,57 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         sources=tuple(sources), reviewers=reviewers,
         exclusion_reasons=tuple(screening.get("full_text", {}).get("exclusion_reasons", [])),
         automation=tuple(rules), example_reviewers=tuple(screening.get("example_reviewers", [])),
-        notes=review.get("notes", ""),
+        notes=review.get("notes", ""), extraction=form,
     )
+
+
+def _extraction(table: object, path: Path, problems: list[Problem]) -> ExtractionForm:
+    """`[extraction]`: reviewers and `[extraction.fields.<name>]` tables (type, values, label, help)."""
+    if not isinstance(table, dict):
+        problems.append(Problem(str(path), "extraction must be a table"))
+        return ExtractionForm()
+    reviewers = table.get("reviewers", [])
+    if not isinstance(reviewers, list) or not all(isinstance(n, str) for n in reviewers):
+        problems.append(Problem(str(path), "extraction.reviewers must be a list of names"))
+        reviewers = []
+    for name in reviewers:
+        if not name or any(ch in name for ch in '/\\:*?"<>|') or name.startswith(".") \
+                or name.lower() in ("discrepancies", "resolutions", "final", "same_study"):
+            problems.append(Problem(str(path), f"extraction.reviewers: {name!r} cannot be a sheet name"))
+    fields: list[ExtractionField] = []
+    raw_fields = table.get("fields", {})
+    if not isinstance(raw_fields, dict):
+        problems.append(Problem(str(path), "extraction.fields must be a table of [extraction.fields.<name>] tables"))
+        raw_fields = {}
+    for name, raw in raw_fields.items():
+        where = f"extraction.fields.{name}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name in RESERVED_FIELD_NAMES or name.startswith("suggested_"):
+            problems.append(Problem(str(path), f"{where}: a field name is lower-case letters, digits and _, "
+                                    f"not starting with suggested_ nor one of {', '.join(RESERVED_FIELD_NAMES)}"))
+            continue
+        if not isinstance(raw, dict):
+            problems.append(Problem(str(path), f"{where} must be a table with a type"))
+            continue
+        ftype = raw.get("type")
+        if ftype not in FIELD_TYPES:
+            problems.append(Problem(str(path), f"{where}.type must be one of {', '.join(FIELD_TYPES)}, not {ftype!r}"))
+            continue
+        values = raw.get("values", [])
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            problems.append(Problem(str(path), f"{where}.values must be a list of non-empty strings"))
+            values = []
+        if ftype in ("choice", "multi") and not values:
+            problems.append(Problem(str(path), f"{where}: a {ftype} field needs its allowed values"))
+        elif ftype not in ("choice", "multi") and values:
+            problems.append(Problem(str(path), f"{where}: only choice and multi fields take values"))
+        lowered = [v.strip().lower() for v in values]
+        if len(set(lowered)) != len(lowered):
+            problems.append(Problem(str(path), f"{where}.values lists a value twice"))
+        if ftype == "multi" and any(";" in v for v in values):
+            problems.append(Problem(str(path), f"{where}.values: ';' separates values, so no value may contain it"))
+        fields.append(ExtractionField(name, ftype, tuple(v.strip() for v in values),
+                                      str(raw.get("label", "")), str(raw.get("help", ""))))
+    return ExtractionForm(tuple(reviewers), tuple(fields))
 
 
 def _opt_str(value: object) -> str | None:

@@ -128,12 +128,15 @@ def extraction() -> str:
             values[report] = entry
         links += [[reports[0], other, "same_study", REVIEWER, f"example: sample rows {work['rows']} are one work"]
                   for other in reports[1:]]
-    sheet = OUTPUTS / "extraction" / f"{REVIEWER}.csv"
-    filled = _fill(sheet, values)
     same = OUTPUTS / "extraction" / "same_study.csv"
     if not read_table(same).rows:  # people's file: written only while it holds nothing
         write_if_unchanged(same, render(["report_a", "report_b", "decision", "reviewer", "notes"], links),
                            read_table(same).fingerprint)
+    sheet = OUTPUTS / "extraction" / f"{REVIEWER}.csv"
+    if not sheet.exists():
+        return (f"{len(links)} same_study links -> {same.relative_to(ROOT)}; now run `make extract` and this "
+                "command again to fill the sheet")
+    filled = _fill(sheet, values)
     return (f"{filled} example extraction rows -> {sheet.relative_to(ROOT)}; "
             f"{len(links)} same_study links -> {same.relative_to(ROOT)}")
 

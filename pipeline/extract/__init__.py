@@ -1,0 +1,1 @@
+"""The extract stage: extraction sheets per reviewer, suggested values, dual extraction, reports linked into studies."""
