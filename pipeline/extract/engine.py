@@ -18,6 +18,7 @@ import polars as pl
 
 from pipeline.errors import InputError, PipelineError, Problem
 from pipeline.extract import compare, linking, sheets
+from pipeline.extract.outputs import STUDIES_HEADER
 from pipeline.extract.suggest import suggest
 from pipeline.files import write_csv_atomic, write_text_atomic
 from pipeline.layout import Layout
@@ -28,7 +29,6 @@ from pipeline.screen.sheets import SheetChanged, Table, read_table, render, writ
 
 ATTEMPTS = 3
 RESERVED = ("discrepancies", "resolutions", "final", "same_study", "studies")
-STUDIES_HEADER = ["report_id", "study_id", "linked_by"]
 
 
 def folder(layout: Layout) -> Path:

@@ -1,7 +1,8 @@
 """Assemble the report: read the stage files, compute and check the counts, write every output.
 
 Outputs (all in `outputs/report/`, written atomically, unchanged bytes never rewritten):
-`index.html` (self-contained), `prisma.svg`, `prisma.csv`, `included.ris`, `included.csv`.
+`index.html` (self-contained), `prisma.svg`, `prisma.csv`, `included.ris`, `included.csv` (one row per
+included report, with its study's extraction), `extraction.csv` (tidy: one row per study).
 The only time in them is the generation timestamp in the HTML footer, taken from
 SOURCE_DATE_EPOCH when set, else from the newest input file, so a rerun on the same inputs
 writes the same bytes.
@@ -10,7 +11,7 @@ writes the same bytes.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,10 +19,10 @@ import polars as pl
 from markupsafe import Markup
 
 from pipeline import __version__
-from pipeline.files import write_text_atomic
+from pipeline.files import frame_to_csv_atomic, write_text_atomic
 from pipeline.layout import Layout
-from pipeline.protocol import Protocol
-from pipeline.report import charts, exports, flow_svg, inputs, prisma_csv
+from pipeline.protocol import ExtractionForm, Protocol
+from pipeline.report import characteristics, charts, evidence_map, exports, flow_svg, inputs, prisma_csv
 from pipeline.report.counts import Count, PrismaCounts, compute
 from pipeline.report.render import render
 
@@ -36,7 +37,9 @@ class Report:
     index: Path
     written: tuple[Path, ...]
     changed: tuple[Path, ...]
-    included: int
+    included: int                      # studies included (reports of one study linked)
+    reports: int = 0                   # reports of included studies
+    map_counts: dict[str, int] = field(default_factory=dict)   # evidence-map bubbles, for the browser check
 
 
 def generated_at(paths: list[Path]) -> datetime:
@@ -163,8 +166,12 @@ def build(layout: Layout, protocol: Protocol) -> Report:
     """Write every report file from the stage files; raise PipelineError when the counts do not add up."""
     files = inputs.load(layout)
     counts = compute(files.sources, files.records, files.clusters, files.final, files.dedup_summary,
-                     files.screening_summary)
+                     files.screening_summary, files.links)
     chosen = exports.included(files.studies, files.final)
+    form = protocol.extraction
+    study_rows = characteristics.rows(chosen, files.links, files.extraction, form)
+    panels = evidence_map.panels(study_rows, form)
+    phases, by_design = evidence_map.design_phase([r for r in study_rows if r.group == characteristics.HUMAN], form)
     stamp = generated_at([*files.paths, protocol.path])
     dedup = files.dedup_summary
     removed = dedup.get("duplicates_removed", {})
@@ -182,6 +189,12 @@ def build(layout: Layout, protocol: Protocol) -> Report:
                     "by_rule": sorted((automation.get("by_rule") or {}).items())},
         stages=stage_views(files.screening_summary, protocol), example_reviewers=list(protocol.example_reviewers),
         included=[study_view(r) for r in chosen.iter_rows(named=True)],
+        characteristics=characteristics_view(study_rows, form),
+        evidence_maps=[{"svg": Markup(evidence_map.svg(p)), "panel": p} for p in panels],
+        design_phase={"phases": phases, "rows": by_design,
+                      "animal": sum(1 for r in study_rows if r.group == characteristics.ANIMAL),
+                      "pending": sum(1 for r in study_rows if r.group == characteristics.PENDING)},
+        linked=files.links is not None,
         year_chart=Markup(charts.year_chart(files.records["year"], chosen["year"] if chosen.height
                                             else pl.Series("year", [], pl.Int32))),
         criteria=[(k.replace("_", " "), v) for k, v in protocol.criteria.items()],
@@ -194,7 +207,23 @@ def build(layout: Layout, protocol: Protocol) -> Report:
         index: write_text_atomic(index, html),
         svg: write_text_atomic(svg, flow_svg.render(counts, standalone=True)),
         csv: prisma_csv.write(csv, counts),
-        **exports.write(out, chosen),
+        **exports.write(out, characteristics.with_extraction(chosen, study_rows, form), [f.name for f in form.fields]),
+        out / "extraction.csv": frame_to_csv_atomic(out / "extraction.csv", characteristics.tidy(study_rows, form)),
     }
-    return Report(counts, index, tuple(results), tuple(p for p, changed in results.items() if changed), chosen.height)
+    return Report(counts, index, tuple(results), tuple(p for p, changed in results.items() if changed),
+                  counts.studies_included.n, counts.reports_included.n, evidence_map.expected(panels))
+
+
+def characteristics_view(study_rows: list[characteristics.StudyRow], form: ExtractionForm) -> dict:
+    """The characteristics tables: the form's shown fields as columns, human and EAE studies apart."""
+    names = {f.name for f in form.fields}
+    columns = [(f.name, f.title) for f in form.fields if f.name in characteristics.SHOWN_FIELDS and f.name in names]
+    groups = []
+    for key, title in ((characteristics.HUMAN, "Human studies"), (characteristics.ANIMAL, "EAE (animal) studies")):
+        members = [r for r in study_rows if r.group == key]
+        if members:
+            shown = [c for c in columns if not (key == characteristics.ANIMAL and c[0] in ("phase", "n_control"))]
+            groups.append({"key": key, "title": title, "columns": shown, "rows": members})
+    pending = [r for r in study_rows if r.group == characteristics.PENDING]
+    return {"groups": groups, "pending": pending, "total": len(study_rows)}
 

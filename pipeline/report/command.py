@@ -33,16 +33,17 @@ def run(args: argparse.Namespace) -> int:
         f"in progress: {waiting.awaiting_ta} awaiting title/abstract and {waiting.awaiting_ft} awaiting "
         "full-text decisions")
     changed = f"{len(report.changed)} of {len(report.written)} files changed"
-    text = (f"{report.included} studies included ({state}); wrote {layout.relative(report.index)} "
-            f"+ prisma.svg, prisma.csv, included.ris, included.csv ({changed})")
+    text = (f"{report.included} studies included from {report.reports} reports ({state}); wrote {layout.relative(report.index)} "
+            f"+ prisma.svg, prisma.csv, included.ris, included.csv, extraction.csv ({changed})")
     if args.check:
         from pipeline.report.browser import check
 
         with console.status("Checking the report in headless Chromium ..."):
-            result = check(report.index, counts.expected(), layout.report / "screenshot.png")
+            result = check(report.index, counts.expected(), layout.report / "screenshot.png", report.map_counts)
         if not result.ok:
             raise PipelineError("the browser check failed:\n  - " + "\n  - ".join(result.problems))
-        text += (f"; browser check passed ({result.numbers_checked} diagram numbers read back, no console "
+        text += (f"; browser check passed ({result.numbers_checked} diagram numbers and "
+                 f"{result.map_numbers_checked} evidence-map bubbles read back, no console "
                  f"errors, no outside requests; screenshot {layout.relative(result.screenshot)})")
     summary("report", text)
     return 0

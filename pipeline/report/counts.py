@@ -18,13 +18,17 @@ Each study's automation, title/abstract and full-text outcomes feed its own colu
     assessed = sought - not retrieved         (+ studies still awaiting full-text decisions)
     included = assessed - excluded
 
-A study is one report here: dedup merges duplicate records of the same report, so "reports of
-included studies" equals "studies included". Mid-review, a box whose number can still change shows
-as pending with the number of studies it waits for, never as a final zero.
+Reports and studies (PRISMA 2020): dedup merges duplicate records of one report, and every box up
+to "reports excluded" counts reports. The extract stage links included reports of one study (shared
+registration numbers, a person's `same_study` decisions; `pipeline.extract.linking`), so "reports of
+included studies" counts included reports and "studies included in review" the studies they make.
+Without that link table each report is its own study. Mid-review, a box whose number can still
+change shows as pending with the number of reports it waits for, never as a final zero.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -246,8 +250,11 @@ def _column(key: str, groups: tuple[Group, ...], records: pl.DataFrame, final: p
 
 
 def compute(sources: list[dict], records: pl.DataFrame, clusters: pl.DataFrame, final: pl.DataFrame,
-            dedup_summary: dict, screening_summary: dict) -> PrismaCounts:
-    """Every PRISMA number from the stage files; raise PipelineError when any identity fails."""
+            dedup_summary: dict, screening_summary: dict, study_of: Mapping[str, str] | None = None) -> PrismaCounts:
+    """Every PRISMA number from the stage files; raise PipelineError when any identity fails.
+
+    `study_of`: included report -> study (the extract stage's link table); None: one study per report.
+    """
     source_counts = _source_counts(sources)
     membership = study_columns(records, clusters, sources)
     per_study = membership.select("study_id", "study_column").unique()
@@ -265,10 +272,18 @@ def compute(sources: list[dict], records: pl.DataFrame, clusters: pl.DataFrame, 
                for k in ((DBR, OTHER) if has_other else (DBR,))]
     awaiting_ta = sum(c.included.awaiting_ta for c in columns)
     awaiting_ft = sum(c.included.awaiting_ft for c in columns)
-    studies = Count(sum(c.included.n for c in columns), awaiting_ta, awaiting_ft)
+    reports = Count(sum(c.included.n for c in columns), awaiting_ta, awaiting_ft)
+    included = final.filter(pl.col("full_text") == "include")["study_id"].to_list()
+    if study_of is not None:
+        unlinked = sorted(set(included) ^ set(study_of))
+        if unlinked:
+            raise PipelineError(f"the extract stage's link table and final.csv name different included reports "
+                                f"(e.g. {unlinked[0]!r}): rerun `python -m pipeline extract`")
+    n_studies = len({(study_of or {}).get(r, r) for r in included})
+    studies = Count(n_studies, awaiting_ta, awaiting_ft)
     record_counts = dict(records.group_by("source").len().iter_rows())
     per_source = tuple((s["name"], int(s.get("records") or 0), int(record_counts.get(s["name"], 0))) for s in sources)
-    counts = PrismaCounts(columns[0], columns[1] if has_other else None, studies, studies, per_source)
+    counts = PrismaCounts(columns[0], columns[1] if has_other else None, studies, reports, per_source)
     problems = identity_problems(counts) + summary_problems(counts, membership, dedup_summary, screening_summary)
     if problems:
         raise PipelineError("PRISMA counts do not add up:\n  - " + "\n  - ".join(problems))
@@ -298,7 +313,7 @@ def identity_problems(counts: PrismaCounts) -> list[str]:
                        + f", but reports sought ({col.sought.n}) - reports not retrieved ({col.not_retrieved.n}) "
                        f"= {col.sought.n - col.not_retrieved.n}")
         if col.included.n != col.assessed.n - col.reports_excluded.n:
-            out.append(f"studies included {where} = {col.included.n}, but reports assessed ({col.assessed.n}) "
+            out.append(f"reports of included studies {where} = {col.included.n}, but reports assessed ({col.assessed.n}) "
                        f"- reports excluded ({col.reports_excluded.n}) = {col.assessed.n - col.reports_excluded.n}")
     return out
 
@@ -341,7 +356,7 @@ def summary_problems(counts: PrismaCounts, membership: pl.DataFrame, dedup: dict
         ("full_text.studies", ft.get("studies"), "reports sought for retrieval", total_of("sought")),
         ("full_text.not_retrieved", ft.get("not_retrieved"), "reports not retrieved", total_of("not_retrieved")),
         ("full_text.excluded", ft.get("excluded"), "reports excluded", total_of("reports_excluded")),
-        ("full_text.included", ft.get("included"), "studies included", counts.studies_included.n),
+        ("full_text.included", ft.get("included"), "reports of included studies", counts.reports_included.n),
         ("full_text.pending", ft.get("pending"), "studies awaiting full-text decisions",
          sum(c.assessed.awaiting_ft for c in cols)),
     ]

@@ -83,10 +83,14 @@ def ris_entries(frame: pl.DataFrame) -> list[dict]:
     return entries
 
 
-def write(directory: Path, frame: pl.DataFrame) -> dict[Path, bool]:
-    """Write `included.ris` (rispy) and `included.csv` (spreadsheet-safe); say which files changed."""
+def write(directory: Path, frame: pl.DataFrame, fields: list[str] | None = None) -> dict[Path, bool]:
+    """Write `included.ris` (rispy) and `included.csv` (spreadsheet-safe); say which files changed.
+
+    `fields`: extraction columns `included.csv` gains after `linked_study_id` and `extraction_status`.
+    """
     ris, table = directory / "included.ris", directory / "included.csv"
+    extra = ["linked_study_id", "extraction_status", *(fields or [])]
     return {
         ris: write_text_atomic(ris, rispy.dumps(ris_entries(frame), implementation=PlainRisWriter) if frame.height else ""),
-        table: frame_to_csv_atomic(table, frame.select([c for c in CSV_COLUMNS if c in frame.columns])),
+        table: frame_to_csv_atomic(table, frame.select([c for c in [*CSV_COLUMNS, *extra] if c in frame.columns])),
     }

@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError, PipelineError, Problem
+from pipeline.extract import outputs as extract_outputs
 from pipeline.files import unguard_cell
 from pipeline.layout import Layout
 
@@ -41,6 +42,8 @@ class StageFiles:
     final: pl.DataFrame            # FINAL_SCHEMA
     screening_summary: dict
     paths: tuple[Path, ...]        # every file read, for the report's timestamp
+    links: dict[str, str] | None = None         # extract: included report -> study (None: not run)
+    extraction: pl.DataFrame | None = None      # extract: final.csv, one row per study
 
 
 def final_csv(layout: Layout) -> Path:
@@ -65,7 +68,11 @@ def load(layout: Layout) -> StageFiles:
     sources = read_json(layout.records_sources).get("sources")
     if not isinstance(sources, list):
         raise InputError.one(layout.records_sources, "expected an object with a 'sources' list")
+    links_path, extraction_path = layout.outputs / "extraction" / "studies.csv", layout.outputs / "extraction" / "final.csv"
+    extracted = links_path.is_file() and extraction_path.is_file()
     return StageFiles(
+        links=extract_outputs.read_links(links_path) if extracted else None,
+        extraction=extract_outputs.read_final(extraction_path) if extracted else None,
         sources=sources,
         records=read_parquet(layout.records, ("record_id", "source", "year")),
         clusters=read_parquet(layout.clusters, ("record_id", "study_id", "method")),
@@ -73,7 +80,7 @@ def load(layout: Layout) -> StageFiles:
         dedup_summary=read_json(layout.dedup_summary),
         final=read_final(final_csv(layout)),
         screening_summary=read_json(screening_summary(layout)),
-        paths=tuple(needed),
+        paths=tuple(needed) + ((links_path, extraction_path) if extracted else ()),
     )
 
 
