@@ -7,16 +7,17 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(PY) -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help venv review search records dedup screen extract report report-check status test browser bench bench-parse bench-dedup clean
+.PHONY: help venv review search records dedup screen extract report report-check status test browser bench bench-parse bench-dedup bench-extract clean
 
 help: ## List the targets
 	@echo "make review       run the whole review offline on what the repo ships -> outputs/report/index.html"
 	@echo "make test         run the test suite (installs Debian's chromium for the browser check if missing)"
 	@echo "make search       refresh the PubMed searches live (needs NCBI_EMAIL; NCBI_API_KEY optional)"
 	@echo "make status       what each reviewer has screened, what remains, and the next step"
-	@echo "make bench        parse and dedup benchmarks against Bio.Entrez.read and bib-dedupe"
+	@echo "make bench        parse, dedup and extraction-suggestion benchmarks"
 	@echo "make bench-parse  PubMed XML parse throughput vs Bio.Entrez.read"
 	@echo "make bench-dedup  dedup accuracy, time and memory vs bib-dedupe on ../shared/benchmarks/dedup"
+	@echo "make bench-extract precision and coverage of each suggested extraction field"
 	@echo "make clean        remove what can be regenerated (never snapshots, sheets or decisions)"
 	@echo "make report-check the report, checked in headless Chromium (console, requests, numbers) + screenshot"
 	@echo "Stages one by one: make records | dedup | screen | extract | report"
@@ -70,13 +71,16 @@ browser: ## Debian's chromium for the report check (root or sudo needed when mis
 test: $(STAMP) browser
 	@$(PY) -m pytest -q
 
-bench: bench-parse bench-dedup
+bench: bench-parse bench-dedup bench-extract
 
 bench-parse: $(STAMP)
 	@$(PY) -m benchmarks.parse
 
 bench-dedup: $(STAMP)
 	@$(PY) -m benchmarks.dedup
+
+bench-extract: $(STAMP)
+	@$(PY) -m benchmarks.extract
 
 clean: $(STAMP) ## Only what the pipeline regenerates
 	@$(PIPE) clean

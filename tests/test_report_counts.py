@@ -98,7 +98,7 @@ def test_screening_summary_disagreeing_with_final_csv_raises(tmp_path: Path) -> 
     summary = json.loads(summary_path.read_text())
     summary["stages"]["full_text"]["included"] = 4
     summary_path.write_text(json.dumps(summary))
-    with pytest.raises(PipelineError, match=r"full_text.included = 4, but studies included = 3"):
+    with pytest.raises(PipelineError, match=r"full_text.included = 4, but reports of included studies = 3"):
         counts_for(tmp_path / "outputs")
 
 

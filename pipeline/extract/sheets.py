@@ -121,7 +121,7 @@ def regenerate(table: Table, form: ExtractionForm, study_of_key: Mapping[str, st
             status = []
             if key != study:
                 status.append(f"part of study {study}")
-            if study in first_row_of:
+            elif study in first_row_of:
                 status.append(f"second row for this study (first: {first_row_of[study]}); both are read")
             first_row_of.setdefault(study, key)
             for col, name in owned.items():
