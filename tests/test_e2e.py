@@ -1,6 +1,6 @@
 """The shipped offline review, end to end, on a temporary copy of the repo (issue: `make review`).
 
-Runs every stage the way `make review` does (import -> dedup -> screen -> report --check) on what
+Runs every stage the way `make review` does (import -> dedup -> screen -> extract -> report --check) on what
 the repo ships, then checks the report's PRISMA numbers against counts taken straight from the
 shipped files, that a rerun changes no file, and that `clean` + rerun reproduces every output
 byte for byte apart from the report's generation time.
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = (["import"], ["dedup"], ["screen"], ["report", "--check"])
+STAGES = (["import"], ["dedup"], ["screen"], ["extract"], ["report", "--check"])
 pytestmark = pytest.mark.e2e
 
 
@@ -82,7 +82,7 @@ def test_offline_review_writes_the_report(review: Path) -> None:
     report = review / "outputs" / "report"
     for name in ("index.html", "prisma.svg", "prisma.csv", "included.csv", "screenshot.png"):
         assert (report / name).stat().st_size > 0, name
-    assert (report / "included.ris").exists()  # empty while full text is pending
+    assert (report / "included.ris").stat().st_size > 0 and (report / "extraction.csv").stat().st_size > 0
 
 
 def test_identification_counts_match_the_shipped_export_files(review: Path) -> None:
@@ -112,10 +112,34 @@ def test_example_decisions_reach_the_title_abstract_numbers(review: Path) -> Non
     assert ta["included"] + ta["excluded"] + ta["pending"] == ta["studies"]
     assert ta["included"] > 0 and ta["excluded"] > 0
     assert ta["reviewers"]["example_reviewer"]["example"] is True
-    ft = summary["stages"]["full_text"]
-    assert ft["studies"] == ta["included"] and ft["pending"] == ft["studies"] and not ft["complete"]
     html = (review / "outputs" / "report" / "index.html").read_text(encoding="utf-8")
     assert "offline sample" in html.lower() and "example" in html.lower()
+
+
+def test_example_full_text_decisions_complete_the_screening(review: Path) -> None:
+    summary = json.loads((review / "outputs" / "screening" / "summary.json").read_text())
+    ft, ta = summary["stages"]["full_text"], summary["stages"]["title_abstract"]
+    assert ft["studies"] == ta["included"] and ft["pending"] == 0 and ft["complete"]
+    with open(review / "queries" / "sample" / "example_full_text_decisions.csv", encoding="utf-8") as fh:
+        reasons = {row["reason"] for row in csv.DictReader(fh) if row["decision"] == "exclude"}
+    assert ft["included"] > 0 and len(ft["excluded_by_reason"]) == len(reasons)
+
+
+def test_example_extraction_makes_a_complete_review_with_studies_and_reports_apart(review: Path) -> None:
+    with open(review / "queries" / "sample" / "example_extraction.csv", encoding="utf-8") as fh:
+        works = list(csv.DictReader(fh))
+    extraction = json.loads((review / "outputs" / "extraction" / "summary.json").read_text())
+    ft = json.loads((review / "outputs" / "screening" / "summary.json").read_text())["stages"]["full_text"]
+    assert extraction["studies"] == extraction["complete"] == len(works)
+    assert extraction["reports"] == ft["included"] > len(works)   # one work has two reports dedup kept apart
+    prisma = {r["data"]: r["n"] for r in csv.DictReader(open(review / "outputs" / "report" / "prisma.csv", encoding="utf-8-sig"))}
+    assert (int(prisma["total_studies"]), int(prisma["total_reports"])) == (len(works), ft["included"])
+    html = (review / "outputs" / "report" / "index.html").read_text(encoding="utf-8")
+    assert "Screening complete" in html and "Characteristics of included studies" in html
+    assert html.count('class="evidence-map"') == 3
+    animal = sum(1 for w in works if w["study_design"] == "animal EAE")
+    assert f"EAE (animal) studies ({animal})" in html and f"Human studies ({len(works) - animal})" in html
+    assert (review / "outputs" / "report" / "included.ris").read_text(encoding="utf-8").count("ER  -") == ft["included"]
 
 
 def test_rerun_changes_no_file(review: Path) -> None:
