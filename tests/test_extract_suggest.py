@@ -76,3 +76,12 @@ def test_the_benchmark_counts_a_suggestion_against_an_empty_reference_as_wrong()
     case = Case("x", ({"title": "an intrathecal study"},), {"route": "", "study_design": "RCT"})
     route = next(s for s in score([case], FORM) if s.field == "route")
     assert (route.reference, route.suggested, route.correct, route.precision) == (0, 1, 0, 0.0)
+
+
+def test_a_number_word_inside_a_compound_is_not_a_count() -> None:
+    assert one("", "Fifty-four patients were randomised")["n_treated"] == ""
+
+
+def test_not_randomized_with_controls_is_a_non_randomised_controlled_study() -> None:
+    got = one("", "Thirteen patients were treated and 10 control patients were not; allocation was not randomized.")
+    assert got["study_design"] == "non-randomised controlled"

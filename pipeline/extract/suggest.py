@@ -80,9 +80,10 @@ def study_design(ev: Evidence) -> str:
     if is_animal(ev):
         return "animal EAE"
     found = []
-    if "randomized controlled trial" in ev.types or ev.says(r"\brandomi[sz]ed\b") and not ev.says(r"\bnon-?randomi[sz]ed\b"):
+    not_randomised = ev.says(r"\b(?:non-?|not\s+)randomi[sz]ed\b")
+    if "randomized controlled trial" in ev.types or ev.says(r"\brandomi[sz]ed\b") and not not_randomised:
         found.append("RCT")
-    if ev.says(r"\bnon-?randomi[sz]ed\b.{0,40}\bcontrol"):
+    if not_randomised and ev.says(r"\bcontrol(?:led|s)?\b"):
         found.append("non-randomised controlled")
     if "case reports" in ev.types or ev.says(r"\bcase report\b|\bin a patient with\b"):
         found.append("case report")
@@ -201,7 +202,7 @@ def route(ev: Evidence) -> str:
 _NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
-_COUNT = r"(\d{1,4}|" + "|".join(_NUMBER_WORDS) + r")"
+_COUNT = r"(?<![-\w])(\d{1,4}|" + "|".join(_NUMBER_WORDS) + r")"  # not "four" in "fifty-four"
 
 
 def _int(word: str) -> int:
