@@ -99,3 +99,21 @@ def test_rerun_on_unchanged_inputs_writes_nothing(two) -> None:
     layout, protocol, _, _ = two
     from pipeline.extract import engine
     assert engine.run(layout, protocol)[1] == []
+
+
+def test_status_names_the_next_extraction_step(two) -> None:
+    from pipeline.extract.status import next_step
+    layout, protocol, sheet, _ = two
+    assert next_step(layout, protocol, 3).startswith("Run `make extract`")  # a report more than extracted
+    assert next_step(layout, protocol, 2) == \
+        "Extract: alice has 2 to extract in outputs/extraction/alice.csv. Then run `make extract`."
+    fill(sheet, {"pubmed:1": {"route": "intrathecal"}, "pubmed:3": {"route": "intravenous"}})
+    extract(layout, protocol)
+    assert next_step(layout, protocol, 2) == "Extraction is complete: 2 studies from 2 reports. Run `make report`."
+
+
+def test_clean_keeps_the_extraction_sheets_and_people_files(two) -> None:
+    from pipeline.housekeeping import regenerable
+    layout, _, _, _ = two
+    gone = {p.name for p in regenerable(layout) if p.parent.name == "extraction"}
+    assert gone == {"final.csv", "discrepancies.csv", "studies.csv", "summary.json"}
