@@ -117,3 +117,22 @@ def test_clean_keeps_the_extraction_sheets_and_people_files(two) -> None:
     layout, _, _, _ = two
     gone = {p.name for p in regenerable(layout) if p.parent.name == "extraction"}
     assert gone == {"final.csv", "discrepancies.csv", "studies.csv", "summary.json"}
+
+
+def test_formula_like_cells_are_guarded_on_write_and_read_back_as_typed(two) -> None:
+    layout, protocol, sheet, _ = two
+    fill(sheet, {"pubmed:1": {"safety_summary": "=HYPERLINK(\"http://x\",\"y\")"}})
+    extract(layout, protocol)
+    assert "'=HYPERLINK" in sheet.read_bytes().decode("utf-8-sig")
+    final = {r["study_id"]: r for r in rows(layout.outputs / "extraction" / "final.csv")}
+    assert final["pubmed:1"]["safety_summary"] == "'=HYPERLINK(\"http://x\",\"y\")"  # guarded again in final.csv
+    from pipeline.extract.outputs import read_final
+    assert read_final(layout.outputs / "extraction" / "final.csv")["safety_summary"].to_list()[0].startswith("=HYPERLINK")
+
+
+def test_a_semicolon_resave_is_read_and_keeps_its_delimiter(two) -> None:
+    layout, protocol, sheet, _ = two
+    sheet.write_bytes("study_id;route;notes\r\npubmed:1;intravenous;Excel (DE)\r\npubmed:3;;\r\n".encode("cp1252"))
+    extract(layout, protocol)
+    text = sheet.read_bytes().decode("utf-8-sig")
+    assert text.startswith("study_id;route;notes;") and "pubmed:1;intravenous;Excel (DE);" in text

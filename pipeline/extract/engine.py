@@ -201,7 +201,7 @@ def build_summary(reviewers: tuple[str, ...], linked: linking.Linking, results: 
 
 
 def _links_table(linked: linking.Linking) -> list[list[str]]:
-    how = {}
+    how: dict[str, str] = {}
     for ln in linked.links:
         how.setdefault(ln.b, f"{ln.how} (with {ln.a})")
     return [[rep, study, how.get(rep, "")] for rep, study in sorted(linked.study_of.items())]
@@ -219,9 +219,9 @@ def write(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
             changed.append(path)
     final = result.final.with_columns(
         pl.when(pl.col("example")).then(pl.lit("true")).otherwise(pl.lit("false")).alias("example"))
-    generated = [
+    generated: list[tuple[Path, list[str], list]] = [
         (studies_path(layout), STUDIES_HEADER, _links_table(result.linking)),
-        (folder(layout) / "discrepancies.csv", *result.discrepancies),
+        (folder(layout) / "discrepancies.csv", result.discrepancies[0], result.discrepancies[1]),
         (final_path(layout), final.columns, final.rows()),
     ]
     for path, header, rows in generated:

@@ -24,6 +24,11 @@ from pipeline.extract.values import registry_ids
 from pipeline.protocol import ExtractionField, ExtractionForm
 
 
+def _list(value: object) -> list[object]:
+    """A record's list field (None -> [])."""
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
 @dataclass(frozen=True)
 class Evidence:
     """What the records of one study say, lower-cased: free text, publication types and MeSH."""
@@ -43,10 +48,10 @@ class Evidence:
             for key in ("title", "abstract"):
                 if r.get(key):
                     texts.append(str(r[key]))
-            texts += [str(k) for k in (r.get("keywords") or [])]
-            types |= {str(t).lower() for t in (r.get("publication_types") or [])}
-            mesh |= {str(m).lower() for m in (r.get("mesh") or [])}
-            ids += [str(i) for i in (r.get("registry_ids") or [])]
+            texts += [str(k) for k in _list(r.get("keywords"))]
+            types |= {str(t).lower() for t in _list(r.get("publication_types"))}
+            mesh |= {str(m).lower() for m in _list(r.get("mesh"))}
+            ids += [str(i) for i in _list(r.get("registry_ids"))]
         text = " \n ".join(texts)
         ids += registry_ids(text)
         return cls(re.sub(r"\s+", " ", text.lower()), frozenset(types), frozenset(mesh),
