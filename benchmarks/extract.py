@@ -30,7 +30,7 @@ import shlex
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import git_head
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     names = list(sets)
     command = shlex.join(["python", "-m", "benchmarks.extract", *(sys.argv[1:] if argv is None else argv)])
     parts = [f"## Extraction suggestions: precision and coverage\n\nCommand: `{command}`; commit "
-             f"{git_head('pipeline/extract')}; {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}.\n"]
+             f"{git_head('pipeline/extract')}; {datetime.now(UTC):%Y-%m-%d %H:%M UTC}.\n"]
     totals = []
     for name in names:
         other = sets[names[1 - names.index(name)]]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures.extract.project import extract, project, report, rows
 
 from pipeline.errors import InputError
 from pipeline.extract import linking
+from tests.fixtures.extract.project import extract, project, report, rows
 
 
 def test_reports_sharing_a_registration_number_are_one_study() -> None:

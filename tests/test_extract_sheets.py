@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures.extract.project import extract, fill, project, report, rows, write_stage_files
 
 from pipeline.errors import InputError
+from tests.fixtures.extract.project import extract, fill, project, report, rows, write_stage_files
 
 
 @pytest.fixture

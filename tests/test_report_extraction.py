@@ -8,14 +8,14 @@ import os
 from pathlib import Path
 
 import pytest
-from fixtures.report.stage_files import COMPLETE, PROTOCOL, write_stage_files
 
 from pipeline.errors import PipelineError
 from pipeline.extract.outputs import FINAL_FIXED, STUDIES_HEADER
-from pipeline.files import write_csv_atomic
 from pipeline.protocol import load
 from pipeline.report import browser, evidence_map
 from pipeline.report.build import build
+from pipeline.textio import write_csv_atomic
+from tests.fixtures.report.stage_files import COMPLETE, PROTOCOL, write_stage_files
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = (REPO / "queries" / "review.toml").read_text(encoding="utf-8")

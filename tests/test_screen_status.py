@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_protocol
 from pipeline import housekeeping
 from pipeline.cli import main
 from pipeline.layout import Layout
 from pipeline.screen import engine, sheets
 from pipeline.screen.command import print_status
+from tests.fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_protocol
 
 
 def status(layout: Layout, capsys) -> tuple[int, str]:

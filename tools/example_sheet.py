@@ -27,8 +27,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.files import write_csv_atomic
 from pipeline.screen.sheets import column, read_table, render, write_if_unchanged
+from pipeline.textio import write_csv_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "queries" / "sample"

@@ -20,12 +20,13 @@ from pipeline.errors import InputError, PipelineError, Problem
 from pipeline.extract import compare, linking, sheets
 from pipeline.extract.outputs import STUDIES_HEADER
 from pipeline.extract.suggest import suggest
-from pipeline.files import write_csv_atomic, write_text_atomic
+from pipeline.files import write_text_atomic
 from pipeline.layout import Layout
-from pipeline.protocol import Protocol
+from pipeline.protocol import ExtractionForm, Protocol
 from pipeline.report.inputs import read_final
 from pipeline.screen import merge
 from pipeline.screen.sheets import SheetChanged, Table, read_table, render, write_if_unchanged
+from pipeline.textio import write_csv_atomic
 
 ATTEMPTS = 3
 RESERVED = ("discrepancies", "resolutions", "final", "same_study", "studies")
@@ -163,8 +164,12 @@ def study_state(outcomes: dict[str, compare.FieldOutcome], extracted: bool) -> s
     return "complete"
 
 
-def final_table(linked: linking.Linking, results: dict, made_by: dict, form, examples: set[str],
-                example_reports: set[str]) -> pl.DataFrame:
+Results = dict[str, dict[str, compare.FieldOutcome]]   # study -> field -> outcome
+MadeBy = dict[str, dict[str, dict[str, str]]]           # study -> reviewer -> field -> value
+
+
+def final_table(linked: linking.Linking, results: Results, made_by: MadeBy, form: ExtractionForm,
+                examples: set[str], example_reports: set[str]) -> pl.DataFrame:
     """final.csv: one row per study; the settled value of each field (empty while pending or disputed)."""
     rows = []
     for study in linked.studies:
@@ -183,8 +188,8 @@ def final_table(linked: linking.Linking, results: dict, made_by: dict, form, exa
     return pl.DataFrame(rows, schema=schema)
 
 
-def build_summary(reviewers: tuple[str, ...], linked: linking.Linking, results: dict, made_by: dict,
-                  examples: set[str]) -> dict:
+def build_summary(reviewers: tuple[str, ...], linked: linking.Linking, results: Results, made_by: MadeBy,
+                  examples: set[str]) -> dict[str, object]:
     states = [study_state(results[s], s in made_by) for s in linked.studies]
     fields = [o for s in linked.studies for o in results[s].values()]
     return {

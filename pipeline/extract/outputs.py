@@ -14,8 +14,8 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError, Problem
-from pipeline.files import unguard_cell
 from pipeline.protocol import ExtractionForm
+from pipeline.textio import unguard_cell
 
 STUDIES_HEADER = ["report_id", "study_id", "linked_by"]
 FINAL_FIXED = ["study_id", "reports", "n_reports", "status", "extracted_by", "example"]

@@ -39,7 +39,7 @@ class Evidence:
     registry: tuple[str, ...]
 
     @classmethod
-    def of(cls, records: Iterable[Mapping[str, object]]) -> "Evidence":
+    def of(cls, records: Iterable[Mapping[str, object]]) -> Evidence:
         texts: list[str] = []
         types: set[str] = set()
         mesh: set[str] = set()
@@ -86,7 +86,7 @@ def study_design(ev: Evidence) -> str:
         return "animal EAE"
     found = []
     not_randomised = ev.says(r"\b(?:non-?|not\s+)randomi[sz]ed\b")
-    if "randomized controlled trial" in ev.types or ev.says(r"\brandomi[sz]ed\b") and not not_randomised:
+    if "randomized controlled trial" in ev.types or (ev.says(r"\brandomi[sz]ed\b") and not not_randomised):
         found.append("RCT")
     if not_randomised and ev.says(r"\bcontrol(?:led|s)?\b"):
         found.append("non-randomised controlled")
@@ -205,8 +205,7 @@ def route(ev: Evidence) -> str:
 
 
 _NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
 _COUNT = r"(?<![-\w])(\d{1,4}|" + "|".join(_NUMBER_WORDS) + r")"  # not "four" in "fifty-four"
 
 

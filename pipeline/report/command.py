@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             raise PipelineError("the browser check failed:\n  - " + "\n  - ".join(result.problems))
         text += (f"; browser check passed ({result.numbers_checked} diagram numbers and "
                  f"{result.map_numbers_checked} evidence-map bubbles read back, no console "
-                 f"errors, no outside requests; screenshot {layout.relative(result.screenshot)})")
+                 f"errors, no outside requests; screenshot {layout.relative(result.screenshot)})")  # type: ignore[arg-type]
     summary("report", text)
     return 0
 
