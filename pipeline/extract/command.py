@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from pipeline.console import summary, warn
-from pipeline.extract import engine
+from pipeline.extract import engine, outputs
 from pipeline.layout import from_args
 
 
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         warn(warning)
     s = result.summary
-    where = layout.relative(engine.folder(layout))
+    where = layout.relative(outputs.folder(layout))
     if not protocol.extraction.fields:
         summary("extract", f"{s['studies']} studies from {s['reports']} included reports; the protocol has no "
                            f"[extraction] form, so no sheets; wrote {where}/")

@@ -18,7 +18,15 @@ import polars as pl
 
 from pipeline.errors import InputError, PipelineError, Problem
 from pipeline.extract import compare, linking, sheets
-from pipeline.extract.outputs import STUDIES_HEADER
+from pipeline.extract.outputs import (
+    STUDIES_HEADER,
+    final_path,
+    folder,
+    resolutions_path,
+    same_study_path,
+    sheet_path,
+    studies_path,
+)
 from pipeline.extract.suggest import suggest
 from pipeline.files import write_text_atomic
 from pipeline.layout import Layout
@@ -30,30 +38,6 @@ from pipeline.textio import write_csv_atomic
 
 ATTEMPTS = 3
 RESERVED = ("discrepancies", "resolutions", "final", "same_study", "studies")
-
-
-def folder(layout: Layout) -> Path:
-    return layout.outputs / "extraction"
-
-
-def sheet_path(layout: Layout, reviewer: str) -> Path:
-    return folder(layout) / f"{reviewer}.csv"
-
-
-def resolutions_path(layout: Layout) -> Path:
-    return folder(layout) / "resolutions.csv"
-
-
-def same_study_path(layout: Layout) -> Path:
-    return folder(layout) / "same_study.csv"
-
-
-def studies_path(layout: Layout) -> Path:
-    return folder(layout) / "studies.csv"
-
-
-def final_path(layout: Layout) -> Path:
-    return folder(layout) / "final.csv"
 
 
 @dataclass

@@ -69,7 +69,7 @@ def load(layout: Layout) -> StageFiles:
     sources = read_json(layout.records_sources).get("sources")
     if not isinstance(sources, list):
         raise InputError.one(layout.records_sources, "expected an object with a 'sources' list")
-    links_path, extraction_path = layout.outputs / "extraction" / "studies.csv", layout.outputs / "extraction" / "final.csv"
+    links_path, extraction_path = extract_outputs.studies_path(layout), extract_outputs.final_path(layout)
     extracted = links_path.is_file() and extraction_path.is_file()
     return StageFiles(
         links=extract_outputs.read_links(links_path) if extracted else None,
