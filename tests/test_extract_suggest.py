@@ -85,3 +85,9 @@ def test_a_number_word_inside_a_compound_is_not_a_count() -> None:
 def test_not_randomized_with_controls_is_a_non_randomised_controlled_study() -> None:
     got = one("", "Thirteen patients were treated and 10 control patients were not; allocation was not randomized.")
     assert got["study_design"] == "non-randomised controlled"
+
+
+def test_an_eae_paper_naming_mice_is_animal_even_when_it_mentions_patients() -> None:
+    got = one("MSCs in EAE", "EAE was induced in C57BL/6 mice; the findings may help patients with MS.")
+    assert got["study_design"] == "animal EAE"
+    assert one("MSCs in EAE", "Patients were treated", types=("Clinical Trial, Phase I",))["study_design"] != "animal EAE"

@@ -75,10 +75,16 @@ ANIMAL = r"\b(?:mice|mouse|murine|rats?|animal model|marmosets?)\b"
 
 
 def is_animal(ev: Evidence) -> bool:
-    """EAE (MeSH or text) and no sign of people being treated."""
+    """EAE (MeSH or text), and animals named (MeSH Mice/Rats or the words) or no sign of people treated.
+
+    An EAE paper often mentions "patients with MS" in its rationale, so animal words outweigh that;
+    a clinical-trial publication type never is an animal study.
+    """
     eae = ev.has_mesh("Encephalomyelitis, Autoimmune, Experimental") or ev.says(EAE)
-    treated_people = ev.says(HUMAN) or ev.has_mesh("Humans") or any(t.startswith("clinical trial") for t in ev.types)
-    return eae and not treated_people
+    if not eae or any(t.startswith("clinical trial") or t == "randomized controlled trial" for t in ev.types):
+        return False
+    animals = ev.says(ANIMAL) or ev.has_mesh("Mice", "Rats", "Disease Models, Animal")
+    return animals or not (ev.says(HUMAN) or ev.has_mesh("Humans"))
 
 
 def study_design(ev: Evidence) -> str:
