@@ -5,8 +5,9 @@
   written back in the protocol's order;
 - integer: a whole number >= 0 (`1,200` and `1 200` accepted);
 - number: a number >= 0 (`12`, `1.5`, `1,5`);
-- registry: trial registration numbers separated by `;`; each part must contain one
-  (NCT, ISRCTN, EudraCT, IRCT, ChiCTR, ACTRN, CTRI, DRKS, jRCT); free words around them are kept;
+- registry: trial registration numbers separated by `;`; each part must contain one of a register
+  `pipeline.records.REGISTERS` knows, or a EudraCT number (`EudraCT 2008-004015-35`); free words
+  around them are kept;
 - text: anything.
 
 An empty cell means "not reported". A bad value raises ValueError naming what is allowed.
