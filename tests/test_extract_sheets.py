@@ -98,7 +98,7 @@ def test_a_study_excluded_later_keeps_its_row_flagged_and_uncounted(two) -> None
 def test_rerun_on_unchanged_inputs_writes_nothing(two) -> None:
     layout, protocol, _, _ = two
     from pipeline.extract import engine
-    assert engine.run(layout, protocol)[1] == []
+    assert engine.run(layout, protocol).changed == []
 
 
 def test_status_names_the_next_extraction_step(two) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.console import summary, warn
-from pipeline.extract import engine, outputs
-from pipeline.layout import from_args
+from pipeline.console import progress_callback, summary, warn
+from pipeline.extract import engine
+from pipeline.options import from_args
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -20,20 +20,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the stage and end with one line: what it found and where it wrote."""
+    """`pipeline.extract.run`, then its warnings and one line: what it found and where it wrote."""
     layout, protocol = from_args(args)
-    result, changed = engine.run(layout, protocol)
+    with progress_callback() as progress:
+        result = engine.run(layout, protocol, progress=progress)
     for warning in result.warnings:
         warn(warning)
-    s = result.summary
-    where = layout.relative(outputs.folder(layout))
-    if not protocol.extraction.fields:
-        summary("extract", f"{s['studies']} studies from {s['reports']} included reports; the protocol has no "
-                           f"[extraction] form, so no sheets; wrote {where}/")
-        return 0
-    summary("extract", f"{s['studies']} studies from {s['reports']} included reports "
-                       f"({s['links']['registration']} linked by registration, {s['links']['person']} by people); "
-                       f"{s['complete']} extracted, {s['discrepancies']} with discrepancies "
-                       f"({s['fields']['open']} fields open), {s['in_progress'] + s['not_started']} pending; "
-                       f"{len(changed)} files updated under {where}/")
+    summary("extract", result.describe(layout))
     return 0

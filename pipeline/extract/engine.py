@@ -11,29 +11,21 @@ Every problem in every people's file is reported at once and nothing is written 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import polars as pl
 
-from pipeline.errors import InputError, PipelineError, Problem
+from pipeline.errors import ConcurrentChange, InputError, Problem, UserError
 from pipeline.extract import compare, linking, sheets
-from pipeline.extract.outputs import (
-    STUDIES_HEADER,
-    final_path,
-    folder,
-    resolutions_path,
-    same_study_path,
-    sheet_path,
-    studies_path,
-)
+from pipeline.extract.outputs import STUDIES_HEADER
 from pipeline.extract.suggest import suggest
 from pipeline.files import write_text_atomic
 from pipeline.layout import Layout
+from pipeline.progress import Progress
 from pipeline.protocol import ExtractionForm, Protocol
-from pipeline.report.inputs import read_final
 from pipeline.screen import merge
-from pipeline.screen.sheets import SheetChanged, Table, read_table, render, write_if_unchanged
+from pipeline.screen.sheets import Table, read_table, render, write_if_unchanged
 from pipeline.textio import write_csv_atomic
 
 ATTEMPTS = 3
@@ -62,20 +54,23 @@ class Result:
 
 
 def read_inputs(layout: Layout, protocol: Protocol) -> Inputs:
-    needed = {layout.studies: "dedup", layout.records: "import", layout.screening / "final.csv": "screen"}
+    """Read the earlier stages' files and every people's file of the extract stage."""
+    from pipeline.report.inputs import read_final  # the report reads the extract stage's files too
+
+    needed = {layout.studies: "dedup", layout.records: "import", layout.final: "screen"}
     missing = [f"{p} (run `python -m pipeline {stage}` first)" for p, stage in needed.items() if not p.is_file()]
     if missing:
-        raise PipelineError("extraction needs files the earlier stages write; missing: " + "; ".join(missing))
+        raise UserError("extraction needs files the earlier stages write; missing: " + "; ".join(missing))
     clash = [n for n in protocol.extraction.reviewers if n.lower() in RESERVED]
     if clash:
-        raise PipelineError(f"{protocol.path}: extraction reviewer name(s) {', '.join(clash)} are reserved; rename them")
-    out = folder(layout)
+        raise UserError(f"{protocol.path}: extraction reviewer name(s) {', '.join(clash)} are reserved; rename them")
+    out = layout.extraction
     reviewers = protocol.extraction.reviewers
     strays = sorted(p for p in out.glob("*.csv") if p.stem not in RESERVED and p.stem not in reviewers)
     return Inputs(pl.read_parquet(layout.studies).sort("study_id"), pl.read_parquet(layout.records),
-                  read_final(layout.screening / "final.csv"),
-                  {who: read_table(sheet_path(layout, who)) for who in reviewers},
-                  read_table(resolutions_path(layout)), read_table(same_study_path(layout)), strays)
+                  read_final(layout.final),
+                  {who: read_table(layout.extraction_sheet(who)) for who in reviewers},
+                  read_table(layout.extraction_resolutions), read_table(layout.same_study), strays)
 
 
 def _shown(report: dict, reports: list[str], suggested: dict[str, str]) -> dict[str, str]:
@@ -202,34 +197,59 @@ def write(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
         table = inputs.sheets[who]
         if write_if_unchanged(table.path, render(header, rows, table.delimiter), table.fingerprint):
             changed.append(table.path)
-    for path, table, header in ((resolutions_path(layout), inputs.resolutions, compare.RESOLUTION_HEADER),
-                                (same_study_path(layout), inputs.same_study, linking.LINK_HEADER)):
+    for path, table, header in ((layout.extraction_resolutions, inputs.resolutions, compare.RESOLUTION_HEADER),
+                                (layout.same_study, inputs.same_study, linking.LINK_HEADER)):
         if not table.exists and write_if_unchanged(path, render(header, []), ""):
             changed.append(path)
     final = result.final.with_columns(
         pl.when(pl.col("example")).then(pl.lit("true")).otherwise(pl.lit("false")).alias("example"))
     generated: list[tuple[Path, list[str], list]] = [
-        (studies_path(layout), STUDIES_HEADER, _links_table(result.linking)),
-        (folder(layout) / "discrepancies.csv", result.discrepancies[0], result.discrepancies[1]),
-        (final_path(layout), final.columns, final.rows()),
+        (layout.study_links, STUDIES_HEADER, _links_table(result.linking)),
+        (layout.discrepancies, result.discrepancies[0], result.discrepancies[1]),
+        (layout.extraction_final, final.columns, final.rows()),
     ]
     for path, header, rows in generated:
         if write_csv_atomic(path, header, rows):
             changed.append(path)
-    summary = folder(layout) / "summary.json"
+    summary = layout.extraction_summary
     if write_text_atomic(summary, json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n"):
         changed.append(summary)
     return changed
 
 
-def run(layout: Layout, protocol: Protocol) -> tuple[Result, list[Path]]:
-    """Read, compute and write; start over when a person saves a sheet in the meantime."""
+@dataclass
+class ExtractResult(Result):
+    """What `run` computed and which files it changed."""
+
+    changed: list[Path] = field(default_factory=list)
+    form: bool = True                      # the protocol has an [extraction] form
+
+    def describe(self, layout: Layout) -> str:
+        """The stage's one-line summary."""
+        s, where = self.summary, layout.relative(layout.extraction)
+        if not self.form:
+            return (f"{s['studies']} studies from {s['reports']} included reports; the protocol has no "
+                    f"[extraction] form, so no sheets; wrote {where}/")
+        return (f"{s['studies']} studies from {s['reports']} included reports "
+                f"({s['links']['registration']} linked by registration, {s['links']['person']} by people); "
+                f"{s['complete']} extracted, {s['discrepancies']} with discrepancies "
+                f"({s['fields']['open']} fields open), {s['in_progress'] + s['not_started']} pending; "
+                f"{len(self.changed)} files updated under {where}/")
+
+
+def run(layout: Layout, protocol: Protocol, *, progress: Progress | None = None) -> ExtractResult:
+    """Read, compute and write; start over when a person saves a sheet in the meantime.
+
+    Extraction takes well under a second, so `progress` is accepted for the common signature only.
+    """
     for _ in range(ATTEMPTS):
         inputs = read_inputs(layout, protocol)
         result = compute(inputs, protocol)
         try:
-            return result, write(layout, inputs, result)
-        except SheetChanged:
+            changed = write(layout, inputs, result)
+        except ConcurrentChange:
             continue
-    raise PipelineError(f"sheets under {folder(layout)} kept changing while extraction ran; "
+        return ExtractResult(**{f.name: getattr(result, f.name) for f in fields(result)}, changed=changed,
+                             form=bool(protocol.extraction.fields))
+    raise UserError(f"sheets under {layout.extraction} kept changing while extraction ran; "
                         "save and close them, then run `python -m pipeline extract` again")

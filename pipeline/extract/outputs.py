@@ -1,4 +1,4 @@
-"""Where the extract stage's files live, and its generated files as later stages read them.
+"""The extract stage's generated files as later stages read them (shapes in `pipeline.contracts`).
 
 `studies.csv` (`report_id, study_id, linked_by`): every included report and the study it belongs to.
 `final.csv`: one row per study: `study_id, reports, n_reports, status, extracted_by, example`, then
@@ -13,39 +13,14 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.contracts import EXTRACTION_FINAL_COLUMNS, STUDY_LINK_COLUMNS, ExtractionState
 from pipeline.errors import InputError, Problem
-from pipeline.layout import Layout
 from pipeline.protocol import ExtractionForm
 from pipeline.textio import unguard_cell
 
-STUDIES_HEADER = ["report_id", "study_id", "linked_by"]
-
-
-def folder(layout: Layout) -> Path:
-    """outputs/extraction/: the sheets, people's files and what the stage writes."""
-    return layout.outputs / "extraction"
-
-
-def sheet_path(layout: Layout, reviewer: str) -> Path:
-    return folder(layout) / f"{reviewer}.csv"
-
-
-def resolutions_path(layout: Layout) -> Path:
-    return folder(layout) / "resolutions.csv"
-
-
-def same_study_path(layout: Layout) -> Path:
-    return folder(layout) / "same_study.csv"
-
-
-def studies_path(layout: Layout) -> Path:
-    return folder(layout) / "studies.csv"
-
-
-def final_path(layout: Layout) -> Path:
-    return folder(layout) / "final.csv"
-FINAL_FIXED = ["study_id", "reports", "n_reports", "status", "extracted_by", "example"]
-STATES = ("complete", "discrepancies", "in progress", "not started")
+STUDIES_HEADER = STUDY_LINK_COLUMNS
+FINAL_FIXED = EXTRACTION_FINAL_COLUMNS
+STATES = tuple(str(s) for s in ExtractionState)
 
 
 def _rows(path: Path, needed: list[str]) -> list[tuple[int, dict[str, str]]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from pipeline.extract import outputs as paths
 from pipeline.layout import Layout
 from pipeline.protocol import Protocol
 
@@ -16,23 +15,23 @@ def next_step(layout: Layout, protocol: Protocol, included_reports: int) -> str:
         return "Run `make report`."
     if not form.reviewers:
         return f"Name the extraction reviewers in {layout.relative(protocol.path)} ([extraction] reviewers)."
-    path = paths.folder(layout) / "summary.json"
+    path = layout.extraction_summary
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         summary = None
-    missing = [who for who in form.reviewers if not paths.sheet_path(layout, who).exists()]
+    missing = [who for who in form.reviewers if not layout.extraction_sheet(who).exists()]
     if summary is None or summary.get("reports") != included_reports or missing:
         return "Run `make extract` (python -m pipeline extract) to write the extraction sheets for the included studies."
     behind = {w: r["assigned"] - r["extracted"] for w, r in summary["reviewers"].items() if r["assigned"] > r["extracted"]}
     if behind:
-        todo = "; ".join(f"{w} has {n} to extract in {layout.relative(paths.sheet_path(layout, w))}"
+        todo = "; ".join(f"{w} has {n} to extract in {layout.relative(layout.extraction_sheet(w))}"
                          for w, n in behind.items())
         return f"Extract: {todo}. Then run `make extract`."
     if summary["fields"]["open"]:
         return (f"Settle {summary['fields']['open']} extraction discrepancies listed in "
-                f"{layout.relative(paths.folder(layout) / 'discrepancies.csv')}: add a row per field to "
-                f"{layout.relative(paths.resolutions_path(layout))} (study_id, field, value, resolved_by, notes), "
+                f"{layout.relative(layout.discrepancies)}: add a row per field to "
+                f"{layout.relative(layout.extraction_resolutions)} (study_id, field, value, resolved_by, notes), "
                 "then run `make extract`.")
     return (f"Extraction is complete: {summary['studies']} studies from {summary['reports']} reports. "
             "Run `make report`.")
