@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(PY) -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help venv review search check records dedup screen report report-check status test lint browser bench bench-parse bench-dedup clean
+.PHONY: help venv review search check records dedup screen extract report report-check status test lint browser bench bench-parse bench-dedup bench-extract clean
 
 help: ## List the targets
 	@echo "make review       run the whole review offline on what the repo ships -> outputs/report/index.html"
@@ -16,12 +16,13 @@ help: ## List the targets
 	@echo "make search       refresh every live search: PubMed, ClinicalTrials.gov, Europe PMC (needs NCBI_EMAIL)"
 	@echo "make check        look up included studies in Crossref for retractions (live; needs CONTACT_EMAIL or NCBI_EMAIL)"
 	@echo "make status       what each reviewer has screened, what remains, and the next step"
-	@echo "make bench        parse and dedup benchmarks against Bio.Entrez.read and bib-dedupe"
+	@echo "make bench        parse, dedup and extraction-suggestion benchmarks"
 	@echo "make bench-parse  PubMed XML parse throughput vs Bio.Entrez.read"
 	@echo "make bench-dedup  dedup accuracy, time and memory vs bib-dedupe on ../shared/benchmarks/dedup"
+	@echo "make bench-extract precision and coverage of each suggested extraction field"
 	@echo "make clean        remove what can be regenerated (never snapshots, sheets or decisions)"
 	@echo "make report-check the report, checked in headless Chromium (console, requests, numbers) + screenshot"
-	@echo "Stages one by one: make records | dedup | screen | report"
+	@echo "Stages one by one: make records | dedup | screen | extract | report"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +36,7 @@ review: $(STAMP) ## The whole chain, offline
 	@$(PIPE) import
 	@$(PIPE) dedup
 	@$(PIPE) screen
+	@$(PIPE) extract
 	@$(PIPE) report
 	@echo "Done: open $(CURDIR)/outputs/report/index.html in a browser."
 
@@ -52,6 +54,9 @@ dedup: $(STAMP)
 
 screen: $(STAMP)
 	@$(PIPE) screen
+
+extract: $(STAMP)
+	@$(PIPE) extract
 
 report: $(STAMP)
 	@$(PIPE) report
@@ -81,13 +86,16 @@ lint: $(STAMP) ## ruff (style, imports, bug patterns) and mypy (types of pipelin
 	@$(PY) -m ruff check .
 	@$(PY) -m mypy
 
-bench: bench-parse bench-dedup
+bench: bench-parse bench-dedup bench-extract
 
 bench-parse: $(STAMP)
 	@$(PY) -m benchmarks.parse
 
 bench-dedup: $(STAMP)
 	@$(PY) -m benchmarks.dedup
+
+bench-extract: $(STAMP)
+	@$(PY) -m benchmarks.extract
 
 clean: $(STAMP) ## Only what the pipeline regenerates
 	@$(PIPE) clean

@@ -15,6 +15,7 @@ from pipeline.check import command as check_cmd
 from pipeline.console import console
 from pipeline.dedup import command as dedup_cmd
 from pipeline.errors import InternalError, PipelineError, UsageError
+from pipeline.extract import command as extract_cmd
 from pipeline.files import reason
 from pipeline.imports import command as import_cmd
 from pipeline.options import common_parser
@@ -29,11 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     common = common_parser()
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
-        description="Systematic-review pipeline: search -> import -> dedup -> screen -> report (PRISMA 2020).",
+        description="Systematic-review pipeline: search -> import -> dedup -> screen -> extract -> report (PRISMA 2020).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
-    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, report_cmd, check_cmd, housekeeping):
+    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, extract_cmd, report_cmd, check_cmd, housekeeping):
         module.register(sub, common)
     return parser
 

@@ -352,3 +352,24 @@ def _counts(data: Mapping[str, Any], key: str) -> dict[str, int]:
     if not isinstance(value, Mapping) or not all(isinstance(v, int) for v in value.values()):
         raise ValueError(f"{key} is not an object of whole numbers")
     return {str(k): int(v) for k, v in value.items()}
+
+
+# --- extraction (outputs/extraction/) -------------------------------------------------------------
+# studies.csv: every included report and its study (extract -> report); final.csv: one row per study,
+# these columns then one per form field (extract -> report); resolutions.csv and same_study.csv are
+# people's files (people -> extract).
+STUDY_LINK_COLUMNS = ["report_id", "study_id", "linked_by"]
+EXTRACTION_FINAL_COLUMNS = ["study_id", "reports", "n_reports", "status", "extracted_by", "example"]
+
+
+class ExtractionState(StrEnum):
+    """A study's extraction state in final.csv."""
+
+    COMPLETE = "complete"
+    DISCREPANCIES = "discrepancies"
+    IN_PROGRESS = "in progress"
+    NOT_STARTED = "not started"
+
+
+EXTRACTION_RESOLUTION_COLUMNS = ["study_id", "field", "value", "resolved_by", "notes"]
+SAME_STUDY_COLUMNS = ["report_a", "report_b", "decision", "reviewer", "notes"]

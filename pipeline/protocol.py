@@ -43,6 +43,10 @@ NAME_MAX = 64
 NAME_RE = re.compile(r"^[^\W_][\w.\-]*$")
 WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                               *(f"LPT{i}" for i in range(1, 10))})
+FIELD_TYPES = ("choice", "multi", "integer", "number", "text", "registry")
+# Extraction sheet columns the pipeline owns or keys on; a form field cannot take these names.
+RESERVED_FIELD_NAMES = ("study_id", "record_id", "title", "authors", "year", "journal", "reports", "links", "notes",
+                        "status", "pubmed_url", "doi_url", "pmc_url", "example")
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,39 @@ class RetractionAcknowledgment:
 
 
 @dataclass(frozen=True)
+class ExtractionField:
+    """One field of the extraction form: its type and, for choice and multi, the allowed values.
+
+    Types: `choice` (one of `values`), `multi` (any of `values`, `;`-separated), `integer`, `number`,
+    `text`, `registry` (trial registration numbers, `;`-separated).
+    """
+
+    name: str
+    type: str
+    values: tuple[str, ...] = ()
+    label: str = ""
+    help: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class ExtractionForm:
+    """`[extraction]`: who extracts, and the form's fields in order."""
+
+    reviewers: tuple[str, ...] = ()
+    fields: tuple[ExtractionField, ...] = ()
+
+    def field(self, name: str) -> ExtractionField:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
 class Protocol:
     """Everything the stages need to know about the review, from one TOML file."""
 
@@ -188,6 +225,7 @@ class Protocol:
     notes: str = ""
     prior_screening: tuple[PriorScreening, ...] = ()   # [[screening.imported]]: decisions made in other tools
     retractions: tuple[RetractionAcknowledgment, ...] = ()   # [[retractions]]: flagged studies acknowledged
+    extraction: ExtractionForm = field(default_factory=ExtractionForm)
 
     @property
     def searches(self) -> tuple[PubMedSearch, ...]:
@@ -362,6 +400,9 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
             check.problem(f"{where}.reason", "is required: why the study is kept or excluded")
         acknowledged.append(RetractionAcknowledgment(decision=decision, reason=reason, doi=doi or None, study=study or None))
     check.unique(tuple(r.name for r in rules if r.name), "automation", "rule name")
+    extraction = check.table(data, "extraction")
+    check.keys(extraction, "extraction", {"reviewers", "fields"})
+    form = _extraction(extraction, path, check.problems)
     if check.problems:
         raise InputError(check.problems)
     return Protocol(
@@ -369,7 +410,7 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         question=check.string(review, "question", "review"), criteria=criteria_lists,
         sources=tuple(sources), reviewers=reviewers, exclusion_reasons=reasons,
         automation=tuple(rules), example_reviewers=examples, notes=check.string(review, "notes", "review"), prior_screening=tuple(prior),
-        retractions=tuple(acknowledged),
+        retractions=tuple(acknowledged), extraction=form,
     )
 
 
@@ -560,3 +601,56 @@ def _key_lines(text: str) -> dict[str, int]:
             lines.setdefault(f"{current}.{key}" if current else key, number)
             in_string = quotes % 2 == 1
     return lines
+
+
+def _extraction(table: object, path: Path, problems: list[Problem]) -> ExtractionForm:
+    """`[extraction]`: reviewers and `[extraction.fields.<name>]` tables (type, values, label, help)."""
+    if not isinstance(table, dict):
+        problems.append(Problem(str(path), "extraction must be a table"))
+        return ExtractionForm()
+    reviewers = table.get("reviewers", [])
+    if not isinstance(reviewers, list) or not all(isinstance(n, str) for n in reviewers):
+        problems.append(Problem(str(path), "extraction.reviewers must be a list of names"))
+        reviewers = []
+    for name in reviewers:
+        if not name or any(ch in name for ch in '/\\:*?"<>|') or name.startswith(".") \
+                or name.lower() in ("discrepancies", "resolutions", "final", "same_study"):
+            problems.append(Problem(str(path), f"extraction.reviewers: {name!r} cannot be a sheet name"))
+    fields: list[ExtractionField] = []
+    raw_fields = table.get("fields", {})
+    if not isinstance(raw_fields, dict):
+        problems.append(Problem(str(path), "extraction.fields must be a table of [extraction.fields.<name>] tables"))
+        raw_fields = {}
+    for name, raw in raw_fields.items():
+        where = f"extraction.fields.{name}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name in RESERVED_FIELD_NAMES or name.startswith("suggested_"):
+            problems.append(Problem(str(path), f"{where}: a field name is lower-case letters, digits and _, "
+                                    f"not starting with suggested_ nor one of {', '.join(RESERVED_FIELD_NAMES)}"))
+            continue
+        if not isinstance(raw, dict):
+            problems.append(Problem(str(path), f"{where} must be a table with a type"))
+            continue
+        ftype = raw.get("type")
+        if ftype not in FIELD_TYPES:
+            problems.append(Problem(str(path), f"{where}.type must be one of {', '.join(FIELD_TYPES)}, not {ftype!r}"))
+            continue
+        values = raw.get("values", [])
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            problems.append(Problem(str(path), f"{where}.values must be a list of non-empty strings"))
+            values = []
+        if ftype in ("choice", "multi") and not values:
+            problems.append(Problem(str(path), f"{where}: a {ftype} field needs its allowed values"))
+        elif ftype not in ("choice", "multi") and values:
+            problems.append(Problem(str(path), f"{where}: only choice and multi fields take values"))
+        lowered = [v.strip().lower() for v in values]
+        if len(set(lowered)) != len(lowered):
+            problems.append(Problem(str(path), f"{where}.values lists a value twice"))
+        if ftype == "multi" and any(";" in v for v in values):
+            problems.append(Problem(str(path), f"{where}.values: ';' separates values, so no value may contain it"))
+        fields.append(ExtractionField(name, ftype, tuple(v.strip() for v in values),
+                                      str(raw.get("label", "")), str(raw.get("help", ""))))
+    return ExtractionForm(tuple(reviewers), tuple(fields))
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value in (None, "") else str(value)

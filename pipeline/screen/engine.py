@@ -49,6 +49,7 @@ from pipeline.textio import write_csv_atomic
 
 RESERVED_NAMES = ("conflicts", "resolutions")
 ATTEMPTS = 3
+TA_OPEN = ("pending", "conflict")   # title/abstract outcomes that may still become include
 
 
 @dataclass
@@ -149,14 +150,17 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
     outcomes: dict[str, dict[str, conflicts.Outcome]] = {}
     made_by_stage: dict[str, dict] = {}
     orphans: list[list[object]] = []
+    waiting: set[tuple[str, str]] = set()   # (sheet, study): full-text calls waiting for title/abstract
     flags_by_stage = {"title_abstract": {s: f"ineligible (automation: {r}); not screened" for s, r in ineligible.items()}}
     for stage in STAGES:
         reviewers = protocol.reviewers[stage]
         if stage == "full_text":
             ta = outcomes["title_abstract"]
             entering["full_text"] = [s for s in entering["title_abstract"] if ta[s].final == INCLUDE]
-            flags_by_stage["full_text"] = {s: "not included at title/abstract; not screened at full text"
-                                           for s in studies["study_id"] if s not in set(entering["full_text"])}
+            flags_by_stage["full_text"] = {
+                s: "waiting for the title/abstract decision; a full-text decision here counts once it is included"
+                if s in ta and ta[s].final in TA_OPEN else "not included at title/abstract; not screened at full text"
+                for s in studies["study_id"] if s not in set(entering["full_text"])}
         in_stage = set(entering[stage])
         calls: list[Call] = []
         stage_problems: list[Problem] = []
@@ -187,6 +191,9 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
                     calls.append(call)
                 elif stage == "full_text" and not problems:
                     state = ta[call.study_id].final if call.study_id in ta else "ineligible by automation"
+                    if state in TA_OPEN:  # e.g. a second title/abstract reviewer joined: the call waits
+                        waiting.add((str(table.path), call.study_id))
+                        continue
                     stage_problems.append(Problem(str(table.path), f"study {call.study_id!r} is not included at "
                                           f"title/abstract (it is {state}); clear this decision or settle the "
                                           "title/abstract decision first", call.row, dec_col))
@@ -198,6 +205,10 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
         outcomes[stage] = {s: conflicts.outcome(s, reviewers, made_by.get(s, {}), res.get(s)) for s in entering[stage]}
     if problems:
         raise InputError(problems)
+    for path in sorted({p for p, _ in waiting}):
+        n = sum(1 for p, _ in waiting if p == path)
+        warnings.append(f"{path}: {n} full-text decision(s) wait for title/abstract decisions still pending or in "
+                        "conflict; they count once those studies are included")
 
     sheets = {}
     for stage in STAGES:

@@ -55,8 +55,11 @@ def next_step(layout: Layout, protocol: Protocol, result: engine.Result, stale: 
                     "then run `make screen`.")
         if not protocol.reviewers[stage] and info["studies"]:
             return f"Name the {LABEL[stage]} reviewers in {rel(protocol.path)} ([screening.{stage}] reviewers)."
+    from pipeline.extract.status import next_step as extraction_step
+
     included = result.summary["stages"]["full_text"]["included"]
-    return f"Screening is complete: {included} studies included. Run `make report`."
+    return (f"Screening is complete: {included} {'report' if included == 1 else 'reports'} included at full text. "
+            + extraction_step(layout, protocol, included))
 
 
 def print_status(layout: Layout, protocol: Protocol) -> int:
