@@ -28,7 +28,7 @@ IMPORT_FORMATS = ("ris", "medline", "bibtex", "wos-txt", "cochrane-txt", "pubmed
 STAGES = ("title_abstract", "full_text")
 DATETYPES = ("pdat", "edat", "mdat", "crdt")
 # The schema: every key each table may hold (anything else is a typo and refused, with a suggestion).
-TOP_LEVEL = frozenset({"review", "criteria", "sources", "screening", "automation", "retractions"})
+TOP_LEVEL = frozenset({"review", "criteria", "sources", "screening", "automation", "retractions", "extraction"})
 SOURCE_KEYS = frozenset({"name", "type", "kind", "database", "notes"})
 PUBMED_KEYS = frozenset({"query", "platform", "mindate", "maxdate", "datetype"})
 IMPORT_KEYS = frozenset({"format", "path", "encoding", "searched", "columns"})
