@@ -18,6 +18,7 @@ from pipeline.imports import command as import_cmd
 from pipeline.dedup import command as dedup_cmd
 from pipeline.screen import command as screen_cmd
 from pipeline.report import command as report_cmd
+from pipeline.prioritise import command as simulate_cmd
 from pipeline import housekeeping
 
 
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
-    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, report_cmd, housekeeping):
+    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, report_cmd, housekeeping, simulate_cmd):
         module.register(sub, common)
     return parser
 

@@ -1,0 +1,76 @@
+"""TF-IDF features over a record's title, abstract, keywords and MeSH terms (scikit-learn).
+
+One vectoriser per ranking, fitted on every record of the stage (unsupervised, so fitting on the
+unscreened records leaks no decision). The settings are in `SETTINGS`, stamped into model.json.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+TEXT_FIELDS = ("title", "abstract", "keywords", "mesh")
+# Chosen by the screening benchmark (docs/prioritisation.md): word 1-2-grams, sublinear tf.
+SETTINGS: dict[str, object] = {
+    "kind": "tfidf",
+    "ngram_range": (1, 2),
+    "sublinear_tf": True,
+    "min_df": 1,
+    "max_df": 0.95,
+    "stop_words": "english",
+    "strip_accents": "unicode",
+    "dtype": "float32",
+}
+
+
+@dataclass(frozen=True)
+class Features:
+    """The record-by-term matrix (L2-normalised rows) and the fitted vectoriser."""
+
+    matrix: sp.csr_matrix
+    vectorizer: TfidfVectorizer
+
+    @property
+    def terms(self) -> int:
+        return self.matrix.shape[1]
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Texts outside the records (the protocol's question) in the same term space."""
+        return self.vectorizer.transform(list(texts)).tocsr()
+
+
+def _flat(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Iterable):
+        return " ; ".join(str(v) for v in value if v is not None)
+    return str(value)
+
+
+def record_text(record: Mapping[str, object], fields: Sequence[str] = TEXT_FIELDS) -> str:
+    """One string per record: its text fields joined (lists such as MeSH terms flattened)."""
+    return " \n ".join(_flat(record.get(f)) for f in fields if record.get(f) is not None)
+
+
+def vectorizer() -> TfidfVectorizer:
+    settings = {k: v for k, v in SETTINGS.items() if k not in ("kind", "dtype")}
+    return TfidfVectorizer(dtype=np.float32, **settings)  # type: ignore[arg-type]
+
+
+def build(texts: Sequence[str]) -> Features:
+    """Fit TF-IDF on the records' texts; an all-empty corpus still gives a (zero) matrix."""
+    vec = vectorizer()
+    texts = [t if t.strip() else "" for t in texts]
+    try:
+        matrix = vec.fit_transform(texts).tocsr()
+    except ValueError:  # empty vocabulary: no record has any word
+        vec = TfidfVectorizer(analyzer=lambda _t: ["__empty__"], dtype=np.float32)
+        matrix = vec.fit_transform(texts).tocsr()
+        matrix.data[:] = 0
+    return Features(matrix, vec)

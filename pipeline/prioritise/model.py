@@ -1,0 +1,83 @@
+"""The relevance model: a linear classifier with class balancing, trained on the decisions so far.
+
+`CANDIDATES` are the designs the screening benchmark compares (docs/prioritisation.md); `DEFAULT`
+is the one it chose. Training is deterministic (no random state is used by these solvers), so the
+same decisions always give the same ranking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import ComplementNB
+from sklearn.svm import LinearSVC
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A classifier and its settings; `include_weight` is the includes' share of the total weight."""
+
+    name: str
+    classifier: str                       # "svm" | "logistic" | "nb"
+    params: dict[str, float] = field(default_factory=dict)
+    include_weight: float = 0.5           # 0.5 = classes weigh the same in total ("balanced")
+
+    def stamp(self) -> dict[str, object]:
+        return {"name": self.name, "classifier": self.classifier, "params": dict(self.params),
+                "balancing": f"sample weights: includes {self.include_weight:.0%} of the total weight"}
+
+
+CANDIDATES = {
+    "svm": ModelSpec("svm", "svm", {"C": 0.1}),
+    "svm-heavy": ModelSpec("svm-heavy", "svm", {"C": 0.1}, include_weight=0.9),
+    "logistic": ModelSpec("logistic", "logistic", {"C": 10.0}),
+    "nb": ModelSpec("nb", "nb", {"alpha": 1.0}),
+}
+DEFAULT = CANDIDATES["svm"]
+
+
+def sample_weights(labels: np.ndarray, include_weight: float) -> np.ndarray:
+    """Weights so that includes carry `include_weight` of the total, mean weight 1."""
+    n = labels.size
+    n_inc = int(labels.sum())
+    n_exc = n - n_inc
+    w = np.where(labels == 1, include_weight / max(n_inc, 1), (1 - include_weight) / max(n_exc, 1))
+    return (w * n / w.sum()).astype(np.float64)
+
+
+def fit_scores(spec: ModelSpec, matrix: sp.csr_matrix, train: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Train on rows `train` (labels 0/1, both classes present) and score every row (higher = likelier include)."""
+    X = matrix[train]
+    weights = sample_weights(labels, spec.include_weight)
+    if spec.classifier == "svm":
+        clf = LinearSVC(C=spec.params.get("C", 0.1), loss="squared_hinge", dual="auto", max_iter=2000)
+        clf.fit(X, labels, sample_weight=weights)
+        return np.asarray(matrix @ clf.coef_.ravel() + clf.intercept_[0]).ravel()
+    if spec.classifier == "logistic":
+        clf_l = LogisticRegression(C=spec.params.get("C", 1.0), solver="liblinear", max_iter=1000)
+        clf_l.fit(X, labels, sample_weight=weights)
+        return np.asarray(matrix @ clf_l.coef_.ravel() + clf_l.intercept_[0]).ravel()
+    if spec.classifier == "nb":
+        clf_n = ComplementNB(alpha=spec.params.get("alpha", 1.0))
+        clf_n.fit(X, labels, sample_weight=weights)
+        log = clf_n.feature_log_prob_
+        return np.asarray(matrix @ (log[1] - log[0])).ravel() if log.shape[0] == 2 else np.zeros(matrix.shape[0])
+    raise ValueError(f"unknown classifier {spec.classifier!r}")
+
+
+def estimate_left(scores: np.ndarray, screened: np.ndarray, labels: np.ndarray) -> float:
+    """Includes the model expects among unscreened records: a Platt-style fit of screened scores to labels.
+
+    A rough figure (screened records are not a random sample), shown as the model's estimate only.
+    """
+    if labels.size < 2 or labels.min() == labels.max():
+        return float("nan")
+    lr = LogisticRegression(C=1.0)
+    lr.fit(scores[screened].reshape(-1, 1), labels)
+    rest = np.setdiff1d(np.arange(scores.size), screened)
+    if rest.size == 0:
+        return 0.0
+    return float(lr.predict_proba(scores[rest].reshape(-1, 1))[:, 1].sum())
