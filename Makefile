@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(PY) -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help venv review search records dedup screen report report-check status test browser bench bench-parse bench-dedup clean
+.PHONY: help venv review search records dedup screen report report-check status test browser bench bench-parse bench-dedup bench-screen clean
 
 help: ## List the targets
 	@echo "make review       run the whole review offline on what the repo ships -> outputs/report/index.html"
@@ -17,6 +17,7 @@ help: ## List the targets
 	@echo "make bench        parse and dedup benchmarks against Bio.Entrez.read and bib-dedupe"
 	@echo "make bench-parse  PubMed XML parse throughput vs Bio.Entrez.read"
 	@echo "make bench-dedup  dedup accuracy, time and memory vs bib-dedupe on ../shared/benchmarks/dedup"
+	@echo "make bench-screen prioritisation vs ASReview LAB on ../shared/benchmarks/screening (ARGS='--datasets ADHD --seeds 2')"
 	@echo "make clean        remove what can be regenerated (never snapshots, sheets or decisions)"
 	@echo "make report-check the report, checked in headless Chromium (console, requests, numbers) + screenshot"
 	@echo "Stages one by one: make records | dedup | screen | report"
@@ -66,13 +67,16 @@ browser: ## Debian's chromium for the report check (root or sudo needed when mis
 test: $(STAMP) browser
 	@$(PY) -m pytest -q
 
-bench: bench-parse bench-dedup
+bench: bench-parse bench-dedup bench-screen
 
 bench-parse: $(STAMP)
 	@$(PY) -m benchmarks.parse
 
 bench-dedup: $(STAMP)
 	@$(PY) -m benchmarks.dedup
+
+bench-screen: $(STAMP)
+	@$(PY) -m benchmarks.screen $(ARGS)
 
 clean: $(STAMP) ## Only what the pipeline regenerates
 	@$(PIPE) clean

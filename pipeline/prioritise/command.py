@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.console import summary
 from pipeline.errors import UsageError
 from pipeline.files import write_bytes_atomic, csv_bytes
-from pipeline.prioritise import features, labelled, simulate, stopping
+from pipeline.prioritise import stopping
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -33,6 +33,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.prioritise import features, labelled, simulate  # scikit-learn loads only when needed
+
     started = time.perf_counter()
     if args.prior_included < 0 or args.prior_excluded < 0:
         raise UsageError("--prior-included and --prior-excluded must be 0 or more")

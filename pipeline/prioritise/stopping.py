@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import hypergeom
 
 DEFAULT_TARGET = 0.95
 DEFAULT_CONFIDENCE = 0.95
@@ -66,6 +65,8 @@ def _window_starts(labels: np.ndarray) -> np.ndarray:
 def _min_p(labels: np.ndarray, total: int, target: float, extra_excludes: int = 0,
            starts: np.ndarray | None = None) -> float:
     """The smallest p-value over the windows, after `extra_excludes` more excludes."""
+    from scipy.stats import hypergeom  # loaded on first use: `python -m pipeline` starts faster
+
     screened = labels.size + extra_excludes
     if screened == 0:
         return 1.0
@@ -109,6 +110,39 @@ def more_to_screen(labels: np.ndarray, total: int, rule: Rule = Rule()) -> int |
         else:
             lo = mid
     return hi
+
+
+def most_left(labels: np.ndarray, total: int, rule: Rule = Rule()) -> int:
+    """Upper confidence bound on includes still unscreened: the most the screened windows do not rule out.
+
+    The same windows and test as the rule: R includes left is ruled out when some window would have
+    shown more than its k includes with chance above `confidence` (p = CDF(k; pool, k + R, n) < alpha).
+    """
+    from scipy.stats import hypergeom
+
+    arr = np.asarray(labels, dtype=np.int64)
+    left = total - arr.size
+    if arr.size == 0 or left == 0:
+        return left
+    starts = _window_starts(arr)
+    cum = np.concatenate(([0], np.cumsum(arr)))
+    k = int(arr.sum()) - cum[starts]
+    n = arr.size - starts
+    pool = total - starts
+
+    def ruled_out(r: int) -> bool:
+        return bool((hypergeom.cdf(k, pool, k + r, n) < rule.alpha).any())
+
+    lo, hi = 0, left                                   # answer in [lo, hi]
+    if not ruled_out(hi):
+        return hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ruled_out(mid):
+            hi = mid
+        else:
+            lo = mid
+    return lo
 
 
 def first_stop(labels_in_order: Sequence[int] | np.ndarray, rule: Rule = Rule()) -> int | None:
