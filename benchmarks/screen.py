@@ -28,7 +28,7 @@ import time
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -181,7 +181,7 @@ def markdown(runs: list[Run], rerank: tuple[float, int], seeds: list[int], cmd: 
     names = sorted({r.dataset for r in runs})
     lines = [
         "# Screening prioritisation benchmark: ours vs ASReview LAB", "",
-        f"- date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()} (shared, niced)",
         f"- commit: {git_head('pipeline')}",
         f"- command: `{cmd}`",

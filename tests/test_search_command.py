@@ -8,12 +8,12 @@ import sys
 import textwrap
 
 import pytest
-
+from conftest import REPO
 from eutils_server import EutilsServer
+
 from pipeline.cli import main
 from pipeline.layout import Layout
 from pipeline.search.snapshot import efetch_files, latest, read_log
-from conftest import REPO
 
 PROTOCOL = '''
 [review]

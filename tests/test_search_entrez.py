@@ -8,11 +8,21 @@ import socket
 
 import pytest
 from Bio import Entrez
-
 from eutils_server import EutilsServer
+
 from pipeline.errors import PipelineError
-from pipeline.search.entrez import (BadReply, EntrezClient, EutilsUnavailable, Settings, efetch_pmids,
-                                    parse_einfo, parse_esearch, period, public_url, split_range)
+from pipeline.search.entrez import (
+    BadReply,
+    EntrezClient,
+    EutilsUnavailable,
+    Settings,
+    efetch_pmids,
+    parse_einfo,
+    parse_esearch,
+    period,
+    public_url,
+    split_range,
+)
 
 KEY = "SECRET-KEY-123"
 

@@ -8,8 +8,8 @@ import hashlib
 import json
 
 import pytest
-
 from eutils_server import EutilsServer
+
 from pipeline.errors import InputError, PipelineError
 from pipeline.layout import Layout
 from pipeline.protocol import PubMedSearch
@@ -20,7 +20,7 @@ from pipeline.search.snapshot import efetch_files, latest, read_log, read_raw, t
 KEY = "SECRET-KEY-123"
 SEARCH = PubMedSearch(name="pubmed", query='("stem cell*"[tiab] OR MSC[tiab])\nAND "multiple sclerosis"[mh]',
                       mindate="1990")
-T0 = dt.datetime(2025, 3, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2025, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
 
 
 def client_for(server: EutilsServer, **options) -> EntrezClient:
@@ -101,7 +101,7 @@ def test_a_single_day_over_the_cap_is_a_clear_error(layout):
 def test_a_failed_run_keeps_the_previous_snapshot_and_says_what_it_got(layout):
     with EutilsServer(count=1200) as server:
         first = take(layout, SEARCH, client_for(server), batch_size=500, now=T0)
-        before = {k: v for k, v in tree(layout).items()}
+        before = dict(tree(layout).items())
         server.inject("503", "efetch", times=2, after=1)
         with pytest.raises(PipelineError, match=r"pubmed: efetch .* failed 2 times; last: HTTP 503.*kept 500 records "
                                                 r"in 1 batches in .*\.partial-2025-03-02T120000Z.*run the same command again"):

@@ -6,6 +6,8 @@ every core, so scoring a million pairs takes no Python loop over pairs.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
@@ -79,7 +81,7 @@ def pair_features(prepared: pl.DataFrame, pairs: pl.DataFrame, workers: int = -1
     return pairs.with_columns(**{name: series.alias(name) for name, series in columns.items()})
 
 
-def _similarity(values: pl.Series, left: pl.Series, right: pl.Series, scorer: object, workers: int) -> pl.Series:
+def _similarity(values: pl.Series, left: pl.Series, right: pl.Series, scorer: Any, workers: int) -> pl.Series:
     """Scorer similarity (0-1) of values[left[k]] and values[right[k]] for every k; null when either is missing."""
     a, b = values.gather(left), values.gather(right)
     scores = process.cpdist(a.fill_null("").to_list(), b.fill_null("").to_list(), scorer=scorer, workers=workers,

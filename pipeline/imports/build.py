@@ -157,8 +157,8 @@ def read_file(source: ImportFile, label: str, log: ReadLog) -> pl.DataFrame:
     if source.format == "benchmark-csv":
         from pipeline.imports import benchmark_csv
 
-        records = benchmark_csv.read(path, name, label)
-        log.encoding, log.rows_read = "utf-8", records.height
+        records = benchmark_csv.read(path, name, label, encoding=encoding, log=log)
+        log.rows_read = records.height
         return records
     raise InputError.one(label, f"unknown import format {source.format!r}")
 

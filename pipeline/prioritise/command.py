@@ -8,8 +8,9 @@ from pathlib import Path
 
 from pipeline.console import summary
 from pipeline.errors import UsageError
-from pipeline.files import write_bytes_atomic, csv_bytes
+from pipeline.files import write_bytes_atomic
 from pipeline.prioritise import stopping
+from pipeline.textio import csv_bytes
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

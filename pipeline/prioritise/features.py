@@ -36,7 +36,7 @@ class Features:
 
     @property
     def terms(self) -> int:
-        return self.matrix.shape[1]
+        return int(self.matrix.shape[1])
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Texts outside the records (the protocol's question) in the same term space."""
@@ -60,7 +60,7 @@ def record_text(record: Mapping[str, object], fields: Sequence[str] = TEXT_FIELD
 
 def vectorizer() -> TfidfVectorizer:
     settings = {k: v for k, v in SETTINGS.items() if k not in ("kind", "dtype")}
-    return TfidfVectorizer(dtype=np.float32, **settings)  # type: ignore[arg-type]
+    return TfidfVectorizer(dtype=np.float32, **settings)
 
 
 def build(texts: Sequence[str]) -> Features:

@@ -6,12 +6,14 @@ Columns: `record_id`, `title`, `abstract`, `label_included` (1/0); optional `key
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from pipeline import textio
 from pipeline.errors import InputError, Problem
 
 REQUIRED = ("record_id", "label_included")
@@ -31,10 +33,9 @@ class Labelled:
 def _frame(path: Path) -> pl.DataFrame:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return pl.read_excel(path, engine="openpyxl", infer_schema_length=0)
-    data = path.read_bytes()
-    head = data[:4096].decode("utf-8", "replace").splitlines()[0] if data else ""
-    sep = max((",", ";", "\t"), key=head.count)
-    return pl.read_csv(data, separator=sep, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True)
+    text = textio.decode(path.read_bytes(), str(path), fix='save it as "CSV UTF-8"').text
+    return pl.read_csv(io.StringIO(text), separator=textio.sniff_delimiter(text), infer_schema=False,
+                       truncate_ragged_lines=True)
 
 
 def read(path: Path | str) -> Labelled:
@@ -44,6 +45,8 @@ def read(path: Path | str) -> Labelled:
         raise InputError.one(path, "file not found")
     try:
         frame = _frame(path)
+    except InputError:
+        raise
     except Exception as exc:  # polars/openpyxl parse errors of every kind
         raise InputError.one(path, f"cannot be read as CSV or xlsx: {exc}") from None
     frame = frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns})

@@ -20,7 +20,7 @@ class ModelSpec:
     """A classifier and its settings; `include_weight` is the includes' share of the total weight."""
 
     name: str
-    classifier: str                       # "svm" | "logistic" | "nb"
+    classifier: str                       # "svm" | "nb"
     params: dict[str, float] = field(default_factory=dict)
     include_weight: float = 0.5           # 0.5 = classes weigh the same in total ("balanced")
 
@@ -44,7 +44,8 @@ def sample_weights(labels: np.ndarray, include_weight: float) -> np.ndarray:
     n_inc = int(labels.sum())
     n_exc = n - n_inc
     w = np.where(labels == 1, include_weight / max(n_inc, 1), (1 - include_weight) / max(n_exc, 1))
-    return (w * n / w.sum()).astype(np.float64)
+    out: np.ndarray = (w * n / w.sum()).astype(np.float64)
+    return out
 
 
 def fit_scores(spec: ModelSpec, matrix: sp.csr_matrix, train: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -54,11 +55,7 @@ def fit_scores(spec: ModelSpec, matrix: sp.csr_matrix, train: np.ndarray, labels
     if spec.classifier == "svm":
         clf = LinearSVC(C=spec.params.get("C", 0.1), loss="squared_hinge", dual="auto", max_iter=2000)
         clf.fit(X, labels, sample_weight=weights)
-        return np.asarray(matrix @ clf.coef_.ravel() + clf.intercept_[0]).ravel()
-    if spec.classifier == "logistic":
-        clf_l = LogisticRegression(C=spec.params.get("C", 1.0), solver="liblinear", max_iter=1000)
-        clf_l.fit(X, labels, sample_weight=weights)
-        return np.asarray(matrix @ clf_l.coef_.ravel() + clf_l.intercept_[0]).ravel()
+        return np.asarray(matrix @ clf.coef_.ravel() + clf.intercept_[0], dtype=np.float64).ravel()
     if spec.classifier == "nb":
         clf_n = ComplementNB(alpha=spec.params.get("alpha", 1.0))
         clf_n.fit(X, labels, sample_weight=weights)

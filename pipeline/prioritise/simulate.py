@@ -46,7 +46,7 @@ def draw_priors(labels: np.ndarray, seed: int, n_included: int, n_excluded: int)
 
 
 def run(features: Features, labels: np.ndarray, seed: int = 0, prior_included: int = 1, prior_excluded: int = 1,
-        spec: model_mod.ModelSpec = model_mod.DEFAULT, rule: stopping.Rule = stopping.Rule(),
+        spec: model_mod.ModelSpec = model_mod.DEFAULT, rule: stopping.Rule = stopping.DEFAULT_RULE,
         cold: np.ndarray | None = None, retrain_fraction: float = RETRAIN_FRACTION) -> Simulation:
     """Screen every record in the app's order; `cold` scores rank before the first include (else seeded random)."""
     n = labels.size

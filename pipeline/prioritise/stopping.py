@@ -45,6 +45,9 @@ class Rule:
         return {"name": NAME, "target_recall": self.target, "confidence": self.confidence}
 
 
+DEFAULT_RULE = Rule()
+
+
 @dataclass(frozen=True)
 class State:
     """The rule after the screened records: met or not, the p-value, how many more to screen."""
@@ -84,7 +87,7 @@ def _min_p(labels: np.ndarray, total: int, target: float, extra_excludes: int = 
     return float(p.min())
 
 
-def state(labels: Sequence[int] | np.ndarray, total: int, rule: Rule = Rule()) -> State:
+def state(labels: Sequence[int] | np.ndarray, total: int, rule: Rule = DEFAULT_RULE) -> State:
     """The rule's state after screening `labels` (1 include, 0 exclude, in screening order) of `total`."""
     arr = np.asarray(labels, dtype=np.int64)
     if arr.size > total:
@@ -94,7 +97,7 @@ def state(labels: Sequence[int] | np.ndarray, total: int, rule: Rule = Rule()) -
     return State(met, p, 0 if met else more_to_screen(arr, total, rule), int(arr.size), total, int(arr.sum()))
 
 
-def more_to_screen(labels: np.ndarray, total: int, rule: Rule = Rule()) -> int | None:
+def more_to_screen(labels: np.ndarray, total: int, rule: Rule = DEFAULT_RULE) -> int | None:
     """Fewest further records, all excludes, after which the rule is met (binary search; p falls with each)."""
     left = total - labels.size
     starts = _window_starts(labels)
@@ -112,7 +115,7 @@ def more_to_screen(labels: np.ndarray, total: int, rule: Rule = Rule()) -> int |
     return hi
 
 
-def most_left(labels: np.ndarray, total: int, rule: Rule = Rule()) -> int:
+def most_left(labels: np.ndarray, total: int, rule: Rule = DEFAULT_RULE) -> int:
     """Upper confidence bound on includes still unscreened: the most the screened windows do not rule out.
 
     The same windows and test as the rule: R includes left is ruled out when some window would have
@@ -145,7 +148,7 @@ def most_left(labels: np.ndarray, total: int, rule: Rule = Rule()) -> int:
     return lo
 
 
-def first_stop(labels_in_order: Sequence[int] | np.ndarray, rule: Rule = Rule()) -> int | None:
+def first_stop(labels_in_order: Sequence[int] | np.ndarray, rule: Rule = DEFAULT_RULE) -> int | None:
     """1-based rank at which the rule first says stop when records are screened in this order, or None.
 
     Jumps ahead by `more_to_screen` (no earlier rank can meet the rule: includes only delay it),
@@ -175,4 +178,4 @@ def rule_text(rule: Rule) -> str:
             f"(stop when p < {rule.alpha:.2g})")
 
 
-__all__ = ["Rule", "State", "state", "more_to_screen", "first_stop", "rule_text"]
+__all__ = ["DEFAULT_RULE", "Rule", "State", "first_stop", "more_to_screen", "most_left", "rule_text", "state"]

@@ -96,7 +96,7 @@ class FetchProgress:
             self.task = self.bar.add_task(self.description, total=total)
         self.bar.update(self.task, completed=done, total=total)
 
-    def __enter__(self) -> "FetchProgress":
+    def __enter__(self) -> FetchProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -120,8 +120,8 @@ def check_all(searches: list[PubMedSearch]) -> None:
     """Every query and date limit, all problems reported at once, before any request."""
     problems: list[Problem] = []
     for search in searches:
-        for checker in (lambda: check(search.query, search.name),
-                        lambda: check_dates(search.name, search.mindate, search.maxdate)):
+        for checker in (lambda s=search: check(s.query, s.name),
+                        lambda s=search: check_dates(s.name, s.mindate, s.maxdate)):
             try:
                 checker()
             except InputError as exc:

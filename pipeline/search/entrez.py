@@ -75,7 +75,7 @@ class Settings:
     interval: float | None = None  # seconds between requests; honoured below NCBI's limit only for 127.0.0.1
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ, **options: Any) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] = os.environ, **options: Any) -> Settings:
         """NCBI_EMAIL (required), NCBI_API_KEY (optional), NCBI_EUTILS_URL (optional) from the environment."""
         email = environ.get("NCBI_EMAIL", "").strip()
         if not email or "@" not in email:
@@ -369,7 +369,7 @@ def plan(client: EntrezClient, term: str, mindate: str | None, maxdate: str | No
     return top, slices
 
 
-def fetch(client: EntrezClient, slices: list[Slice], partial: "Partial", batch_size: int,
+def fetch(client: EntrezClient, slices: list[Slice], partial: Partial, batch_size: int,
           report: Callable[[int, int], None] = lambda done, total: None) -> list[str]:
     """efetch every PMID of every slice not yet in `partial`, in batches; return PMIDs never returned."""
     wanted = list(dict.fromkeys(p for s in slices for p in s.result.ids))

@@ -25,9 +25,9 @@ import polars as pl
 from lxml import etree
 
 from pipeline.errors import InputError
+from pipeline.links import pubmed_url
 from pipeline.records import LIST_COLUMNS, RECORD_SCHEMA, conform, find_registry_ids, normalise_doi, normalise_pmcid
 
-PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 ROOTS = ("PubmedArticleSet", "PubmedBookArticleSet")
 ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
 
@@ -95,7 +95,7 @@ def iter_records(data: bytes | BinaryIO | Path, source: str = "pubmed", source_f
         pmid = record["pmid"]
         record.update(
             record_id=f"{source}:{pmid}", source=source, source_file=source_file or None,
-            source_record_id=pmid, url=PUBMED_URL.format(pmid=pmid),
+            source_record_id=pmid, url=pubmed_url(pmid),
         )
         yield record
 
@@ -172,7 +172,7 @@ def _free(element: etree._Element) -> None:
             del parent[0]
 
 
-def _open(data: bytes | BinaryIO | Path, name: str) -> tuple[BinaryIO, bool]:
+def _open(data: bytes | BinaryIO | Path, name: str) -> tuple[io.BufferedIOBase | BinaryIO, bool]:
     """A binary stream of the XML (gunzipped when the bytes start with the gzip magic) and whether we own it."""
     if isinstance(data, (bytes, bytearray, memoryview)):
         raw = bytes(data)
@@ -180,7 +180,7 @@ def _open(data: bytes | BinaryIO | Path, name: str) -> tuple[BinaryIO, bool]:
     if isinstance(data, (str, Path)):
         path = Path(data)
         try:
-            handle = open(path, "rb")
+            handle = open(path, "rb")  # noqa: SIM115 (returned to the caller, who closes it)
         except OSError as exc:
             raise InputError.one(name, f"cannot open: {exc.strerror or exc}") from exc
         if handle.read(2) == _GZIP_MAGIC:
@@ -195,7 +195,7 @@ def _open(data: bytes | BinaryIO | Path, name: str) -> tuple[BinaryIO, bool]:
         head = data.read(2)
         data.seek(position)
     else:
-        data = io.BufferedReader(data)  # type: ignore[arg-type]
+        data = io.BufferedReader(data)  # type: ignore[type-var]
         head = data.peek(2)[:2]
     return (gzip.GzipFile(fileobj=data), False) if head == _GZIP_MAGIC else (data, False)
 

@@ -26,8 +26,17 @@ from pipeline.errors import InputError, PipelineError
 from pipeline.files import write_bytes_atomic, write_text_atomic
 from pipeline.layout import Layout
 from pipeline.protocol import PubMedSearch
-from pipeline.search.entrez import (DEFAULT_BATCH, MAX_BATCH, BadReply, EntrezClient, EutilsUnavailable, check_dates,
-                                    efetch_pmids, fetch, plan)
+from pipeline.search.entrez import (
+    DEFAULT_BATCH,
+    MAX_BATCH,
+    BadReply,
+    EntrezClient,
+    EutilsUnavailable,
+    check_dates,
+    efetch_pmids,
+    fetch,
+    plan,
+)
 from pipeline.search.query import check
 
 STAMP_FORMAT = "%Y-%m-%dT%H%M%SZ"
@@ -39,12 +48,12 @@ PARTIAL_PREFIX = ".partial-"
 
 def stamp(moment: dt.datetime) -> str:
     """Folder name of a snapshot taken at `moment` (UTC): YYYY-MM-DDTHHMMSSZ."""
-    return moment.astimezone(dt.timezone.utc).strftime(STAMP_FORMAT)
+    return moment.astimezone(dt.UTC).strftime(STAMP_FORMAT)
 
 
 def iso(moment: dt.datetime) -> str:
     """ISO 8601 UTC with a Z, to the second."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def latest(layout: Layout, source: str) -> Path | None:
@@ -98,7 +107,7 @@ class Partial:
         self._started = False
 
     @classmethod
-    def begin(cls, layout: Layout, source: str, identity: dict, now: dt.datetime) -> "Partial":
+    def begin(cls, layout: Layout, source: str, identity: dict, now: dt.datetime) -> Partial:
         """Resume the unfinished folder of this same search, else plan a fresh one (discarding others)."""
         source_dir = layout.search / source
         unfinished = sorted(source_dir.glob(f"{PARTIAL_PREFIX}*")) if source_dir.is_dir() else []
@@ -115,7 +124,8 @@ class Partial:
 
     @property
     def batches(self) -> list[dict]:
-        return self.state["batches"]
+        batches: list[dict] = self.state["batches"]
+        return batches
 
     def save_raw(self, kind: str, data: bytes) -> str:
         """Store one reply as `<kind>-<n>.xml.gz`; return its file name."""
@@ -202,7 +212,7 @@ def take(layout: Layout, search: PubMedSearch, client: EntrezClient, *, batch_si
     if not 1 <= batch_size <= MAX_BATCH:
         raise PipelineError(f"batch size must be between 1 and {MAX_BATCH:,}, not {batch_size}")
     settings = client.settings
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     identity = {"source": search.name, "database": search.database, "query": search.query,
                 "mindate": search.mindate, "maxdate": search.maxdate, "datetype": search.datetype,
                 "eutils_url": settings.base_url}
@@ -234,7 +244,7 @@ def take(layout: Layout, search: PubMedSearch, client: EntrezClient, *, batch_si
         "source": search.name, "database": search.database, "platform": search.platform,
         "query": search.query, "term_sent": term, "query_translation": top.translation,
         "mindate": search.mindate, "maxdate": search.maxdate, "datetype": search.datetype,
-        "started_at": iso(now), "finished_at": iso(dt.datetime.now(dt.timezone.utc)),
+        "started_at": iso(now), "finished_at": iso(dt.datetime.now(dt.UTC)),
         "runs": partial.state["runs"], "count_reported": top.count, "retrieved": len(partial.pmids),
         "not_returned": not_returned, "database_build": info["build"], "database_last_update": info["last_update"],
         "slices": [{"mindate": s.mindate, "maxdate": s.maxdate, "count": s.result.count, "esearch_file": s.esearch_file}
