@@ -15,8 +15,8 @@ from pipeline.console import console
 from pipeline.dedup import command as dedup_cmd
 from pipeline.errors import InternalError, PipelineError, UsageError
 from pipeline.imports import command as import_cmd
-from pipeline.report import command as report_cmd
 from pipeline.prioritise import command as simulate_cmd
+from pipeline.report import command as report_cmd
 from pipeline.screen import command as screen_cmd
 from pipeline.search import command as search_cmd
 from pipeline.textio import printable

@@ -69,6 +69,19 @@ class AutomationRule:
 
 
 @dataclass(frozen=True)
+class Stopping:
+    """A stage's stopping rule ([screening.<stage>.stopping]): its parameters, and whether the team stops by it.
+
+    With `stop = true`, once the rule is met for every reviewer of the stage, the studies no one has
+    screened yet are excluded by the rule (PRISMA: "by a stopping rule, automation tool").
+    """
+
+    target_recall: float = 0.95
+    confidence: float = 0.95
+    stop: bool = False
+
+
+@dataclass(frozen=True)
 class Protocol:
     """Everything the stages need to know about the review, from one TOML file."""
 
@@ -83,6 +96,7 @@ class Protocol:
     automation: tuple[AutomationRule, ...]
     example_reviewers: tuple[str, ...] = ()            # reviewers whose decisions are labelled examples
     notes: str = ""
+    stopping: dict[str, Stopping] = field(default_factory=dict)   # stage -> its stopping rule
 
     @property
     def searches(self) -> tuple[PubMedSearch, ...]:
@@ -158,6 +172,22 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         for name in names:
             if not name or any(ch in name for ch in '/\\:*?"<>|') or name.startswith("."):
                 problems.append(Problem(str(path), f"screening.{stage}.reviewers: {name!r} cannot be a file name"))
+    stopping: dict[str, Stopping] = {}
+    for stage in STAGES:
+        raw_stop = screening.get(stage, {}).get("stopping", {})
+        where = f"screening.{stage}.stopping"
+        values = {}
+        for key in ("target_recall", "confidence"):
+            value = raw_stop.get(key, 0.95)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+                problems.append(Problem(str(path), f"{where}.{key} must be a number between 0 and 1 (e.g. 0.95), not {value!r}"))
+                value = 0.95
+            values[key] = float(value)
+        stop = raw_stop.get("stop", False)
+        if not isinstance(stop, bool):
+            problems.append(Problem(str(path), f"{where}.stop must be true or false, not {stop!r}"))
+            stop = False
+        stopping[stage] = Stopping(values["target_recall"], values["confidence"], stop)
     rules = []
     for i, raw in enumerate(data.get("automation", []), start=1):
         rules.append(AutomationRule(
@@ -174,7 +204,7 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         sources=tuple(sources), reviewers=reviewers,
         exclusion_reasons=tuple(screening.get("full_text", {}).get("exclusion_reasons", [])),
         automation=tuple(rules), example_reviewers=tuple(screening.get("example_reviewers", [])),
-        notes=review.get("notes", ""),
+        notes=review.get("notes", ""), stopping=stopping,
     )
 
 

@@ -8,6 +8,7 @@ instead of overwriting their file.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,13 +20,13 @@ from pipeline.errors import InputError, PipelineError, Problem
 from pipeline.files import write_text_atomic
 from pipeline.layout import Layout
 from pipeline.protocol import STAGES, Protocol
-from pipeline.screen import agreement, automation, conflicts, merge
+from pipeline.screen import agreement, automation, conflicts, merge, priority
 from pipeline.screen.decisions import EXCLUDE, INCLUDE, NOT_RETRIEVED, STAGE_DECISIONS, Call, sheet_calls
 from pipeline.screen.sheets import SheetChanged, Table, column, read_table, render, write_if_unchanged
 from pipeline.textio import write_csv_atomic
 
 RESERVED_NAMES = ("conflicts", "resolutions")
-FINAL_HEADER = ["study_id", "automation", "title_abstract", "full_text", "full_text_reason", "example"]
+FINAL_HEADER = ["study_id", "automation", "title_abstract", "full_text", "full_text_reason", "example", "stopped"]
 ORPHAN_HEADER = ["stage", "reviewer", "row", "record_id", "last_study_id", "decision"]
 ATTEMPTS = 3
 
@@ -47,6 +48,7 @@ class Inputs:
     resolutions: dict[str, Table]
     overrides: Table
     strays: list[Path] = field(default_factory=list)   # sheets of people the protocol does not name
+    models: dict[str, dict] = field(default_factory=dict)  # last run's model.json per stage (screening order)
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Result:
     sheets: dict[tuple[str, str], tuple[list[str], list[list[str]]]]
     orphans: list[list[object]]
     warnings: list[str]
+    priority: dict[str, priority.StagePriority] = field(default_factory=dict)
 
 
 def check_reviewers(protocol: Protocol) -> None:
@@ -80,7 +83,7 @@ def read_inputs(layout: Layout, protocol: Protocol) -> Inputs:
     strays = sorted(p for stage in STAGES for p in (layout.screening / stage).glob("*.csv")
                     if p.stem not in RESERVED_NAMES and p.stem not in protocol.reviewers[stage])
     return Inputs(studies, sheets, {s: read_table(resolutions(layout, s)) for s in STAGES},
-                  read_table(automation_overrides(layout)), strays)
+                  read_table(automation_overrides(layout)), strays, priority.read_previous(layout, STAGES))
 
 
 def compute(inputs: Inputs, protocol: Protocol) -> Result:
@@ -106,6 +109,7 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
     entering = {"title_abstract": [s for s in studies["study_id"] if s not in ineligible]}
     outcomes: dict[str, dict[str, conflicts.Outcome]] = {}
     made_by_stage: dict[str, dict] = {}
+    prio: dict[str, priority.StagePriority] = {}
     orphans: list[list[object]] = []
     flags_by_stage = {"title_abstract": {s: f"ineligible (automation: {r}); not screened" for s, r in ineligible.items()}}
     for stage in STAGES:
@@ -140,6 +144,14 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
         made_by = conflicts.reviewer_calls(calls)
         made_by_stage[stage] = made_by
         outcomes[stage] = {s: conflicts.outcome(s, reviewers, made_by.get(s, {}), res.get(s)) for s in entering[stage]}
+        if not problems:
+            prio[stage] = priority.prioritise(stage, protocol, studies, entering[stage], made_by,
+                                              {s: o.final for s, o in outcomes[stage].items()},
+                                              {w: inputs.sheets[(stage, w)] for w in reviewers}, study_of,
+                                              inputs.models.get(stage, {}))
+            warnings += prio[stage].warnings
+            for s in prio[stage].stopped:   # the team stopped by the rule: no one screened these
+                outcomes[stage][s] = dataclasses.replace(outcomes[stage][s], final=EXCLUDE)
     if problems:
         raise InputError(problems)
 
@@ -149,15 +161,19 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
             table = inputs.sheets[(stage, who)]
             if stage == "full_text" and not entering[stage] and not table.exists:
                 continue
-            sheets[(stage, who)] = merge.regenerate(table, stage, study_of, shown, entering[stage], flags_by_stage[stage])
+            sheet = merge.regenerate(table, stage, study_of, shown, entering[stage], flags_by_stage[stage])
+            sheets[(stage, who)] = priority.apply(prio[stage], who, table, sheet, study_of)
     conflict_files = {s: conflicts.conflict_rows(list(outcomes[s].values()), protocol.reviewers[s], titles) for s in STAGES}
-    final = final_table(studies, ineligible, outcomes, set(protocol.example_reviewers))
+    stopped = {stage: prio[stage].stopped for stage in STAGES}
+    final = final_table(studies, ineligible, outcomes, set(protocol.example_reviewers), stopped)
     summary = build_summary(protocol, marked, entering, outcomes, made_by_stage)
-    return Result(marked, final, summary, conflict_files, sheets, orphans, warnings)
+    for stage in STAGES:
+        summary["stages"][stage]["prioritisation"] = priority.summary(prio[stage])
+    return Result(marked, final, summary, conflict_files, sheets, orphans, warnings, prio)
 
 
 def final_table(studies: pl.DataFrame, ineligible: dict[str, str], outcomes: dict[str, dict[str, conflicts.Outcome]],
-                examples: set[str]) -> pl.DataFrame:
+                examples: set[str], stopped: dict[str, set[str]] | None = None) -> pl.DataFrame:
     """final.csv: one row per study, the derived decision at each stage it reached."""
     rows = []
     for study in studies["study_id"]:
@@ -171,6 +187,7 @@ def final_table(studies: pl.DataFrame, ineligible: dict[str, str], outcomes: dic
             "full_text": ft.final if ft else "",
             "full_text_reason": ft.reason if ft and ft.final == EXCLUDE else "",
             "example": bool(deciders) and deciders <= examples,
+            "stopped": next((stage for stage, ids in (stopped or {}).items() if study in ids), ""),
         })
     schema = {c: pl.Utf8 for c in FINAL_HEADER} | {"example": pl.Boolean}
     return pl.DataFrame(rows, schema=schema).sort("study_id")
@@ -243,6 +260,10 @@ def write(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
             changed.append(path)
     if write_text_atomic(out / "summary.json", json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n"):
         changed.append(out / "summary.json")
+    for stage, sp in result.priority.items():
+        if sp.stamp is not None and write_text_atomic(priority.model_json(layout, stage),
+                                                      json.dumps(sp.stamp, indent=2, ensure_ascii=False) + "\n"):
+            changed.append(priority.model_json(layout, stage))
     return changed
 
 
