@@ -220,3 +220,73 @@ def test_the_rule_keeps_its_promise_on_random_order() -> None:
         stop = stopping.first_stop(y, rule)
         ok += stop is None or y[:stop].sum() / 20 >= rule.target
     assert ok / runs >= rule.confidence
+
+
+# --- stopping by the rule: the screen stage and the PRISMA counts -----------------------------------------
+
+def stop_project(root: Path, stop: bool):
+    topics = {f"pubmed:{i}": (f"Mesenchymal stem cells in multiple sclerosis trial {i}" if i < 8
+                              else f"Unrelated topic number {i} about hip surgery") for i in range(60)}
+    return msc_project(root, reviewers=("alice",), stop=stop, studies=topics)
+
+
+def screen_all_but(layout: Layout, protocol, left: int) -> list[str]:
+    screen(layout, protocol)
+    path = layout.sheet("title_abstract", "alice")
+    by_priority = sorted(rows(path), key=lambda r: int(r["priority"]))
+    decide(path, {r["record_id"]: ("include" if "Mesenchymal" in r["title"] else "exclude") for r in by_priority[:-left]})
+    return [r["record_id"] for r in by_priority[-left:]]
+
+
+def test_a_team_that_stops_by_the_rule_excludes_the_unscreened_rest(tmp_path: Path) -> None:
+    from tests.fixtures.screen.project import final
+
+    layout, protocol = stop_project(tmp_path, stop=True)
+    rest = screen_all_but(layout, protocol, 2)
+    result = screen(layout, protocol)
+    info = result.summary["stages"]["title_abstract"]
+    assert info["prioritisation"]["met"] and info["prioritisation"]["excluded_by_stopping_rule"] == 2
+    assert (info["included"], info["excluded"], info["pending"]) == (8, 52, 0)
+    got = final(layout)
+    assert {s for s, r in got.items() if r["stopped"] == "title_abstract"} == set(rest)
+    assert all(got[s]["title_abstract"] == "exclude" for s in rest)
+    assert all(priorities(layout.sheet("title_abstract", "alice"))[s] == "" for s in rest)
+
+
+def test_without_stop_the_rule_only_reports_its_state(tmp_path: Path) -> None:
+    layout, protocol = stop_project(tmp_path, stop=False)
+    screen_all_but(layout, protocol, 2)
+    info = screen(layout, protocol).summary["stages"]["title_abstract"]
+    assert info["prioritisation"]["met"] and info["prioritisation"]["excluded_by_stopping_rule"] == 0
+    assert info["pending"] == 2
+
+
+def test_stop_before_the_rule_is_met_excludes_nothing_and_warns(tmp_path: Path) -> None:
+    layout, protocol = stop_project(tmp_path, stop=True)
+    screen_all_but(layout, protocol, 40)
+    result = screen(layout, protocol)
+    assert result.summary["stages"]["title_abstract"]["pending"] == 40
+    assert any("stopping rule is not met yet" in w for w in result.warnings)
+
+
+def test_prisma_splits_records_excluded_into_reviewers_and_the_stopping_rule(tmp_path: Path) -> None:
+    from pipeline.report import flow_svg, inputs
+    from pipeline.report.counts import Count, compute
+    from tests.fixtures.report.stage_files import COMPLETE, write_stage_files
+
+    studies = [dict(s) for s in COMPLETE]
+    studies[4].update(stopped="title_abstract")             # pmc:a2, excluded at title/abstract: by the rule
+    studies[10].update(stopped="title_abstract")            # pubmed:6 likewise
+    layout = write_stage_files(tmp_path / "outputs", studies)
+    files = inputs.load(layout)
+    counts = compute(files.sources, files.records, files.clusters, files.final, files.dedup_summary,
+                     files.screening_summary)
+    dbr = counts.dbr
+    assert dbr.records_excluded == Count(2) and dbr.excluded_by_rule == 2   # identities still hold (compute checks)
+    assert dbr.sought == Count(dbr.screened - dbr.records_excluded.n)
+    expected = counts.expected()
+    assert expected["dbr.records_excluded_by_rule"] == Count(2)
+    assert expected["dbr.records_excluded_by_reviewers"] == Count(0)
+    svg = flow_svg.render(counts, standalone=True)
+    assert "by a stopping rule, automation tool" in svg and "by reviewers" in svg
+    assert 'data-count="dbr.records_excluded_by_rule"' in svg

@@ -148,6 +148,7 @@ def stamp(stage: str, orders: Sequence[ReviewerOrder], n_studies: int, rule: sto
                 "rule_p_value": round(o.rule.p_value, 6),
                 "more_to_screen": o.rule.more_to_screen,
                 "screening_order": o.history,
+                "screening_labels": o.labels,
             } for o in orders
         },
     }

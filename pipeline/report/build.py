@@ -22,7 +22,7 @@ from pipeline import __version__
 from pipeline.files import write_text_atomic
 from pipeline.layout import Layout
 from pipeline.protocol import Protocol
-from pipeline.report import charts, exports, flow_svg, inputs, prisma_csv
+from pipeline.report import charts, curve, exports, flow_svg, inputs, prisma_csv
 from pipeline.report.counts import Count, PrismaCounts, compute
 from pipeline.report.render import render
 
@@ -102,7 +102,7 @@ def _kappa(pair: dict) -> str:
     return f"{kappa:.2f} ({low:.2f} to {high:.2f})" if low is not None and high is not None else f"{kappa:.2f}"
 
 
-def stage_views(summary: dict, protocol: Protocol) -> list[dict]:
+def stage_views(summary: dict, protocol: Protocol, stamps: dict[str, dict | None] | None = None) -> list[dict]:
     """Per screening stage: progress per reviewer, agreement, conflicts and exclusion reasons."""
     out = []
     for key, label in (("title_abstract", "Title and abstract"), ("full_text", "Full text")):
@@ -127,7 +127,12 @@ def stage_views(summary: dict, protocol: Protocol) -> list[dict]:
         reasons = stage.get("excluded_by_reason") or {}
         order = {r: i for i, r in enumerate(protocol.exclusion_reasons)}
         conflicts = stage.get("conflicts") or {}
+        stamp = (stamps or {}).get(key)
+        prio = stage.get("prioritisation") or {}
         out.append({
+            "curve": Markup(curve.svg(stamp, label)) if stamp else "",
+            "curve_caption": curve.caption(stamp) if stamp else "",
+            "stopped": prio.get("excluded_by_stopping_rule", 0), "rule": prio.get("rule", ""),
             "label": label, "studies": stage.get("studies"), "included": stage.get("included"),
             "excluded": stage.get("excluded"), "pending": stage.get("pending"),
             "not_retrieved": stage.get("not_retrieved") if key == "full_text" else None,
@@ -179,7 +184,8 @@ def build(layout: Layout, protocol: Protocol) -> Report:
                "person_not_duplicate": person.get("not_duplicate", 0)},
         automation={"ineligible": automation.get("ineligible", 0), "overruled": automation.get("overruled", 0),
                     "by_rule": sorted((automation.get("by_rule") or {}).items())},
-        stages=stage_views(files.screening_summary, protocol), example_reviewers=list(protocol.example_reviewers),
+        stages=stage_views(files.screening_summary, protocol,
+                           {s: curve.read_stamp(layout.screening / s / "model.json") for s in ("title_abstract", "full_text")}), example_reviewers=list(protocol.example_reviewers),
         included=[study_view(r) for r in chosen.iter_rows(named=True)],
         year_chart=Markup(charts.year_chart(files.records["year"], chosen["year"] if chosen.height
                                             else pl.Series("year", [], pl.Int32))),

@@ -24,8 +24,9 @@ FT_VALUES = ("include", "exclude", "not_retrieved", "pending", "conflict", "")
 FINAL_COLUMNS = ("study_id", "automation", "title_abstract", "full_text", "full_text_reason", "example")
 FINAL_SCHEMA = {
     "study_id": pl.Utf8(), "automation": pl.Utf8(), "title_abstract": pl.Utf8(), "full_text": pl.Utf8(),
-    "full_text_reason": pl.Utf8(), "example": pl.Boolean(),
+    "full_text_reason": pl.Utf8(), "example": pl.Boolean(), "stopped": pl.Utf8(),
 }
+OPTIONAL_FINAL = ("stopped",)   # stage at which the stopping rule excluded the study ("" = not by the rule)
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
 
@@ -111,11 +112,14 @@ def read_final(path: Path) -> pl.DataFrame:
             raise InputError([Problem(str(path), "column is missing", row=1, column=c) for c in absent])
         rows, problems = [], []
         for number, raw in enumerate(reader, start=2):
-            row: dict[str, Any] = {c: unguard_cell((raw.get(c) or "").strip()) for c in FINAL_COLUMNS}
+            row: dict[str, Any] = {c: unguard_cell((raw.get(c) or "").strip()) for c in FINAL_COLUMNS + OPTIONAL_FINAL}
             for column, allowed in (("title_abstract", TA_VALUES), ("full_text", FT_VALUES)):
                 if row[column] not in allowed:
                     problems.append(Problem(str(path), f"unknown value {row[column]!r}; expected one of "
                                             f"{', '.join(repr(v) for v in allowed)}", number, column))
+            if row["stopped"] not in ("title_abstract", "full_text", ""):
+                problems.append(Problem(str(path), f"unknown value {row['stopped']!r}; expected a stage or empty",
+                                        number, "stopped"))
             if row["automation"] not in ("ineligible", ""):
                 problems.append(Problem(str(path), f"unknown value {row['automation']!r}; expected "
                                         "'ineligible' or empty", number, "automation"))
