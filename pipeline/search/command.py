@@ -10,9 +10,13 @@ from pipeline.console import console, progress, summary, warn
 from pipeline.errors import InputError, PipelineError, Problem
 from pipeline.layout import from_args
 from pipeline.protocol import Protocol, PubMedSearch
-from pipeline.search.entrez import DEFAULT_BATCH, MAX_BATCH, EntrezClient, Settings, check_dates
+from pipeline.search.entrez import MAX_BATCH, EntrezClient
+from pipeline.search.fetch import DEFAULT_BATCH
+from pipeline.search.pubmed import take
 from pipeline.search.query import check
-from pipeline.search.snapshot import read_log, take
+from pipeline.search.settings import Settings
+from pipeline.search.slicing import check_dates
+from pipeline.search.snapshot import read_log
 
 DESCRIPTION = """\
 Run each PubMed search of the protocol (queries/review.toml, [[sources]] with type = "pubmed") live
