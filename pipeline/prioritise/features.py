@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
+
+if TYPE_CHECKING:                       # scikit-learn and scipy load on first use: the CLI starts faster
+    import scipy.sparse as sp
 
 TEXT_FIELDS = ("title", "abstract", "keywords", "mesh")
 # Chosen by the screening benchmark (docs/prioritisation.md): word 1-2-grams, sublinear tf, no stop list.
@@ -23,7 +25,7 @@ SETTINGS: dict[str, object] = {
     "max_df": 0.95,
     "stop_words": None,        # an English stop list lowered WSS@95 on 8 of 9 benchmark sets
     "strip_accents": "unicode",
-    "dtype": "float32",
+    "dtype": "float64",        # what liblinear trains on: no copy per retrain
 }
 
 
@@ -32,7 +34,7 @@ class Features:
     """The record-by-term matrix (L2-normalised rows) and the fitted vectoriser."""
 
     matrix: sp.csr_matrix
-    vectorizer: TfidfVectorizer
+    vectorizer: Any                     # the fitted sklearn TfidfVectorizer
 
     @property
     def terms(self) -> int:
@@ -58,9 +60,11 @@ def record_text(record: Mapping[str, object], fields: Sequence[str] = TEXT_FIELD
     return " \n ".join(_flat(record.get(f)) for f in fields if record.get(f) is not None)
 
 
-def vectorizer() -> TfidfVectorizer:
+def vectorizer() -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     settings = {k: v for k, v in SETTINGS.items() if k not in ("kind", "dtype")}
-    return TfidfVectorizer(dtype=np.float32, **settings)
+    return TfidfVectorizer(dtype=np.float64, **settings)
 
 
 def build(texts: Sequence[str]) -> Features:
@@ -70,7 +74,9 @@ def build(texts: Sequence[str]) -> Features:
     try:
         matrix = vec.fit_transform(texts).tocsr()
     except ValueError:  # empty vocabulary: no record has any word
-        vec = TfidfVectorizer(analyzer=lambda _t: ["__empty__"], dtype=np.float32)
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vec = TfidfVectorizer(analyzer=lambda _t: ["__empty__"], dtype=np.float64)
         matrix = vec.fit_transform(texts).tocsr()
         matrix.data[:] = 0
     return Features(matrix, vec)

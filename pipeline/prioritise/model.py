@@ -8,11 +8,12 @@ same decisions always give the same ranking.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.naive_bayes import ComplementNB
-from sklearn.svm import LinearSVC
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ def sample_weights(labels: np.ndarray, include_weight: float) -> np.ndarray:
 
 def fit_scores(spec: ModelSpec, matrix: sp.csr_matrix, train: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Train on rows `train` (labels 0/1, both classes present) and score every row (higher = likelier include)."""
+    from sklearn.naive_bayes import ComplementNB  # loaded on first use
+    from sklearn.svm import LinearSVC
+
     X = matrix[train]
     weights = sample_weights(labels, spec.include_weight)
     if spec.classifier == "svm":

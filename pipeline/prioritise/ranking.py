@@ -8,9 +8,12 @@ only -> similarity to their centroid; no include yet -> similarity to the protoc
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 from pipeline.prioritise import model as model_mod
 
