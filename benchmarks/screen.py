@@ -17,6 +17,7 @@ in-process and chooses one by leave-one-dataset-out. Markdown to outputs/bench/s
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shlex
@@ -186,7 +187,7 @@ def markdown(runs: list[Run], rerank: tuple[float, int], seeds: list[int], cmd: 
         f"- commit: {git_head('pipeline')}",
         f"- command: `{cmd}`",
         f"- ours: `python -m pipeline simulate FILE OUT --seed S` (model {model.DEFAULT.name}, TF-IDF 1-2-grams, "
-        f"retrain after each include and every {simulate.RETRAIN_FRACTION:.0%} of decisions)",
+        f"retrain after each include and once {simulate.RETRAIN_FRACTION:.0%} more decisions have come in)",
         f"- ASReview LAB: `{ASREVIEW}`, `asreview simulate FILE --ai elas_u4 --n-prior-included 1 "
         "--n-prior-excluded 1 --seed S --prior-seed S -o P.asreview`",
         f"- seeds: {', '.join(map(str, seeds))}; metrics are means over seeds; WSS@95 and recall@10% higher is "
@@ -252,6 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     exe = None if args.without_asreview else ensure_asreview()
     runs: list[Run] = []
     datasets = []
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "screen-runs.jsonl").unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-screen-") as tmp:
         for path in paths:
             data = labelled.read(path)
@@ -264,6 +267,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     pair.append(run_asreview(exe, data, seed, work))
                     if pair[0].priors and pair[1].priors and set(pair[0].priors) != set(pair[1].priors):
                         pair[1].error = f"different priors: ours {pair[0].priors}, ASReview {pair[1].priors}"
+                with open(OUT / "screen-runs.jsonl", "a", encoding="utf-8") as log:   # partial results survive a kill
+                    for r in pair:
+                        log.write(json.dumps({"tool": r.tool, "dataset": r.dataset, "seed": r.seed, "seconds": r.seconds,
+                                              "metrics": r.metrics.__dict__ if r.metrics else None,
+                                              "stop_rank": r.stop_rank, "stop_recall": r.stop_recall, "left": r.left,
+                                              "error": r.error}) + "\n")
                 for r in pair:
                     r._n, r._k = data.labels.size, int(data.labels.sum())  # type: ignore[attr-defined]
                     m = f"WSS@95 {r.metrics.wss95:.3f}" if r.metrics else f"FAILED {r.error}"

@@ -18,7 +18,7 @@ from pipeline.prioritise import model as model_mod
 from pipeline.prioritise import ranking, stopping
 from pipeline.prioritise.features import Features
 
-RETRAIN_FRACTION = 0.02
+RETRAIN_FRACTION = 0.05
 
 
 @dataclass(frozen=True)
