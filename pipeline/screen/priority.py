@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -41,16 +40,12 @@ class StagePriority:
         return bool(self.orders) and all(o.rule.met for o in self.orders.values())
 
 
-def model_json(layout: Layout, stage: str) -> Path:
-    return layout.screening / stage / "model.json"
-
-
 def read_previous(layout: Layout, stages: Sequence[str]) -> dict[str, dict]:
     """Last run's model.json per stage (for the order reviewers screened in); {} when absent or unreadable."""
     out: dict[str, dict] = {}
     for stage in stages:
         try:
-            out[stage] = json.loads(model_json(layout, stage).read_text(encoding="utf-8"))
+            out[stage] = json.loads(layout.model_stamp(stage).read_text(encoding="utf-8"))
         except (FileNotFoundError, ValueError):
             out[stage] = {}
     return out
