@@ -38,11 +38,12 @@ from benchmarks import git_head
 from benchmarks.screen_metrics import Metrics, evaluate, stop_outcome
 from pipeline.console import console, summary, warn
 from pipeline.files import write_text_atomic
+from pipeline.layout import Layout
 from pipeline.prioritise import features, labelled, model, ranking, simulate, stopping
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared" / "benchmarks" / "screening"
-OUT = ROOT / "outputs" / "bench"
+OUT = Layout.at(ROOT).bench
 ASR_VENV = ROOT / ".bench-venv-asreview"
 ASREVIEW = "asreview==3.0.8"
 OURS, THEIRS = "ours", "ASReview LAB"
