@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(PY) -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help venv review search check records dedup screen extract report report-check status test lint browser bench bench-parse bench-dedup bench-extract clean
+.PHONY: help venv review search check records dedup screen extract report report-check status test lint browser bench bench-parse bench-dedup bench-screen bench-extract clean
 
 help: ## List the targets
 	@echo "make review       run the whole review offline on what the repo ships -> outputs/report/index.html"
@@ -16,9 +16,10 @@ help: ## List the targets
 	@echo "make search       refresh every live search: PubMed, ClinicalTrials.gov, Europe PMC (needs NCBI_EMAIL)"
 	@echo "make check        look up included studies in Crossref for retractions (live; needs CONTACT_EMAIL or NCBI_EMAIL)"
 	@echo "make status       what each reviewer has screened, what remains, and the next step"
-	@echo "make bench        parse, dedup and extraction-suggestion benchmarks"
+	@echo "make bench        parse, dedup, screen and extraction benchmarks (vs Bio.Entrez.read, bib-dedupe, ASReview LAB)"
 	@echo "make bench-parse  PubMed XML parse throughput vs Bio.Entrez.read"
 	@echo "make bench-dedup  dedup accuracy, time and memory vs bib-dedupe on ../shared/benchmarks/dedup"
+	@echo "make bench-screen prioritisation vs ASReview LAB on ../shared/benchmarks/screening (ARGS='--datasets ADHD --seeds 2')"
 	@echo "make bench-extract precision and coverage of each suggested extraction field"
 	@echo "make clean        remove what can be regenerated (never snapshots, sheets or decisions)"
 	@echo "make report-check the report, checked in headless Chromium (console, requests, numbers) + screenshot"
@@ -86,7 +87,7 @@ lint: $(STAMP) ## ruff (style, imports, bug patterns) and mypy (types of pipelin
 	@$(PY) -m ruff check .
 	@$(PY) -m mypy
 
-bench: bench-parse bench-dedup bench-extract
+bench: bench-parse bench-dedup bench-screen bench-extract
 
 bench-parse: $(STAMP)
 	@$(PY) -m benchmarks.parse
@@ -96,6 +97,9 @@ bench-dedup: $(STAMP)
 
 bench-extract: $(STAMP)
 	@$(PY) -m benchmarks.extract
+
+bench-screen: $(STAMP)
+	@$(PY) -m benchmarks.screen $(ARGS)
 
 clean: $(STAMP) ## Only what the pipeline regenerates
 	@$(PIPE) clean

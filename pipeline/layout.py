@@ -72,6 +72,7 @@ OUTPUTS: tuple[Entry, ...] = (
     Entry("dedup/*", Owner.GENERATED, "clusters, studies, pairs to review, summary"),
     Entry("screening/{stage}/conflicts.csv", Owner.GENERATED, "disagreements per stage"),
     Entry("screening/{stage}/resolutions.csv", Owner.PEOPLE, "how conflicts were settled"),
+    Entry("screening/{stage}/model.json", Owner.GENERATED, "the prioritisation stamp: model, training, order screened"),
     Entry("screening/{stage}/{reviewer}.csv", Owner.PEOPLE, "one reviewer's sheet"),
     Entry("screening/automation_overrides.csv", Owner.PEOPLE, "studies a person declared eligible"),
     Entry("screening/final.csv", Owner.GENERATED, "final decisions per study"),
@@ -211,6 +212,10 @@ class Layout:
 
     def conflicts(self, stage: str) -> Path:
         return self.screening_stage(stage) / "conflicts.csv"
+
+    def model_stamp(self, stage: str) -> Path:
+        """The prioritisation stamp of a stage (`pipeline.contracts.MODEL_STAMP_KEYS`)."""
+        return self.screening_stage(stage) / "model.json"
 
     @property
     def automation_overrides(self) -> Path:

@@ -32,7 +32,8 @@ TOP_LEVEL = frozenset({"review", "criteria", "sources", "screening", "automation
 SOURCE_KEYS = frozenset({"name", "type", "kind", "database", "notes"})
 PUBMED_KEYS = frozenset({"query", "platform", "mindate", "maxdate", "datetype"})
 IMPORT_KEYS = frozenset({"format", "path", "encoding", "searched", "columns"})
-STAGE_KEYS = {"title_abstract": frozenset({"reviewers"}), "full_text": frozenset({"reviewers", "exclusion_reasons"})}
+STAGE_KEYS = {"title_abstract": frozenset({"reviewers", "stopping"}),
+              "full_text": frozenset({"reviewers", "exclusion_reasons", "stopping"})}
 CTGOV_KEYS = frozenset({"condition", "intervention", "term", "filters", "platform"})
 EUROPEPMC_KEYS = frozenset({"query", "platform", "synonym"})
 RETRACTION_KEYS = frozenset({"doi", "study", "decision", "reason"})
@@ -209,6 +210,19 @@ class ExtractionForm:
 
 
 @dataclass(frozen=True)
+class Stopping:
+    """A stage's stopping rule ([screening.<stage>.stopping]): its parameters, and whether the team stops by it.
+
+    With `stop = true`, once the rule is met for every reviewer of the stage, the studies no one has
+    screened yet are excluded by the rule (PRISMA: "by a stopping rule, automation tool").
+    """
+
+    target_recall: float = 0.95
+    confidence: float = 0.95
+    stop: bool = False
+
+
+@dataclass(frozen=True)
 class Protocol:
     """Everything the stages need to know about the review, from one TOML file."""
 
@@ -226,6 +240,7 @@ class Protocol:
     prior_screening: tuple[PriorScreening, ...] = ()   # [[screening.imported]]: decisions made in other tools
     retractions: tuple[RetractionAcknowledgment, ...] = ()   # [[retractions]]: flagged studies acknowledged
     extraction: ExtractionForm = field(default_factory=ExtractionForm)
+    stopping: dict[str, Stopping] = field(default_factory=dict)   # stage -> its stopping rule
 
     @property
     def searches(self) -> tuple[PubMedSearch, ...]:
@@ -375,6 +390,23 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
             if name and name not in reviewers[spec.stage]:
                 check.problem(where, f"{name!r} is not a reviewer of screening.{spec.stage}")
         prior.append(spec)
+    stopping: dict[str, Stopping] = {}
+    for stage in STAGES:
+        where = f"screening.{stage}.stopping"
+        raw_stop = check.table(check.table(screening, stage, "screening"), "stopping", f"screening.{stage}")
+        check.keys(raw_stop, where, {"target_recall", "confidence", "stop"})
+        values = {}
+        for key in ("target_recall", "confidence"):
+            value = raw_stop.get(key, 0.95)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+                check.problem(f"{where}.{key}", f"must be a number between 0 and 1 (e.g. 0.95), not {_kind(value)}")
+                value = 0.95
+            values[key] = float(value)
+        stop = raw_stop.get("stop", False)
+        if not isinstance(stop, bool):
+            check.problem(f"{where}.stop", f"must be true or false, not {_kind(stop)}")
+            stop = False
+        stopping[stage] = Stopping(values["target_recall"], values["confidence"], stop)
     rules = []
     for i, raw in enumerate(check.tables(data, "automation"), start=1):
         where = f"automation[{i}]"
@@ -410,7 +442,7 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         question=check.string(review, "question", "review"), criteria=criteria_lists,
         sources=tuple(sources), reviewers=reviewers, exclusion_reasons=reasons,
         automation=tuple(rules), example_reviewers=examples, notes=check.string(review, "notes", "review"), prior_screening=tuple(prior),
-        retractions=tuple(acknowledged), extraction=form,
+        retractions=tuple(acknowledged), extraction=form, stopping=stopping,
     )
 
 

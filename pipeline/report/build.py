@@ -29,7 +29,7 @@ from pipeline.files import transaction, write_text_atomic
 from pipeline.layout import Layout
 from pipeline.progress import Progress, report
 from pipeline.protocol import LIVE_TYPES, ExtractionForm, Protocol
-from pipeline.report import characteristics, charts, evidence_map, exports, flow_svg, inputs, prisma_csv
+from pipeline.report import characteristics, charts, curve, evidence_map, exports, flow_svg, inputs, prisma_csv
 from pipeline.report.counts import Count, PrismaCounts, compute
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ def _kappa(pair: dict) -> str:
     return f"{kappa:.2f} ({low:.2f} to {high:.2f})" if low is not None and high is not None else f"{kappa:.2f}"
 
 
-def stage_views(summary: ScreeningSummary, protocol: Protocol) -> list[dict]:
+def stage_views(summary: ScreeningSummary, protocol: Protocol, stamps: dict[str, dict | None] | None = None) -> list[dict]:
     """Per screening stage: progress per reviewer, agreement, conflicts and exclusion reasons."""
     out = []
     for key, label in (("title_abstract", "Title and abstract"), ("full_text", "Full text")):
@@ -216,7 +216,12 @@ def stage_views(summary: ScreeningSummary, protocol: Protocol) -> list[dict]:
             fleiss = {"raters": fleiss.get("raters"), "n": fleiss.get("n"), "kappa": _kappa(fleiss)}
         reasons = stage.excluded_by_reason or {}
         order = {r: i for i, r in enumerate(protocol.exclusion_reasons)}
+        stamp = (stamps or {}).get(key)
+        prio = stage.prioritisation or {}
         out.append({
+            "curve": Markup(curve.svg(stamp, label)) if stamp else "",
+            "curve_caption": curve.caption(stamp) if stamp else "",
+            "stopped": prio.get("excluded_by_stopping_rule", 0), "rule": prio.get("rule", ""),
             "label": label, "studies": stage.studies, "included": stage.included,
             "excluded": stage.excluded, "pending": stage.pending,
             "not_retrieved": stage.not_retrieved if key == "full_text" else None,
@@ -275,7 +280,9 @@ def build(layout: Layout, protocol: Protocol) -> Report:
                "person_not_duplicate": person.get("not_duplicate", 0)},
         automation={"ineligible": automation.ineligible, "overruled": automation.overruled,
                     "by_rule": sorted(automation.by_rule.items())},
-        stages=stage_views(files.screening_summary, protocol), example_reviewers=list(protocol.example_reviewers),
+        stages=stage_views(files.screening_summary, protocol,
+                           {s: curve.read_stamp(layout.model_stamp(s)) for s in ("title_abstract", "full_text")}),
+        example_reviewers=list(protocol.example_reviewers),
         included=[study_view(r, retraction, registrations) for r in chosen.iter_rows(named=True)],
         retraction=retraction_view(retraction), complete=counts.complete and (retraction is None or retraction.ok),
         characteristics=characteristics_view(study_rows, form),

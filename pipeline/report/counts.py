@@ -111,6 +111,7 @@ class ColumnCounts:
     reports_excluded: Count
     reasons: tuple[tuple[str, int], ...]
     included: Count
+    excluded_by_rule: int = 0          # of records_excluded: by the stopping rule (PRISMA: automation tool)
 
     @property
     def name(self) -> str:
@@ -156,6 +157,9 @@ class PrismaCounts:
                 out[f"{k}.{name}"] = getattr(col, name)
             for i, (_, n) in enumerate(col.reasons):
                 out[f"{k}.reason.{i}"] = Count(n)
+            if col.excluded_by_rule:
+                out[f"{k}.records_excluded_by_reviewers"] = Count(col.records_excluded.n - col.excluded_by_rule)
+                out[f"{k}.records_excluded_by_rule"] = Count(col.excluded_by_rule)
         out["studies_included"] = self.studies_included
         out["reports_included"] = self.reports_included
         return out
@@ -245,6 +249,7 @@ def _column(key: str, groups: tuple[Group, ...], records: pl.DataFrame, final: p
         reports_excluded=Count(count(ft == "exclude"), **both),
         reasons=tuple((r, int(n)) for r, n in reasons.iter_rows()),
         included=Count(count(ft == "include"), **both),
+        excluded_by_rule=count((ta == "exclude") & (pl.col("stopped") == "title_abstract")) if "stopped" in mine.columns else 0,
     )
 
 

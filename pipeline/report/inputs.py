@@ -23,6 +23,7 @@ from pipeline.contracts import (
     FINAL_SCHEMA,
     FULL_TEXT_OUTCOMES,
     INELIGIBLE,
+    STOPPED_VALUES,
     STUDY_SCHEMA,
     TITLE_ABSTRACT_OUTCOMES,
     DedupSummary,
@@ -139,6 +140,9 @@ def read_final(path: Path) -> pl.DataFrame:
                 if cells[column] not in allowed:
                     problems.append(Problem(str(path), f"unknown value {cells[column]!r}; expected one of "
                                             f"{', '.join(repr(v) for v in allowed)}", number, column))
+            if cells["stopped"] not in STOPPED_VALUES:
+                problems.append(Problem(str(path), f"unknown value {cells['stopped']!r}; expected a stage or empty",
+                                        number, "stopped"))
             if cells["automation"] not in (INELIGIBLE, ""):
                 problems.append(Problem(str(path), f"unknown value {cells['automation']!r}; expected "
                                         "'ineligible' or empty", number, "automation"))
