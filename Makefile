@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(PY) -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help venv review search check records dedup screen screen-app report report-check status test lint browser bench bench-parse bench-dedup bench-app clean
+.PHONY: help venv review search check records dedup screen screen-app extract report report-check status test lint browser bench bench-parse bench-dedup bench-screen bench-extract bench-app clean
 
 help: ## List the targets
 	@echo "make review       run the whole review offline on what the repo ships -> outputs/report/index.html"
@@ -17,13 +17,15 @@ help: ## List the targets
 	@echo "make check        look up included studies in Crossref for retractions (live; needs CONTACT_EMAIL or NCBI_EMAIL)"
 	@echo "make status       what each reviewer has screened, what remains, and the next step"
 	@echo "make screen-app   screen in the browser (http://127.0.0.1:8765), on the same sheets; Ctrl+C stops"
-	@echo "make bench        parse and dedup benchmarks against Bio.Entrez.read and bib-dedupe"
+	@echo "make bench        parse, dedup, screen and extraction benchmarks (vs Bio.Entrez.read, bib-dedupe, ASReview LAB) and the app"
 	@echo "make bench-parse  PubMed XML parse throughput vs Bio.Entrez.read"
 	@echo "make bench-dedup  dedup accuracy, time and memory vs bib-dedupe on ../shared/benchmarks/dedup"
+	@echo "make bench-screen prioritisation vs ASReview LAB on ../shared/benchmarks/screening (ARGS='--datasets ADHD --seeds 2')"
+	@echo "make bench-extract precision and coverage of each suggested extraction field"
 	@echo "make bench-app    the screening app: 2 reviewers x 2,000 decisions over HTTP, p50/p95 latency"
 	@echo "make clean        remove what can be regenerated (never snapshots, sheets or decisions)"
 	@echo "make report-check the report, checked in headless Chromium (console, requests, numbers) + screenshot"
-	@echo "Stages one by one: make records | dedup | screen | report"
+	@echo "Stages one by one: make records | dedup | screen | extract | report"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +39,7 @@ review: $(STAMP) ## The whole chain, offline
 	@$(PIPE) import
 	@$(PIPE) dedup
 	@$(PIPE) screen
+	@$(PIPE) extract
 	@$(PIPE) report
 	@echo "Done: open $(CURDIR)/outputs/report/index.html in a browser."
 
@@ -59,6 +62,8 @@ screen: $(STAMP)
 screen-app: $(STAMP)
 	@$(PIPE) screen
 	@$(PIPE) app $(ARGS)
+extract: $(STAMP)
+	@$(PIPE) extract
 
 report: $(STAMP)
 	@$(PIPE) report
@@ -88,7 +93,7 @@ lint: $(STAMP) ## ruff (style, imports, bug patterns) and mypy (types of pipelin
 	@$(PY) -m ruff check .
 	@$(PY) -m mypy
 
-bench: bench-parse bench-dedup bench-app
+bench: bench-parse bench-dedup bench-screen bench-extract bench-app
 
 bench-parse: $(STAMP)
 	@$(PY) -m benchmarks.parse
@@ -98,6 +103,12 @@ bench-dedup: $(STAMP)
 
 bench-app: $(STAMP)
 	@$(PY) -m benchmarks.app $(ARGS)
+
+bench-extract: $(STAMP)
+	@$(PY) -m benchmarks.extract
+
+bench-screen: $(STAMP)
+	@$(PY) -m benchmarks.screen $(ARGS)
 
 clean: $(STAMP) ## Only what the pipeline regenerates
 	@$(PIPE) clean

@@ -16,9 +16,11 @@ from pipeline.check import command as check_cmd
 from pipeline.console import console
 from pipeline.dedup import command as dedup_cmd
 from pipeline.errors import InternalError, PipelineError, UsageError
+from pipeline.extract import command as extract_cmd
 from pipeline.files import reason
 from pipeline.imports import command as import_cmd
 from pipeline.options import common_parser
+from pipeline.prioritise import command as simulate_cmd
 from pipeline.report import command as report_cmd
 from pipeline.screen import command as screen_cmd
 from pipeline.search import command as search_cmd
@@ -30,11 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     common = common_parser()
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
-        description="Systematic-review pipeline: search -> import -> dedup -> screen -> report (PRISMA 2020).",
+        description="Systematic-review pipeline: search -> import -> dedup -> screen -> extract -> report (PRISMA 2020).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
-    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, app_cmd, report_cmd, check_cmd, housekeeping):
+    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, app_cmd, extract_cmd, report_cmd, check_cmd,
+                   housekeeping, simulate_cmd):
         module.register(sub, common)
     return parser
 

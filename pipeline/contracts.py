@@ -15,6 +15,7 @@ renamed everywhere:
     outputs/screening/final.csv         FINAL_COLUMNS / FINAL_SCHEMA, Outcome    screen -> report
     outputs/screening/summary.json      ScreeningSummary                         screen -> report, status
     outputs/screening/orphans.csv       ORPHAN_COLUMNS                           screen -> people
+    outputs/screening/<stage>/model.json  MODEL_STAMP_KEYS, MODEL_REVIEWER_KEYS  screen -> report, next screen
 
 `from_json` raises `ValueError` naming the key that is missing or of the wrong type; readers turn
 it into an error naming the file.
@@ -222,8 +223,16 @@ INELIGIBLE = "ineligible"               # final.csv `automation` when a rule mar
 TITLE_ABSTRACT_OUTCOMES = (Outcome.INCLUDE, Outcome.EXCLUDE, Outcome.PENDING, Outcome.CONFLICT, Outcome.NOT_REACHED)
 FULL_TEXT_OUTCOMES = tuple(Outcome)
 UNDECIDED = (Outcome.PENDING, Outcome.CONFLICT)
-FINAL_COLUMNS = ("study_id", "automation", "title_abstract", "full_text", "full_text_reason", "example")
+# `stopped`: the stage at which the team's stopping rule excluded the study unscreened ("" = not by the rule)
+FINAL_COLUMNS = ("study_id", "automation", "title_abstract", "full_text", "full_text_reason", "example", "stopped")
 FINAL_SCHEMA = {c: pl.Utf8() for c in FINAL_COLUMNS} | {"example": pl.Boolean()}
+STOPPED_VALUES = ("title_abstract", "full_text", "")
+# model.json (pipeline.prioritise.stage.stamp): top-level keys, and the keys of each reviewer's entry
+MODEL_STAMP_KEYS = ("stage", "studies", "model", "features", "cold_start", "blinding", "stopping_rule", "reviewers",
+                    "stop_requested", "stopped")
+MODEL_REVIEWER_KEYS = ("method", "training_decisions", "training_includes", "checksum", "screened", "includes_found",
+                       "includes_left_at_most", "rule_met", "rule_p_value", "more_to_screen", "screening_order",
+                       "screening_labels")
 ORPHAN_COLUMNS = ["stage", "reviewer", "row", "record_id", "last_study_id", "decision"]
 RESOLUTION_COLUMNS = ["study_id", "decision", "reason", "resolved_by", "notes"]
 OVERRIDE_COLUMNS = ["study_id", "decision", "reviewer", "notes"]
@@ -261,6 +270,7 @@ class StageSummary:
     agreement: dict[str, Any]               # pipeline.screen.agreement.stage_agreement's result
     not_retrieved: int | None = None
     excluded_by_reason: dict[str, int] | None = None
+    prioritisation: dict[str, Any] | None = None   # pipeline.screen.priority.summary: rule, per reviewer state
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -272,6 +282,8 @@ class StageSummary:
             out["not_retrieved"] = self.not_retrieved
         if self.excluded_by_reason is not None:
             out["excluded_by_reason"] = dict(self.excluded_by_reason)
+        if self.prioritisation is not None:
+            out["prioritisation"] = dict(self.prioritisation)
         return out
 
     @classmethod
@@ -286,6 +298,7 @@ class StageSummary:
             dict(data.get("agreement") or {"pairs": [], "fleiss": None}),
             _int(data, "not_retrieved") if data.get("not_retrieved") is not None else None,
             _counts(data, "excluded_by_reason") if "excluded_by_reason" in data else None,
+            dict(data["prioritisation"]) if isinstance(data.get("prioritisation"), Mapping) else None,
         )
 
 
@@ -352,3 +365,24 @@ def _counts(data: Mapping[str, Any], key: str) -> dict[str, int]:
     if not isinstance(value, Mapping) or not all(isinstance(v, int) for v in value.values()):
         raise ValueError(f"{key} is not an object of whole numbers")
     return {str(k): int(v) for k, v in value.items()}
+
+
+# --- extraction (outputs/extraction/) -------------------------------------------------------------
+# studies.csv: every included report and its study (extract -> report); final.csv: one row per study,
+# these columns then one per form field (extract -> report); resolutions.csv and same_study.csv are
+# people's files (people -> extract).
+STUDY_LINK_COLUMNS = ["report_id", "study_id", "linked_by"]
+EXTRACTION_FINAL_COLUMNS = ["study_id", "reports", "n_reports", "status", "extracted_by", "example"]
+
+
+class ExtractionState(StrEnum):
+    """A study's extraction state in final.csv."""
+
+    COMPLETE = "complete"
+    DISCREPANCIES = "discrepancies"
+    IN_PROGRESS = "in progress"
+    NOT_STARTED = "not started"
+
+
+EXTRACTION_RESOLUTION_COLUMNS = ["study_id", "field", "value", "resolved_by", "notes"]
+SAME_STUDY_COLUMNS = ["report_a", "report_b", "decision", "reviewer", "notes"]

@@ -79,12 +79,20 @@ OUTPUTS: tuple[Entry, ...] = (
     Entry("dedup/*", Owner.GENERATED, "clusters, studies, pairs to review, summary"),
     Entry("screening/{stage}/conflicts.csv", Owner.GENERATED, "disagreements per stage"),
     Entry("screening/{stage}/resolutions.csv", Owner.PEOPLE, "how conflicts were settled"),
+    Entry("screening/{stage}/model.json", Owner.GENERATED, "the prioritisation stamp: model, training, order screened"),
     Entry("screening/{stage}/{reviewer}.csv", Owner.PEOPLE, "one reviewer's sheet"),
     Entry("screening/automation_overrides.csv", Owner.PEOPLE, "studies a person declared eligible"),
     Entry("screening/final.csv", Owner.GENERATED, "final decisions per study"),
     Entry("screening/summary.json", Owner.GENERATED, "screening counts and agreement"),
     Entry("screening/automation.csv", Owner.GENERATED, "studies marked ineligible by automation"),
     Entry("screening/orphans.csv", Owner.GENERATED, "sheet rows whose records are gone"),
+    Entry("extraction/final.csv", Owner.GENERATED, "one row per study, one column per extraction field"),
+    Entry("extraction/discrepancies.csv", Owner.GENERATED, "fields on which extractors disagree"),
+    Entry("extraction/studies.csv", Owner.GENERATED, "every included report and the study it belongs to"),
+    Entry("extraction/summary.json", Owner.GENERATED, "extraction counts and progress"),
+    Entry("extraction/resolutions.csv", Owner.PEOPLE, "how extraction discrepancies were settled"),
+    Entry("extraction/same_study.csv", Owner.PEOPLE, "reports a person linked into one study or kept apart"),
+    Entry("extraction/{reviewer}.csv", Owner.PEOPLE, "one extractor's sheet"),
     Entry("report/**", Owner.GENERATED, "the report and its exports"),
     Entry("bench/**", Owner.GENERATED, "benchmark reports"),
 )
@@ -212,6 +220,10 @@ class Layout:
     def conflicts(self, stage: str) -> Path:
         return self.screening_stage(stage) / "conflicts.csv"
 
+    def model_stamp(self, stage: str) -> Path:
+        """The prioritisation stamp of a stage (`pipeline.contracts.MODEL_STAMP_KEYS`)."""
+        return self.screening_stage(stage) / "model.json"
+
     @property
     def automation_overrides(self) -> Path:
         return self.screening / "automation_overrides.csv"
@@ -237,6 +249,37 @@ class Layout:
     def retraction_checks(self) -> Path:
         return self.outputs / "checks" / "retractions"
 
+    # extract
+    @property
+    def extraction(self) -> Path:
+        return self.outputs / "extraction"
+
+    def extraction_sheet(self, reviewer: str) -> Path:
+        return self.extraction / f"{reviewer}.csv"
+
+    @property
+    def extraction_resolutions(self) -> Path:
+        return self.extraction / "resolutions.csv"
+
+    @property
+    def same_study(self) -> Path:
+        return self.extraction / "same_study.csv"
+
+    @property
+    def study_links(self) -> Path:
+        return self.extraction / "studies.csv"
+
+    @property
+    def discrepancies(self) -> Path:
+        return self.extraction / "discrepancies.csv"
+
+    @property
+    def extraction_final(self) -> Path:
+        return self.extraction / "final.csv"
+
+    @property
+    def extraction_summary(self) -> Path:
+        return self.extraction / "summary.json"
     # screening app: its secrets (reviewers' token hashes, the CSRF key), mode 0600; one server at a time
     @property
     def app(self) -> Path:
@@ -274,6 +317,10 @@ class Layout:
     @property
     def screenshot(self) -> Path:
         return self.report / "screenshot.png"
+
+    @property
+    def extraction_csv(self) -> Path:
+        return self.report / "extraction.csv"
 
     # benchmarks
     @property

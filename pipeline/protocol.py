@@ -28,11 +28,12 @@ IMPORT_FORMATS = ("ris", "medline", "bibtex", "wos-txt", "cochrane-txt", "pubmed
 STAGES = ("title_abstract", "full_text")
 DATETYPES = ("pdat", "edat", "mdat", "crdt")
 # The schema: every key each table may hold (anything else is a typo and refused, with a suggestion).
-TOP_LEVEL = frozenset({"review", "criteria", "sources", "screening", "automation", "retractions"})
+TOP_LEVEL = frozenset({"review", "criteria", "sources", "screening", "automation", "retractions", "extraction"})
 SOURCE_KEYS = frozenset({"name", "type", "kind", "database", "notes"})
 PUBMED_KEYS = frozenset({"query", "platform", "mindate", "maxdate", "datetype"})
 IMPORT_KEYS = frozenset({"format", "path", "encoding", "searched", "columns"})
-STAGE_KEYS = {"title_abstract": frozenset({"reviewers"}), "full_text": frozenset({"reviewers", "exclusion_reasons"})}
+STAGE_KEYS = {"title_abstract": frozenset({"reviewers", "stopping"}),
+              "full_text": frozenset({"reviewers", "exclusion_reasons", "stopping"})}
 CTGOV_KEYS = frozenset({"condition", "intervention", "term", "filters", "platform"})
 EUROPEPMC_KEYS = frozenset({"query", "platform", "synonym"})
 RETRACTION_KEYS = frozenset({"doi", "study", "decision", "reason"})
@@ -43,6 +44,10 @@ NAME_MAX = 64
 NAME_RE = re.compile(r"^[^\W_][\w.\-]*$")
 WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                               *(f"LPT{i}" for i in range(1, 10))})
+FIELD_TYPES = ("choice", "multi", "integer", "number", "text", "registry")
+# Extraction sheet columns the pipeline owns or keys on; a form field cannot take these names.
+RESERVED_FIELD_NAMES = ("study_id", "record_id", "title", "authors", "year", "journal", "reports", "links", "notes",
+                        "status", "pubmed_url", "doi_url", "pmc_url", "example")
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,52 @@ class RetractionAcknowledgment:
 
 
 @dataclass(frozen=True)
+class ExtractionField:
+    """One field of the extraction form: its type and, for choice and multi, the allowed values.
+
+    Types: `choice` (one of `values`), `multi` (any of `values`, `;`-separated), `integer`, `number`,
+    `text`, `registry` (trial registration numbers, `;`-separated).
+    """
+
+    name: str
+    type: str
+    values: tuple[str, ...] = ()
+    label: str = ""
+    help: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class ExtractionForm:
+    """`[extraction]`: who extracts, and the form's fields in order."""
+
+    reviewers: tuple[str, ...] = ()
+    fields: tuple[ExtractionField, ...] = ()
+
+    def field(self, name: str) -> ExtractionField:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """A stage's stopping rule ([screening.<stage>.stopping]): its parameters, and whether the team stops by it.
+
+    With `stop = true`, once the rule is met for every reviewer of the stage, the studies no one has
+    screened yet are excluded by the rule (PRISMA: "by a stopping rule, automation tool").
+    """
+
+    target_recall: float = 0.95
+    confidence: float = 0.95
+    stop: bool = False
+
+
+@dataclass(frozen=True)
 class Protocol:
     """Everything the stages need to know about the review, from one TOML file."""
 
@@ -191,6 +242,8 @@ class Protocol:
     highlight_include: tuple[str, ...] = ()            # terms the app highlights as pointing to inclusion
     highlight_exclude: tuple[str, ...] = ()            # ... and to exclusion ([screening.highlight])
     retractions: tuple[RetractionAcknowledgment, ...] = ()   # [[retractions]]: flagged studies acknowledged
+    extraction: ExtractionForm = field(default_factory=ExtractionForm)
+    stopping: dict[str, Stopping] = field(default_factory=dict)   # stage -> its stopping rule
 
     @property
     def searches(self) -> tuple[PubMedSearch, ...]:
@@ -345,6 +398,23 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
             if name and name not in reviewers[spec.stage]:
                 check.problem(where, f"{name!r} is not a reviewer of screening.{spec.stage}")
         prior.append(spec)
+    stopping: dict[str, Stopping] = {}
+    for stage in STAGES:
+        where = f"screening.{stage}.stopping"
+        raw_stop = check.table(check.table(screening, stage, "screening"), "stopping", f"screening.{stage}")
+        check.keys(raw_stop, where, {"target_recall", "confidence", "stop"})
+        values = {}
+        for key in ("target_recall", "confidence"):
+            value = raw_stop.get(key, 0.95)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+                check.problem(f"{where}.{key}", f"must be a number between 0 and 1 (e.g. 0.95), not {_kind(value)}")
+                value = 0.95
+            values[key] = float(value)
+        stop = raw_stop.get("stop", False)
+        if not isinstance(stop, bool):
+            check.problem(f"{where}.stop", f"must be true or false, not {_kind(stop)}")
+            stop = False
+        stopping[stage] = Stopping(values["target_recall"], values["confidence"], stop)
     rules = []
     for i, raw in enumerate(check.tables(data, "automation"), start=1):
         where = f"automation[{i}]"
@@ -370,6 +440,9 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
             check.problem(f"{where}.reason", "is required: why the study is kept or excluded")
         acknowledged.append(RetractionAcknowledgment(decision=decision, reason=reason, doi=doi or None, study=study or None))
     check.unique(tuple(r.name for r in rules if r.name), "automation", "rule name")
+    extraction = check.table(data, "extraction")
+    check.keys(extraction, "extraction", {"reviewers", "fields"})
+    form = _extraction(extraction, path, check.problems)
     if check.problems:
         raise InputError(check.problems)
     return Protocol(
@@ -377,7 +450,7 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         question=check.string(review, "question", "review"), criteria=criteria_lists,
         sources=tuple(sources), reviewers=reviewers, exclusion_reasons=reasons,
         automation=tuple(rules), example_reviewers=examples, notes=check.string(review, "notes", "review"), prior_screening=tuple(prior),
-        retractions=tuple(acknowledged), resolvers=resolvers,
+        retractions=tuple(acknowledged), extraction=form, stopping=stopping, resolvers=resolvers,
         highlight_include=highlight_terms["include"], highlight_exclude=highlight_terms["exclude"],
     )
 
@@ -569,3 +642,56 @@ def _key_lines(text: str) -> dict[str, int]:
             lines.setdefault(f"{current}.{key}" if current else key, number)
             in_string = quotes % 2 == 1
     return lines
+
+
+def _extraction(table: object, path: Path, problems: list[Problem]) -> ExtractionForm:
+    """`[extraction]`: reviewers and `[extraction.fields.<name>]` tables (type, values, label, help)."""
+    if not isinstance(table, dict):
+        problems.append(Problem(str(path), "extraction must be a table"))
+        return ExtractionForm()
+    reviewers = table.get("reviewers", [])
+    if not isinstance(reviewers, list) or not all(isinstance(n, str) for n in reviewers):
+        problems.append(Problem(str(path), "extraction.reviewers must be a list of names"))
+        reviewers = []
+    for name in reviewers:
+        if not name or any(ch in name for ch in '/\\:*?"<>|') or name.startswith(".") \
+                or name.lower() in ("discrepancies", "resolutions", "final", "same_study"):
+            problems.append(Problem(str(path), f"extraction.reviewers: {name!r} cannot be a sheet name"))
+    fields: list[ExtractionField] = []
+    raw_fields = table.get("fields", {})
+    if not isinstance(raw_fields, dict):
+        problems.append(Problem(str(path), "extraction.fields must be a table of [extraction.fields.<name>] tables"))
+        raw_fields = {}
+    for name, raw in raw_fields.items():
+        where = f"extraction.fields.{name}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name in RESERVED_FIELD_NAMES or name.startswith("suggested_"):
+            problems.append(Problem(str(path), f"{where}: a field name is lower-case letters, digits and _, "
+                                    f"not starting with suggested_ nor one of {', '.join(RESERVED_FIELD_NAMES)}"))
+            continue
+        if not isinstance(raw, dict):
+            problems.append(Problem(str(path), f"{where} must be a table with a type"))
+            continue
+        ftype = raw.get("type")
+        if ftype not in FIELD_TYPES:
+            problems.append(Problem(str(path), f"{where}.type must be one of {', '.join(FIELD_TYPES)}, not {ftype!r}"))
+            continue
+        values = raw.get("values", [])
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            problems.append(Problem(str(path), f"{where}.values must be a list of non-empty strings"))
+            values = []
+        if ftype in ("choice", "multi") and not values:
+            problems.append(Problem(str(path), f"{where}: a {ftype} field needs its allowed values"))
+        elif ftype not in ("choice", "multi") and values:
+            problems.append(Problem(str(path), f"{where}: only choice and multi fields take values"))
+        lowered = [v.strip().lower() for v in values]
+        if len(set(lowered)) != len(lowered):
+            problems.append(Problem(str(path), f"{where}.values lists a value twice"))
+        if ftype == "multi" and any(";" in v for v in values):
+            problems.append(Problem(str(path), f"{where}.values: ';' separates values, so no value may contain it"))
+        fields.append(ExtractionField(name, ftype, tuple(v.strip() for v in values),
+                                      str(raw.get("label", "")), str(raw.get("help", ""))))
+    return ExtractionForm(tuple(reviewers), tuple(fields))
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value in (None, "") else str(value)

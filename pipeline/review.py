@@ -3,7 +3,7 @@
     from pipeline import Review
     review = Review("path/to/project")
     review.import_(); review.dedup()
-    screened = review.screen()
+    screened = review.screen(); review.extract()
     print(screened.describe(review.layout))
 
 Each method reads the protocol afresh (so edits to queries/review.toml count), calls the stage's
@@ -17,12 +17,14 @@ from typing import Any
 
 from pipeline import check as check_stage
 from pipeline import dedup as dedup_stage
+from pipeline import extract as extract_stage
 from pipeline import imports as import_stage
 from pipeline import report as report_stage
 from pipeline import screen as screen_stage
 from pipeline import search as search_stage
 from pipeline.check import CheckResult
 from pipeline.dedup import DedupRunResult
+from pipeline.extract import ExtractResult
 from pipeline.imports import ImportResult
 from pipeline.layout import Layout
 from pipeline.progress import Progress
@@ -60,6 +62,9 @@ class Review:
     def screen(self) -> ScreenResult:
         return screen_stage.run(self.layout, self.protocol, progress=self.progress)
 
+    def extract(self) -> ExtractResult:
+        return extract_stage.run(self.layout, self.protocol, progress=self.progress)
+
     def report(self, *, check: bool = False) -> ReportResult:
         return report_stage.run(self.layout, self.protocol, check=check, progress=self.progress)
 
@@ -68,8 +73,9 @@ class Review:
         return check_stage.run(self.layout, self.protocol, progress=self.progress, **options)
 
     def run_offline(self) -> ReportResult:
-        """What `make review` does: import, dedup, screen, report; returns the report's result."""
+        """What `make review` does: import, dedup, screen, extract, report; returns the report's result."""
         self.import_()
         self.dedup()
         self.screen()
+        self.extract()
         return self.report()

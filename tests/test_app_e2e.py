@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.layout import Layout
 from pipeline.protocol import load
+from pipeline.screen import sheets
 from tests.app_helpers import Client, csrf_of, serve
 from tests.test_e2e import _run, review  # noqa: F401  (the module fixture: the shipped review, run once)
 
@@ -23,6 +24,10 @@ def test_screening_the_shipped_full_text_in_the_app_reaches_the_report(review: P
     layout = Layout.at(root)
     protocol = load(layout.protocol, root=root)
     who = protocol.reviewers["full_text"][0]
+    sheet = layout.sheet("full_text", who)
+    table = sheets.read_table(sheet)            # start full text afresh: the shipped sheet is already screened
+    body = [["" if h in ("decision", "reason") else r.get(h, "") for h in table.header] for r in table.rows]
+    sheet.write_bytes(sheets.render(table.header, body, table.delimiter))
     reasons = len(protocol.exclusion_reasons)
     typed: dict[str, tuple[str, str]] = {}
     with serve(layout, protocol) as port:
@@ -41,6 +46,7 @@ def test_screening_the_shipped_full_text_in_the_app_reaches_the_report(review: P
             typed[key], view = (decision, reason), reply.json()
     assert len(typed) == total
     _run(root, "screen")
+    _run(root, "extract")       # the included studies changed: extraction follows them, then the report
     _run(root, "report")
     summary = json.loads(layout.screening_summary.read_text())["stages"]["full_text"]
     excluded = sum(d == "exclude" for d, _ in typed.values())

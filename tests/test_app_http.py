@@ -210,7 +210,7 @@ def test_a_sheet_saved_as_utf16_with_tabs_keeps_both(review) -> None:
         csrf = csrf_of(c.get(f"/screen/{TA}/alice").body)
         assert c.post(f"/api/screen/{TA}/alice/decide", {"key": "pubmed:1", "decision": "include"}, csrf).status == 200
     data = path.read_bytes()
-    assert data.startswith(b"\xff\xfe") and data.decode("utf-16").splitlines()[0].startswith("record_id\ttitle")
+    assert data.startswith(b"\xff\xfe") and "record_id\ttitle\tdecision" in data.decode("utf-16").splitlines()[0]
     assert sheets.read_table(path).rows[0]["decision"] == "include"
 
 
@@ -271,3 +271,15 @@ def test_undo_refuses_to_put_back_a_cell_changed_in_the_file_since(review) -> No
         assert c.post(f"/api/screen/{TA}/alice/undo", {}, csrf).status == 409
         assert path.read_bytes() == before
         assert c.post(f"/api/screen/{TA}/alice/undo", {}, csrf).json()["message"] == "nothing to undo"
+
+
+def test_by_default_the_prioritisation_model_orders_and_the_stopping_rule_is_shown(review) -> None:
+    layout, protocol = review
+    with serve(layout, protocol) as port:
+        c = Client(port)
+        csrf = csrf_of(c.get(f"/screen/{TA}/alice").body)
+        view = c.get(f"/api/screen/{TA}/alice/study").json()
+        assert view["progress"]["ordering"] == "prioritisation model"
+        view = c.post(f"/api/screen/{TA}/alice/decide", {"key": view["study"]["key"], "decision": "include"}, csrf).json()
+        stopping = view["progress"]["stopping"]
+        assert stopping["label"].startswith("not met") and "95% recall" in stopping["detail"] and not stopping["reached"]

@@ -3,7 +3,7 @@
 The copy holds the repo's git-tracked files except `queries/` and `outputs/`, which come from
 `tests/fixtures/e2e/`: a copy of the shipped protocol, sample exports and people's files. So a user
 who adapts `queries/` to their topic, or commits a live search's snapshot, still passes `make test`.
-Runs every stage the way `make review` does (import -> dedup -> screen -> report --check; without
+Runs every stage the way `make review` does (import -> dedup -> screen -> extract -> report --check; without
 `--check` when chromium is absent outside CI), then checks the report's PRISMA numbers against
 counts taken straight from the sample files, that a rerun changes no file, and that `clean` + rerun
 reproduces every output byte for byte apart from the report's generation time.
@@ -61,7 +61,7 @@ def _digest(root: Path) -> dict[str, str]:
 
 def _stages() -> list[list[str]]:
     checked = chromium_or_skip() is not None
-    return [["import"], ["dedup"], ["screen"], ["report", "--check"] if checked else ["report"]]
+    return [["import"], ["dedup"], ["screen"], ["extract"], ["report", "--check"] if checked else ["report"]]
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_offline_review_writes_the_report(review: Path) -> None:
     report = review / "outputs" / "report"
     for name in ("index.html", "prisma.svg", "prisma.csv", "included.csv"):
         assert (report / name).stat().st_size > 0, name
-    assert (report / "included.ris").exists()  # empty while full text is pending
+    assert (report / "included.ris").stat().st_size > 0 and (report / "extraction.csv").stat().st_size > 0
 
 
 @pytest.mark.browser
@@ -130,15 +130,40 @@ def test_example_decisions_reach_the_title_abstract_numbers(review: Path) -> Non
     assert ta["included"] + ta["excluded"] + ta["pending"] == ta["studies"]
     assert ta["included"] > 0 and ta["excluded"] > 0
     assert ta["reviewers"]["example_reviewer"]["example"] is True
-    ft = summary["stages"]["full_text"]
-    assert ft["studies"] == ta["included"] and ft["pending"] == ft["studies"] and not ft["complete"]
     html = (review / "outputs" / "report" / "index.html").read_text(encoding="utf-8")
     assert "offline sample" in html.lower() and "example" in html.lower()
 
 
+def test_example_full_text_decisions_complete_the_screening(review: Path) -> None:
+    summary = json.loads((review / "outputs" / "screening" / "summary.json").read_text())
+    ft, ta = summary["stages"]["full_text"], summary["stages"]["title_abstract"]
+    assert ft["studies"] == ta["included"] and ft["pending"] == 0 and ft["complete"]
+    with open(review / "queries" / "sample" / "example_full_text_decisions.csv", encoding="utf-8") as fh:
+        reasons = {row["reason"] for row in csv.DictReader(fh) if row["decision"] == "exclude"}
+    assert ft["included"] > 0 and len(ft["excluded_by_reason"]) == len(reasons)
+
+
+def test_example_extraction_makes_a_complete_review_with_studies_and_reports_apart(review: Path) -> None:
+    with open(review / "queries" / "sample" / "example_extraction.csv", encoding="utf-8") as fh:
+        works = list(csv.DictReader(fh))
+    extraction = json.loads((review / "outputs" / "extraction" / "summary.json").read_text())
+    ft = json.loads((review / "outputs" / "screening" / "summary.json").read_text())["stages"]["full_text"]
+    assert extraction["studies"] == extraction["complete"] == len(works)
+    assert extraction["reports"] == ft["included"] > len(works)   # one work has two reports dedup kept apart
+    with open(review / "outputs" / "report" / "prisma.csv", encoding="utf-8-sig") as fh:
+        prisma = {r["data"]: r["n"] for r in csv.DictReader(fh)}
+    assert (int(prisma["total_studies"]), int(prisma["total_reports"])) == (len(works), ft["included"])
+    html = (review / "outputs" / "report" / "index.html").read_text(encoding="utf-8")
+    assert "Screening complete" in html and "Characteristics of included studies" in html
+    assert html.count('class="evidence-map"') == 3
+    animal = sum(1 for w in works if w["study_design"] == "animal EAE")
+    assert f"EAE (animal) studies ({animal})" in html and f"Human studies ({len(works) - animal})" in html
+    assert (review / "outputs" / "report" / "included.ris").read_text(encoding="utf-8").count("ER  -") == ft["included"]
+
+
 def test_rerun_changes_no_file(review: Path) -> None:
     before = _digest(review)
-    for stage in (["import"], ["dedup"], ["screen"], ["report"]):
+    for stage in (["import"], ["dedup"], ["screen"], ["extract"], ["report"]):
         _run(review, *stage)
     assert _digest(review) == before
 
@@ -154,7 +179,7 @@ def test_clean_then_review_reproduces_outputs_byte_for_byte(review: Path) -> Non
     before = _digest(review)
     _run(review, "clean")
     assert not (review / "outputs" / "report" / "index.html").exists()
-    for stage in (["import"], ["dedup"], ["screen"], ["report"]):
+    for stage in (["import"], ["dedup"], ["screen"], ["extract"], ["report"]):
         _run(review, *stage)
     after = _digest(review)
     differ = sorted(name for name in before.keys() | after.keys()

@@ -41,6 +41,11 @@ def test_gitignore_ignores_exactly_what_layout_does_not_mark_as_peoples(entry) -
     ("screening/title_abstract/.alice.csv.lock", Owner.RUNTIME),
     ("dedup/.decisions.csv.lock", Owner.RUNTIME),
     ("app/tokens.json", Owner.RUNTIME),
+    ("extraction/alice.csv", Owner.PEOPLE),
+    ("extraction/same_study.csv", Owner.PEOPLE),
+    ("extraction/resolutions.csv", Owner.PEOPLE),
+    ("extraction/final.csv", Owner.GENERATED),
+    ("extraction/studies.csv", Owner.GENERATED),
     ("notes-by-a-person.txt", None),
 ])
 def test_each_file_under_outputs_has_the_owner_a_reviewer_expects(tmp_path: Path, relative: str, owner) -> None:
@@ -55,6 +60,8 @@ def test_every_path_layout_spells_is_described_by_an_entry(tmp_path: Path) -> No
              layout.resolutions("full_text"), layout.conflicts("full_text"), layout.automation_overrides,
              layout.automation, layout.final, layout.screening_summary, layout.orphans, layout.report_index,
              layout.prisma_svg, layout.prisma_csv, layout.screenshot, layout.bench / "parse.md",
+             layout.extraction_sheet("alice"), layout.extraction_resolutions, layout.same_study, layout.study_links,
+             layout.discrepancies, layout.extraction_final, layout.extraction_summary, layout.extraction_csv,
              layout.app_tokens, layout.app_server_lock, layout.lock(layout.sheet("full_text", "bob"))]
     assert [p for p in paths if layout.owner(p) is None] == []
 

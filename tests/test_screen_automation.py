@@ -56,7 +56,7 @@ def test_ineligible_studies_are_listed_with_the_first_rule_and_not_screened(tmp_
                                             "by_rule": {"Not a study report": 2, "Too old": 1, "Not English": 1}}
     assert [r["record_id"] for r in rows(layout.sheet("title_abstract", "alice"))] == ["pubmed:4"]
     assert final(layout)["pubmed:2"] == {"study_id": "pubmed:2", "automation": "ineligible", "title_abstract": "",
-                                              "full_text": "", "full_text_reason": "", "example": "false"}
+                                              "full_text": "", "full_text_reason": "", "example": "false", "stopped": ""}
     assert result.summary["stages"]["title_abstract"]["studies"] == 5 - 4
 
 

@@ -145,3 +145,23 @@ def test_a_sheet_for_someone_not_in_the_protocol_is_left_alone_with_a_warning(si
     result = screen(layout, protocol)
     assert result.warnings == [f"{stray} belongs to no reviewer named in the protocol; it is left alone and not counted"]
     assert stray.read_bytes() == before
+
+
+def test_full_text_decisions_wait_when_a_second_title_abstract_reviewer_joins(tmp_path: Path) -> None:
+    from tests.fixtures.screen.project import final, rows, write_protocol
+    layout, protocol = project(tmp_path, [study("pubmed:1"), study("pubmed:2")], ta=("alice",), ft=("alice",))
+    screen(layout, protocol)
+    decide(layout.sheet("title_abstract", "alice"), {"pubmed:1": "include", "pubmed:2": "include"})
+    screen(layout, protocol)
+    decide(layout.sheet("full_text", "alice"), {"pubmed:1": "include", "pubmed:2": ("exclude", "1")})
+    screen(layout, protocol)
+    protocol = write_protocol(tmp_path, ta=("alice", "bob"), ft=("alice",))
+    result = screen(layout, protocol)  # bob has not screened: title/abstract pending, full text waits
+    statuses = {r["record_id"]: r["status"] for r in rows(layout.sheet("full_text", "alice"))}
+    assert statuses["pubmed:1"].startswith("waiting for the title/abstract decision")
+    assert {k: (v["title_abstract"], v["full_text"]) for k, v in final(layout).items()} == \
+        {"pubmed:1": ("pending", ""), "pubmed:2": ("pending", "")}
+    assert any("2 full-text decision(s) wait for title/abstract decisions" in w for w in result.warnings)
+    decide(layout.sheet("title_abstract", "bob"), {"pubmed:1": "include", "pubmed:2": "include"})
+    screen(layout, protocol)
+    assert {k: v["full_text"] for k, v in final(layout).items()} == {"pubmed:1": "include", "pubmed:2": "exclude"}

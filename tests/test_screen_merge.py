@@ -38,7 +38,7 @@ def test_decision_on_a_record_merged_later_moves_to_the_surviving_study(tmp_path
     assert back["ris:7"]["decision"] == "include" and back["ris:7"]["notes"] == "RCT"
     assert back["ris:7"]["study_id"] == "pubmed:1" and back["ris:7"]["status"] == "merged into pubmed:1"
     assert final(layout) == {"pubmed:1": {"study_id": "pubmed:1", "automation": "", "title_abstract": "include",
-                                          "full_text": "pending", "full_text_reason": "", "example": "false"}}
+                                          "full_text": "pending", "full_text_reason": "", "example": "false", "stopped": ""}}
 
 
 def test_two_copies_of_a_merged_study_with_different_decisions_become_a_conflict(tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ def test_status_walks_through_the_next_steps(duo, capsys) -> None:
     screen(layout, protocol)
     decide(layout.sheet("full_text", "alice"), {"pubmed:1": "include"})
     _, out = status(layout, capsys)
-    assert "Next: Screening is complete: 1 studies included. Run `make report`." in out
+    assert "Next: Screening is complete: 1 report included at full text. Run `make report`." in out
 
 
 def test_status_lists_sheet_problems_and_exits_1(duo, capsys) -> None:

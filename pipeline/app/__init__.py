@@ -2,7 +2,7 @@
 
 Layers, bottom up: `highlight` (protocol terms in record text), `studies` (what a study shows),
 `sheet` (a people's CSV file held in memory and written back one cell at a time, atomically),
-`order` (which study comes next), `tokens` (secret links for team use), `session` (one reviewer
+`order` (which study comes next: the interface), `model` (the prioritisation model behind it), `tokens` (secret links for team use), `session` (one reviewer
 at one stage), `resolve` (the resolver's view of conflicts), `server` (Starlette routes), `command`
 (`python -m pipeline app`).
 """

@@ -32,7 +32,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.app.highlight import Highlighter
-from pipeline.app.order import Orderings, default
+from pipeline.app.model import orderings as model_orderings
+from pipeline.app.order import Orderings
 from pipeline.app.resolve import Resolver
 from pipeline.app.session import CELLS, Refused, Session
 from pipeline.app.sheet import CsvFile, Stale, Stamp
@@ -82,7 +83,7 @@ class Config:
 
     require_tokens: bool = False
     loopback: bool = True
-    orderings: Callable[[Protocol, str], Orderings] = default   # (protocol, stage) -> one reviewer's ordering
+    orderings: Callable[[Protocol, str], Orderings] = model_orderings   # (protocol, stage) -> one reviewer's ordering
 
 
 class Review:

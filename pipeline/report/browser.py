@@ -2,7 +2,8 @@
 
 Checks: the page loads from the file with no console error and no request leaving the file (every
 other request is blocked and listed); it holds no script element; each number in the flow diagram,
-read back from the rendered DOM (`[data-count]`), equals the computed count; at phone width the page
+read back from the rendered DOM (`[data-count]`), equals the computed count; each evidence-map
+bubble (`[data-map]`) is visible and shows the number the extraction gives, and each map has a title; at phone width the page
 does not overflow sideways (the diagram scrolls inside its own frame). A full-page screenshot is
 saved for people to look at.
 
@@ -40,6 +41,34 @@ _READ_NUMBERS = """() => {
   }
   return out;
 }"""
+
+
+_READ_MAP = """() => {
+  const out = {};
+  for (const svg of document.querySelectorAll('svg.evidence-map')) {
+    if (!svg.querySelector(':scope > title') || !svg.querySelector(':scope > title').textContent.trim()) {
+      out['__untitled__:' + svg.id] = '';
+    }
+  }
+  for (const el of document.querySelectorAll('svg.evidence-map [data-map]')) {
+    const box = el.getBoundingClientRect();
+    out[el.getAttribute('data-map')] = box.width > 0 && box.height > 0 ? el.querySelector('text').textContent.trim() : '';
+  }
+  return out;
+}"""
+
+
+def compare_map(expected: dict[str, int], rendered: dict[str, str]) -> list[str]:
+    """Every evidence-map bubble that is missing, invisible or shows another number; untitled panels."""
+    problems = [f"evidence map {key.split(':', 1)[1]}: the SVG has no title" for key in rendered if key.startswith("__untitled__:")]
+    for key, n in expected.items():
+        if key not in rendered:
+            problems.append(f"{key}: no bubble in the rendered evidence map")
+        elif rendered[key] != str(n):
+            problems.append(f"{key}: the bubble shows {rendered[key]!r} (empty = not visible), the extraction says {n}")
+    problems += [f"{key}: a bubble the extraction does not give" for key in rendered
+                 if not key.startswith("__untitled__:") and key not in expected]
+    return problems
 
 
 def chromium() -> Path | None:
@@ -105,6 +134,8 @@ class CheckResult:
     console_errors: list[str] = field(default_factory=list)
     outside_requests: list[str] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
+    map_mismatches: list[str] = field(default_factory=list)
+    map_numbers_checked: int = 0
     layout_problems: list[str] = field(default_factory=list)
     numbers_checked: int = 0
     screenshot: Path | None = None
@@ -113,15 +144,20 @@ class CheckResult:
     def problems(self) -> list[str]:
         return ([f"console error: {e}" for e in self.console_errors]
                 + [f"request leaving the file (blocked): {u}" for u in self.outside_requests]
-                + [f"diagram number: {m}" for m in self.mismatches] + self.layout_problems)
+                + [f"diagram number: {m}" for m in self.mismatches]
+                + [f"evidence map: {m}" for m in self.map_mismatches] + self.layout_problems)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def check(html: Path, expected: dict[str, Count | SourceCount], screenshot: Path | None = None) -> CheckResult:
-    """Load `html` in headless Chromium, check it, and save a full-page screenshot to `screenshot`."""
+def check(html: Path, expected: dict[str, Count | SourceCount], screenshot: Path | None = None,
+          map_expected: dict[str, int] | None = None) -> CheckResult:
+    """Load `html` in headless Chromium, check it, and save a full-page screenshot to `screenshot`.
+
+    `map_expected`: the evidence map's bubbles (`evidence_map.expected`), read back the same way.
+    """
     executable = chromium()
     if executable is None:
         raise UserError(f"the browser check needs Debian's chromium ({CHROMIUM}): run `make browser` "
@@ -154,6 +190,10 @@ def check(html: Path, expected: dict[str, Count | SourceCount], screenshot: Path
                     rendered = page.evaluate(_READ_NUMBERS)
                     result.mismatches = compare(expected, rendered)
                     result.numbers_checked = len(rendered)
+                    if map_expected is not None:
+                        shown = page.evaluate(_READ_MAP)
+                        result.map_mismatches = compare_map(map_expected, shown)
+                        result.map_numbers_checked = sum(1 for k in shown if not k.startswith("__untitled__:"))
                     if screenshot is not None:
                         write_bytes_atomic(screenshot, page.screenshot(full_page=True))
                         result.screenshot = screenshot

@@ -1,7 +1,8 @@
 """Assemble the report: read the stage files, compute and check the counts, write every output.
 
 Outputs (all in `outputs/report/`, written atomically, unchanged bytes never rewritten):
-`index.html` (self-contained), `prisma.svg`, `prisma.csv`, `included.ris`, `included.csv`.
+`index.html` (self-contained), `prisma.svg`, `prisma.csv`, `included.ris`, `included.csv` (one row per
+included report, with its study's extraction), `extraction.csv` (tidy: one row per study).
 The only time in them is the generation timestamp in the HTML footer, taken from
 SOURCE_DATE_EPOCH when set, else from the newest input file, so a rerun on the same inputs
 writes the same bytes.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,13 +28,14 @@ from pipeline.errors import UserError
 from pipeline.files import transaction, write_text_atomic
 from pipeline.layout import Layout
 from pipeline.progress import Progress, report
-from pipeline.protocol import LIVE_TYPES, Protocol
-from pipeline.report import charts, exports, flow_svg, inputs, prisma_csv
+from pipeline.protocol import LIVE_TYPES, ExtractionForm, Protocol
+from pipeline.report import characteristics, charts, curve, evidence_map, exports, flow_svg, inputs, prisma_csv
 from pipeline.report.counts import Count, PrismaCounts, compute
 
 if TYPE_CHECKING:
     from pipeline.report.browser import CheckResult
 from pipeline.report.render import render
+from pipeline.textio import frame_to_csv_atomic
 
 KIND_LABELS = {"database": "database", "register": "register", "other": "other method"}
 
@@ -46,7 +48,9 @@ class Report:
     index: Path
     written: tuple[Path, ...]
     changed: tuple[Path, ...]
-    included: int
+    included: int                      # studies included (reports of one study linked)
+    reports: int = 0                   # reports of included studies
+    map_counts: dict[str, int] = field(default_factory=dict)   # evidence-map bubbles, for the browser check
     blocking: tuple[str, ...] = ()     # why the review is not complete though screening is (retractions)
 
 
@@ -64,10 +68,12 @@ class ReportResult(Report):
             f"in progress: {waiting.awaiting_ta} awaiting title/abstract and {waiting.awaiting_ft} awaiting "
             "full-text decisions")
         changed = f"{len(self.changed)} of {len(self.written)} files changed"
-        text = (f"{self.included} studies included ({state}); wrote {layout.relative(self.index)} "
-                f"+ prisma.svg, prisma.csv, included.ris, included.csv ({changed})")
+        text = (f"{self.included} studies included from {self.reports} reports ({state}); wrote "
+                f"{layout.relative(self.index)} + prisma.svg, prisma.csv, included.ris, included.csv, extraction.csv "
+                f"({changed})")
         if self.browser is not None:
-            text += (f"; browser check passed ({self.browser.numbers_checked} diagram numbers read back, no console "
+            text += (f"; browser check passed ({self.browser.numbers_checked} diagram numbers and "
+                     f"{self.browser.map_numbers_checked} evidence-map bubbles read back, no console "
                      f"errors, no outside requests; screenshot {layout.relative(self.browser.screenshot or '')})")
         return text
 
@@ -86,7 +92,7 @@ def run(layout: Layout, protocol: Protocol, *, check: bool = False, progress: Pr
     from pipeline.report.browser import check as browser_check
 
     report(progress, "report: checking in headless Chromium", 1, 2)
-    seen = browser_check(built.index, built.counts.expected(), layout.screenshot)
+    seen = browser_check(built.index, built.counts.expected(), layout.screenshot, built.map_counts)
     report(progress, "report: checking in headless Chromium", 2, 2)
     if not seen.ok:
         raise UserError("the browser check failed:\n  - " + "\n  - ".join(seen.problems))
@@ -189,7 +195,7 @@ def _kappa(pair: dict) -> str:
     return f"{kappa:.2f} ({low:.2f} to {high:.2f})" if low is not None and high is not None else f"{kappa:.2f}"
 
 
-def stage_views(summary: ScreeningSummary, protocol: Protocol) -> list[dict]:
+def stage_views(summary: ScreeningSummary, protocol: Protocol, stamps: dict[str, dict | None] | None = None) -> list[dict]:
     """Per screening stage: progress per reviewer, agreement, conflicts and exclusion reasons."""
     out = []
     for key, label in (("title_abstract", "Title and abstract"), ("full_text", "Full text")):
@@ -210,7 +216,12 @@ def stage_views(summary: ScreeningSummary, protocol: Protocol) -> list[dict]:
             fleiss = {"raters": fleiss.get("raters"), "n": fleiss.get("n"), "kappa": _kappa(fleiss)}
         reasons = stage.excluded_by_reason or {}
         order = {r: i for i, r in enumerate(protocol.exclusion_reasons)}
+        stamp = (stamps or {}).get(key)
+        prio = stage.prioritisation or {}
         out.append({
+            "curve": Markup(curve.svg(stamp, label)) if stamp else "",
+            "curve_caption": curve.caption(stamp) if stamp else "",
+            "stopped": prio.get("excluded_by_stopping_rule", 0), "rule": prio.get("rule", ""),
             "label": label, "studies": stage.studies, "included": stage.included,
             "excluded": stage.excluded, "pending": stage.pending,
             "not_retrieved": stage.not_retrieved if key == "full_text" else None,
@@ -246,11 +257,15 @@ def build(layout: Layout, protocol: Protocol) -> Report:
     files = inputs.load(layout)
     groups = inputs.read_groups(layout.linked_reports)
     counts = compute(files.sources, files.records, files.clusters, files.final, files.dedup_summary,
-                     files.screening_summary, groups)
+                     files.screening_summary, groups, files.links)
     retraction = load_assessment(layout, protocol, files.studies, files.final)
     registrations = ({r["record_id"]: r for r in pl.read_parquet(layout.registrations).iter_rows(named=True)}
                      if layout.registrations.is_file() else {})
     chosen = exports.included(files.studies, files.final)
+    form = protocol.extraction
+    study_rows = characteristics.rows(chosen, files.links, files.extraction, form)
+    panels = evidence_map.panels(study_rows, form)
+    phases, by_design = evidence_map.design_phase([r for r in study_rows if r.group == characteristics.HUMAN], form)
     stamp = generated_at([*files.paths, protocol.path])
     dedup = files.dedup_summary
     removed, person = dedup.duplicates_removed, dedup.person_decisions
@@ -265,9 +280,17 @@ def build(layout: Layout, protocol: Protocol) -> Report:
                "person_not_duplicate": person.get("not_duplicate", 0)},
         automation={"ineligible": automation.ineligible, "overruled": automation.overruled,
                     "by_rule": sorted(automation.by_rule.items())},
-        stages=stage_views(files.screening_summary, protocol), example_reviewers=list(protocol.example_reviewers),
+        stages=stage_views(files.screening_summary, protocol,
+                           {s: curve.read_stamp(layout.model_stamp(s)) for s in ("title_abstract", "full_text")}),
+        example_reviewers=list(protocol.example_reviewers),
         included=[study_view(r, retraction, registrations) for r in chosen.iter_rows(named=True)],
         retraction=retraction_view(retraction), complete=counts.complete and (retraction is None or retraction.ok),
+        characteristics=characteristics_view(study_rows, form),
+        evidence_maps=[{"svg": Markup(evidence_map.svg(p)), "panel": p} for p in panels],
+        design_phase={"phases": phases, "rows": by_design,
+                      "animal": sum(1 for r in study_rows if r.group == characteristics.ANIMAL),
+                      "pending": sum(1 for r in study_rows if r.group == characteristics.PENDING)},
+        linked=files.links is not None,
         year_chart=Markup(charts.year_chart(files.records["year"], chosen["year"] if chosen.height
                                             else pl.Series("year", [], pl.Int32))),
         criteria=[(k.replace("_", " "), v) for k, v in protocol.criteria.items()],
@@ -280,8 +303,23 @@ def build(layout: Layout, protocol: Protocol) -> Report:
         index: write_text_atomic(index, html),
         svg: write_text_atomic(svg, flow_svg.render(counts, standalone=True)),
         csv: prisma_csv.write(csv, counts),
-        **exports.write(out, chosen),
+        **exports.write(out, characteristics.with_extraction(chosen, study_rows, form), [f.name for f in form.fields]),
+        layout.extraction_csv: frame_to_csv_atomic(layout.extraction_csv, characteristics.tidy(study_rows, form)),
     }
-    return Report(counts, index, tuple(results), tuple(p for p, changed in results.items() if changed), chosen.height,
+    return Report(counts, index, tuple(results), tuple(p for p, changed in results.items() if changed),
+                  counts.studies_included.n, counts.reports_included.n, evidence_map.expected(panels),
                   tuple(retraction.blocking) if retraction else ())
+
+
+def characteristics_view(study_rows: list[characteristics.StudyRow], form: ExtractionForm) -> dict:
+    """The characteristics tables: the form's shown fields as columns, human and EAE studies apart."""
+    columns = [(f.name, f.title) for f in form.fields if f.name in characteristics.SHOWN_FIELDS]
+    groups = []
+    for key, title in ((characteristics.HUMAN, "Human studies"), (characteristics.ANIMAL, "EAE (animal) studies")):
+        members = [r for r in study_rows if r.group == key]
+        if members:
+            shown = [c for c in columns if not (key == characteristics.ANIMAL and c[0] in ("phase", "n_control"))]
+            groups.append({"key": key, "title": title, "columns": shown, "rows": members})
+    pending = [r for r in study_rows if r.group == characteristics.PENDING]
+    return {"groups": groups, "pending": pending, "total": len(study_rows)}
 

@@ -18,20 +18,24 @@ Each study's automation, title/abstract and full-text outcomes feed its own colu
     assessed = sought - not retrieved         (+ studies still awaiting full-text decisions)
     included = assessed - excluded
 
-Dedup merges duplicate records of the same report, so each dedup study is one report; reports that
-dedup links as one study (a trial's registration and its papers, by trial number) count once among
-"studies included" and each among "reports of included studies". Mid-review, a box whose number can still change shows
-as pending with the number of studies it waits for, never as a final zero.
+Reports and studies (PRISMA 2020): dedup merges duplicate records of one report, and every box up
+to "reports excluded" counts reports. The extract stage links included reports of one study (shared
+registration numbers, a person's `same_study` decisions; `pipeline.extract.linking`), so "reports of
+included studies" counts included reports and "studies included in review" the studies they make.
+Without that link table, reports that dedup links by trial number (a registration and its
+papers: linked_reports.csv) count as one study and every other report as its own study. Mid-review, a box whose number can still
+change shows as pending with the number of reports it waits for, never as a final zero.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from pipeline.contracts import INELIGIBLE, UNDECIDED, DedupSummary, ScreeningSummary, SourceEntry, SourceState
-from pipeline.errors import InternalError
+from pipeline.errors import InternalError, UserError
 
 DBR, OTHER = "dbr", "other"
 COLUMN_NAMES = {DBR: "databases and registers", OTHER: "other methods"}
@@ -107,6 +111,7 @@ class ColumnCounts:
     reports_excluded: Count
     reasons: tuple[tuple[str, int], ...]
     included: Count
+    excluded_by_rule: int = 0          # of records_excluded: by the stopping rule (PRISMA: automation tool)
 
     @property
     def name(self) -> str:
@@ -152,6 +157,9 @@ class PrismaCounts:
                 out[f"{k}.{name}"] = getattr(col, name)
             for i, (_, n) in enumerate(col.reasons):
                 out[f"{k}.reason.{i}"] = Count(n)
+            if col.excluded_by_rule:
+                out[f"{k}.records_excluded_by_reviewers"] = Count(col.records_excluded.n - col.excluded_by_rule)
+                out[f"{k}.records_excluded_by_rule"] = Count(col.excluded_by_rule)
         out["studies_included"] = self.studies_included
         out["reports_included"] = self.reports_included
         return out
@@ -241,16 +249,18 @@ def _column(key: str, groups: tuple[Group, ...], records: pl.DataFrame, final: p
         reports_excluded=Count(count(ft == "exclude"), **both),
         reasons=tuple((r, int(n)) for r, n in reasons.iter_rows()),
         included=Count(count(ft == "include"), **both),
+        excluded_by_rule=count((ta == "exclude") & (pl.col("stopped") == "title_abstract")) if "stopped" in mine.columns else 0,
     )
 
 
 def compute(sources: list[SourceEntry], records: pl.DataFrame, clusters: pl.DataFrame, final: pl.DataFrame,
             dedup_summary: DedupSummary, screening_summary: ScreeningSummary,
-            groups: dict[str, str] | None = None) -> PrismaCounts:
+            groups: dict[str, str] | None = None, study_of: Mapping[str, str] | None = None) -> PrismaCounts:
     """Every PRISMA number from the stage files; raise InternalError when any identity fails.
 
-    `groups` (dedup's linked_reports.csv: study_id -> the study it reports) turns included reports
-    into included studies: a registration and the papers of one trial are reports of one study."""
+    `study_of`: included report -> study (the extract stage's link table); without it, `groups`
+    (dedup's linked_reports.csv: study_id -> trial group) joins a registration and its papers.
+    """
     source_counts = _source_counts(sources)
     membership = study_columns(records, clusters, sources)
     per_study = membership.select("study_id", "study_column").unique()
@@ -269,8 +279,13 @@ def compute(sources: list[SourceEntry], records: pl.DataFrame, clusters: pl.Data
     awaiting_ta = sum(c.included.awaiting_ta for c in columns)
     awaiting_ft = sum(c.included.awaiting_ft for c in columns)
     reports = Count(sum(c.included.n for c in columns), awaiting_ta, awaiting_ft)
-    included_ids = joined.filter(pl.col("full_text") == "include")["study_id"].to_list()
-    studies = Count(len({(groups or {}).get(s, s) for s in included_ids}), awaiting_ta, awaiting_ft)
+    included = final.filter(pl.col("full_text") == "include")["study_id"].to_list()
+    if study_of is not None:
+        unlinked = sorted(set(included) ^ set(study_of))
+        if unlinked:
+            raise UserError(f"the extract stage's link table and final.csv name different included reports "
+                            f"(e.g. {unlinked[0]!r}): rerun `python -m pipeline extract`")
+    studies = Count(len({study_of[r] if study_of is not None else (groups or {}).get(r, r) for r in included}), awaiting_ta, awaiting_ft)
     record_counts = dict(records.group_by("source").len().iter_rows())
     per_source = tuple((s.name, s.records, int(record_counts.get(s.name, 0))) for s in sources)
     counts = PrismaCounts(columns[0], columns[1] if has_other else None, studies, reports, per_source)
@@ -303,7 +318,7 @@ def identity_problems(counts: PrismaCounts) -> list[str]:
                        + f", but reports sought ({col.sought.n}) - reports not retrieved ({col.not_retrieved.n}) "
                        f"= {col.sought.n - col.not_retrieved.n}")
         if col.included.n != col.assessed.n - col.reports_excluded.n:
-            out.append(f"studies included {where} = {col.included.n}, but reports assessed ({col.assessed.n}) "
+            out.append(f"reports of included studies {where} = {col.included.n}, but reports assessed ({col.assessed.n}) "
                        f"- reports excluded ({col.reports_excluded.n}) = {col.assessed.n - col.reports_excluded.n}")
     return out
 

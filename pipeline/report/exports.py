@@ -80,15 +80,19 @@ def ris_entries(frame: pl.DataFrame) -> list[dict]:
     return entries
 
 
-def write(directory: Path, frame: pl.DataFrame) -> dict[Path, bool]:
-    """Write `included.ris` (rispy) and `included.csv` (spreadsheet-safe); say which files changed."""
+def write(directory: Path, frame: pl.DataFrame, fields: list[str] | None = None) -> dict[Path, bool]:
+    """Write `included.ris` (rispy) and `included.csv` (spreadsheet-safe); say which files changed.
+
+    `fields`: extraction columns `included.csv` gains after `linked_study_id` and `extraction_status`.
+    """
     ris, table = directory / "included.ris", directory / "included.csv"
+    extra = ["linked_study_id", "extraction_status", *(fields or [])]
     if "url" in frame.columns:  # a record's own link leaves only if it is http(s) or doi
         frame = frame.with_columns(pl.col("url").map_elements(lambda u: u if outbound(u) else None, return_dtype=pl.Utf8))
     frame = plain_frame(frame)
     return {
         ris: write_text_atomic(ris, rispy.dumps(ris_entries(frame), implementation=PlainRisWriter) if frame.height else ""),
-        table: frame_to_csv_atomic(table, frame.select([c for c in CSV_COLUMNS if c in frame.columns])),
+        table: frame_to_csv_atomic(table, frame.select([c for c in [*CSV_COLUMNS, *extra] if c in frame.columns])),
     }
 
 

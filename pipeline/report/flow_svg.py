@@ -182,6 +182,19 @@ def _simple(label: str, count: Count, key: str) -> list:
     return [_para(words(label, bold=True)), _para(counted("", count, key))]
 
 
+def _excluded_records(col: ColumnCounts) -> list:
+    """Records excluded; split into reviewers and the stopping rule when the team stopped by it (PRISMA 2020)."""
+    k = col.key
+    if not col.excluded_by_rule:
+        return _simple("Records excluded", col.records_excluded, f"{k}.records_excluded")
+    return [_para(words("Records excluded", bold=True)),
+            _para(counted("", col.records_excluded, f"{k}.records_excluded", ":")),
+            _para(counted("by reviewers", Count(col.records_excluded.n - col.excluded_by_rule),
+                          f"{k}.records_excluded_by_reviewers"), SMALL, indent=12),
+            _para(counted("by a stopping rule, automation tool", Count(col.excluded_by_rule),
+                          f"{k}.records_excluded_by_rule"), SMALL, indent=12)]
+
+
 def _excluded_reports(col: ColumnCounts) -> list:
     k = col.key
     paras = [_para(words("Reports excluded", bold=True)),
@@ -204,8 +217,7 @@ def layout(counts: PrismaCounts) -> Diagram:
         if col.key == DBR or col.removed:
             rows[0].append(Box(f"{k}_removed", ox, ow, _removed(col)))
         rows[1] += [Box(f"{k}_screened", mx, mw, _simple("Records screened", Count(col.screened), f"{k}.screened")),
-                    Box(f"{k}_records_excluded", ox, ow, _simple("Records excluded", col.records_excluded,
-                                                                  f"{k}.records_excluded"))]
+                    Box(f"{k}_records_excluded", ox, ow, _excluded_records(col))]
         rows[2] += [Box(f"{k}_sought", mx, mw, _simple("Reports sought for retrieval", col.sought, f"{k}.sought")),
                     Box(f"{k}_notretrieved", ox, ow, _simple("Reports not retrieved", col.not_retrieved,
                                                               f"{k}.not_retrieved"))]

@@ -2,7 +2,8 @@
 
 The report reads only what earlier stages wrote (`pipeline.contracts`): the sources list and
 records table (import), clusters, studies and summary (dedup), the final decisions and summary
-(screen). A missing file names the stage to run; a malformed one names the file, row and column.
+(screen), and when the extract stage has run, its link table and final.csv. A missing file names
+the stage to run; a malformed one names the file, row and column.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pipeline.contracts import (
     FINAL_SCHEMA,
     FULL_TEXT_OUTCOMES,
     INELIGIBLE,
+    STOPPED_VALUES,
     STUDY_SCHEMA,
     TITLE_ABSTRACT_OUTCOMES,
     DedupSummary,
@@ -30,6 +32,7 @@ from pipeline.contracts import (
     sources_from_json,
 )
 from pipeline.errors import InputError, InternalError, Problem, UserError
+from pipeline.extract import outputs as extract_outputs
 from pipeline.layout import Layout
 from pipeline.textio import unguard_cell
 
@@ -52,6 +55,8 @@ class StageFiles:
     final: pl.DataFrame            # FINAL_SCHEMA
     screening_summary: ScreeningSummary
     paths: tuple[Path, ...]        # every file read, for the report's timestamp
+    links: dict[str, str] | None = None         # extract: included report -> study (None: not run)
+    extraction: pl.DataFrame | None = None      # extract: final.csv, one row per study
 
 
 def load(layout: Layout) -> StageFiles:
@@ -65,7 +70,10 @@ def load(layout: Layout) -> StageFiles:
     missing = [f"{path} (run `{cmd}` first)" for path, cmd in needed.items() if not path.is_file()]
     if missing:
         raise UserError("the report needs files the earlier stages write; missing: " + "; ".join(missing))
+    extracted = layout.study_links.is_file() and layout.extraction_final.is_file()
     return StageFiles(
+        links=extract_outputs.read_links(layout.study_links) if extracted else None,
+        extraction=extract_outputs.read_final(layout.extraction_final) if extracted else None,
         sources=read_typed(layout.records_sources, sources_from_json),
         records=read_parquet(layout.records, ("record_id", "source", "year")),
         clusters=read_parquet(layout.clusters, ("record_id", "study_id", "method")),
@@ -73,7 +81,7 @@ def load(layout: Layout) -> StageFiles:
         dedup_summary=read_typed(layout.dedup_summary, DedupSummary.from_json),
         final=read_final(layout.final),
         screening_summary=read_typed(layout.screening_summary, ScreeningSummary.from_json),
-        paths=tuple(needed),
+        paths=tuple(needed) + ((layout.study_links, layout.extraction_final) if extracted else ()),
     )
 
 
@@ -132,6 +140,9 @@ def read_final(path: Path) -> pl.DataFrame:
                 if cells[column] not in allowed:
                     problems.append(Problem(str(path), f"unknown value {cells[column]!r}; expected one of "
                                             f"{', '.join(repr(v) for v in allowed)}", number, column))
+            if cells["stopped"] not in STOPPED_VALUES:
+                problems.append(Problem(str(path), f"unknown value {cells['stopped']!r}; expected a stage or empty",
+                                        number, "stopped"))
             if cells["automation"] not in (INELIGIBLE, ""):
                 problems.append(Problem(str(path), f"unknown value {cells['automation']!r}; expected "
                                         "'ineligible' or empty", number, "automation"))

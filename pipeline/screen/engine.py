@@ -9,6 +9,7 @@ instead of overwriting their file.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from pipeline.imports import prior_screening
 from pipeline.layout import Layout
 from pipeline.progress import Progress
 from pipeline.protocol import STAGES, Protocol
-from pipeline.screen import agreement, automation, conflicts, merge
+from pipeline.screen import agreement, automation, conflicts, merge, priority
 from pipeline.screen.decisions import (
     EXCLUDE,
     INCLUDE,
@@ -50,6 +51,7 @@ from pipeline.textio import write_csv_atomic
 
 RESERVED_NAMES = ("conflicts", "resolutions")
 ATTEMPTS = 3
+TA_OPEN = ("pending", "conflict")   # title/abstract outcomes that may still become include
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Inputs:
     strays: list[Path] = field(default_factory=list)   # sheets of people the protocol does not name
     prior: list[prior_screening.PriorDecision] = field(default_factory=list)  # [[screening.imported]]
     id_register: str = "outputs/records/id_register.csv"  # named in the error for a decision whose record is gone
+    models: dict[str, dict] = field(default_factory=dict)  # last run's model.json per stage (screening order)
 
 
 @dataclass
@@ -76,6 +79,7 @@ class Result:
     sheets: dict[tuple[str, str], tuple[list[str], list[list[str]]]]
     orphans: list[list[object]]
     warnings: list[str]
+    priority: dict[str, priority.StagePriority] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict:
@@ -119,7 +123,7 @@ def read_inputs(layout: Layout, protocol: Protocol) -> Inputs:
                     if p.stem not in RESERVED_NAMES and p.stem not in protocol.reviewers[stage])
     return Inputs(studies, sheets, {s: read_table(layout.resolutions(s)) for s in STAGES},
                   read_table(layout.automation_overrides), strays, prior_screening.read_all(protocol, layout.relative),
-                  layout.relative(layout.id_register))
+                  layout.relative(layout.id_register), priority.read_previous(layout, STAGES))
 
 
 def compute(inputs: Inputs, protocol: Protocol) -> Result:
@@ -149,15 +153,19 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
     entering = {"title_abstract": [s for s in studies["study_id"] if s not in ineligible]}
     outcomes: dict[str, dict[str, conflicts.Outcome]] = {}
     made_by_stage: dict[str, dict] = {}
+    prio: dict[str, priority.StagePriority] = {}
     orphans: list[list[object]] = []
+    waiting: set[tuple[str, str]] = set()   # (sheet, study): full-text calls waiting for title/abstract
     flags_by_stage = {"title_abstract": {s: f"ineligible (automation: {r}); not screened" for s, r in ineligible.items()}}
     for stage in STAGES:
         reviewers = protocol.reviewers[stage]
         if stage == "full_text":
             ta = outcomes["title_abstract"]
             entering["full_text"] = [s for s in entering["title_abstract"] if ta[s].final == INCLUDE]
-            flags_by_stage["full_text"] = {s: "not included at title/abstract; not screened at full text"
-                                           for s in studies["study_id"] if s not in set(entering["full_text"])}
+            flags_by_stage["full_text"] = {
+                s: "waiting for the title/abstract decision; a full-text decision here counts once it is included"
+                if s in ta and ta[s].final in TA_OPEN else "not included at title/abstract; not screened at full text"
+                for s in studies["study_id"] if s not in set(entering["full_text"])}
         in_stage = set(entering[stage])
         calls: list[Call] = []
         stage_problems: list[Problem] = []
@@ -188,6 +196,9 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
                     calls.append(call)
                 elif stage == "full_text" and not problems:
                     state = ta[call.study_id].final if call.study_id in ta else "ineligible by automation"
+                    if state in TA_OPEN:  # e.g. a second title/abstract reviewer joined: the call waits
+                        waiting.add((str(table.path), call.study_id))
+                        continue
                     stage_problems.append(Problem(str(table.path), f"study {call.study_id!r} is not included at "
                                           f"title/abstract (it is {state}); clear this decision or settle the "
                                           "title/abstract decision first", call.row, dec_col))
@@ -197,8 +208,20 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
         made_by = conflicts.reviewer_calls(calls)
         made_by_stage[stage] = made_by
         outcomes[stage] = {s: conflicts.outcome(s, reviewers, made_by.get(s, {}), res.get(s)) for s in entering[stage]}
+        if not problems:
+            prio[stage] = priority.prioritise(stage, protocol, studies, entering[stage], made_by,
+                                              {s: o.final for s, o in outcomes[stage].items()},
+                                              {w: inputs.sheets[(stage, w)] for w in reviewers}, study_of,
+                                              inputs.models.get(stage, {}))
+            warnings += prio[stage].warnings
+            for s in prio[stage].stopped:   # the team stopped by the rule: no one screened these
+                outcomes[stage][s] = dataclasses.replace(outcomes[stage][s], final=EXCLUDE)
     if problems:
         raise InputError(problems)
+    for path in sorted({p for p, _ in waiting}):
+        n = sum(1 for p, _ in waiting if p == path)
+        warnings.append(f"{path}: {n} full-text decision(s) wait for title/abstract decisions still pending or in "
+                        "conflict; they count once those studies are included")
 
     sheets = {}
     for stage in STAGES:
@@ -206,16 +229,20 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
             table = inputs.sheets[(stage, who)]
             if stage == "full_text" and not entering[stage] and not table.exists:
                 continue
-            sheets[(stage, who)] = merge.regenerate(table, stage, study_of, shown, entering[stage], flags_by_stage[stage],
-                                                    prefills.get((stage, who), {}))
+            sheet = merge.regenerate(table, stage, study_of, shown, entering[stage], flags_by_stage[stage],
+                                     prefills.get((stage, who), {}))
+            sheets[(stage, who)] = priority.apply(prio[stage], who, table, sheet, study_of)
     conflict_files = {s: conflicts.conflict_rows(list(outcomes[s].values()), protocol.reviewers[s], titles) for s in STAGES}
-    final = final_table(studies, ineligible, outcomes, set(protocol.example_reviewers))
+    stopped = {stage: prio[stage].stopped for stage in STAGES}
+    final = final_table(studies, ineligible, outcomes, set(protocol.example_reviewers), stopped)
     summary = build_summary(protocol, marked, entering, outcomes, made_by_stage)
-    return Result(marked, final, summary, conflict_files, sheets, orphans, warnings)
+    for stage in STAGES:
+        summary.stages[stage] = dataclasses.replace(summary.stages[stage], prioritisation=priority.summary(prio[stage]))
+    return Result(marked, final, summary, conflict_files, sheets, orphans, warnings, prio)
 
 
 def final_table(studies: pl.DataFrame, ineligible: dict[str, str], outcomes: dict[str, dict[str, conflicts.Outcome]],
-                examples: set[str]) -> pl.DataFrame:
+                examples: set[str], stopped: dict[str, set[str]] | None = None) -> pl.DataFrame:
     """final.csv: one row per study, the derived decision at each stage it reached."""
     rows = []
     for study in studies["study_id"]:
@@ -229,6 +256,7 @@ def final_table(studies: pl.DataFrame, ineligible: dict[str, str], outcomes: dic
             "full_text": ft.final if ft else "",
             "full_text_reason": ft.reason if ft and ft.final == EXCLUDE else "",
             "example": bool(deciders) and deciders <= examples,
+            "stopped": next((stage for stage, ids in (stopped or {}).items() if study in ids), ""),
         })
     return pl.DataFrame(rows, schema=FINAL_SCHEMA).sort("study_id")
 
@@ -302,6 +330,10 @@ def write(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
     text = json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n"
     if write_text_atomic(layout.screening_summary, text):
         changed.append(layout.screening_summary)
+    for stage, sp in result.priority.items():
+        if sp.stamp is not None and write_text_atomic(layout.model_stamp(stage),
+                                                      json.dumps(sp.stamp, indent=2, ensure_ascii=False) + "\n"):
+            changed.append(layout.model_stamp(stage))
     return changed
 
 

@@ -35,6 +35,36 @@ def open_conflicts_of(result: engine.Result, stage: str, reviewer: str) -> int:
     return sum(1 for r in rows if r[status] == "open" and r[at])
 
 
+def rule_cell(p: dict) -> str:
+    """'met', 'N more to screen' or 'not reachable' for one reviewer."""
+    if p.get("rule_met"):
+        return "stopping rule met"
+    more = p.get("more_to_screen")
+    return "stopping rule not reachable" if more is None else f"stopping rule: {more} more to screen with no include"
+
+
+def prioritisation_lines(protocol: Protocol, stage: str, prio: dict | None, pending: int) -> list[str]:
+    """Per reviewer includes found, the bound on includes left and the rule; then what the team can do."""
+    if not prio or not prio.get("reviewers"):
+        return []
+    name = LABEL[stage].capitalize()
+    lines = [f"{name}, {who}: {r['includes_found']} includes found, at most {r['includes_left_at_most']} left "
+             f"(95% bound); {rule_cell(r)}." for who, r in prio["reviewers"].items()]
+    key = f"[screening.{stage}.stopping]"
+    if prio["excluded_by_stopping_rule"]:
+        lines.append(f"{name}: stopped by the rule ({prio['rule']}); {prio['excluded_by_stopping_rule']} unscreened "
+                     "studies are excluded by it.")
+    elif not pending:
+        pass
+    elif prio["met"]:
+        lines.append(f"{name}: the stopping rule is met for every reviewer ({prio['rule']}); to stop, set "
+                     f"stop = true under {key} in {protocol.path.name} and run `make screen`.")
+    else:
+        lines.append(f"{name}: the stopping rule is not met yet ({prio['rule']}); screen in priority order, or a "
+                     "random sample of the rest, until it is.")
+    return lines
+
+
 def next_step(layout: Layout, protocol: Protocol, result: engine.Result, stale: list[Path]) -> str:
     """One plain sentence: the next thing to do."""
     rel = layout.relative
@@ -55,8 +85,11 @@ def next_step(layout: Layout, protocol: Protocol, result: engine.Result, stale: 
                     "then run `make screen`.")
         if not protocol.reviewers[stage] and info["studies"]:
             return f"Name the {LABEL[stage]} reviewers in {rel(protocol.path)} ([screening.{stage}] reviewers)."
+    from pipeline.extract.status import next_step as extraction_step
+
     included = result.summary["stages"]["full_text"]["included"]
-    return f"Screening is complete: {included} studies included. Run `make report`."
+    return (f"Screening is complete: {included} {'report' if included == 1 else 'reports'} included at full text. "
+            + extraction_step(layout, protocol, included))
 
 
 def print_status(layout: Layout, protocol: Protocol) -> int:
@@ -94,6 +127,10 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
         out.print(f"{LABEL[stage].capitalize()}: {info['studies']} studies, {info['included']} included, "
                   f"{info['excluded']} excluded{extra}, {info['pending']} pending; conflicts "
                   f"{info['conflicts']['open']} open, {info['conflicts']['resolved']} resolved.", markup=False)
+    for stage in STAGES:
+        info = result.summary["stages"][stage]
+        for line in prioritisation_lines(protocol, stage, info.get("prioritisation"), info["pending"]):
+            out.print(line, markup=False)
     auto = result.summary["automation"]
     out.print(f"Automation: {auto['ineligible']} studies marked ineligible, {auto['overruled']} overruled.", markup=False)
     for stage in STAGES:

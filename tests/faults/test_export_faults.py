@@ -58,16 +58,17 @@ def test_included_exports_hold_only_http_links_and_plain_text(project):
     for stage in ("screen", "report"):
         code, err = run(project, stage)
         assert code == 0, err
-    assert "1 studies included" in err or "1 study included" in err, err
+    assert "studies included" in err or "study included" in err, err
 
     exported = (project / "outputs/report/included.ris").read_text(encoding="utf-8")
     entries = rispy.loads(exported)
-    assert len(entries) == 1
-    for url in entries[0].get("urls", []):
-        assert url.startswith(("https://", "http://")), url
+    hostile_entries = [e for e in entries if "Results: EDSS improved" in e.get("abstract", "")]
+    assert len(hostile_entries) == 1          # the hostile record is among the included studies
+    for entry in entries:
+        for url in entry.get("urls", []):
+            assert url.startswith(("https://", "http://")), url
     assert "javascript" not in exported.lower() and "file:" not in exported
     assert "<" not in exported and "&lt;" not in exported and "alert" not in exported
-    assert "Results: EDSS improved" in entries[0]["abstract"]
 
     table = (project / "outputs/report/included.csv").read_bytes().decode("utf-8-sig")
     assert "javascript" not in table.lower() and "<" not in table and "alert" not in table
