@@ -60,6 +60,17 @@ _LANGUAGE_TAG = (
     rf"(?i)\s*[\[(](?:article in |in )?{_LANGUAGE_NAME}\b[A-Za-z ,]{{0,30}}[\])]\s*\.?\s*$"
     rf"|(?i)\s*\.?\s*\bLA:\s*{_LANGUAGE_NAME}\b.*$"
 )
+# Titles that name a recurring item rather than a work: every issue of a journal has one.
+RECURRING_TITLE = (
+    r"^(?:(?:an? |the )?(?:editorial|editorials|guest editorial|editor s (?:comments?|notes?|introduction|choice|corner|page)"
+    r"|editorial (?:introduction|comments?|notes?|board|overview)|(?:remarks|letter|message|notes?|words?|news) from the "
+    r"(?:editors?|editor in chief|editors in chief|president|chair)|from the editors?|issue information|in this issue"
+    r"|this issue|about this issue|correction|corrections|erratum|errata|corrigendum|foreword|preface|introduction"
+    r"|news|announcements?|contents|table of contents|index|book reviews?|reviewers?|acknowledg(?:e)?ments?"
+    r"|(?:thank you|thanks) to (?:our )?reviewers|masthead|cover|front matter|back matter|call for papers|obituary"
+    r"|in memoriam|letters?|letter to the editor|correspondence|abstracts|poster session|highlights)"
+    r"(?: [ivx]+| \d+| part \w+)?)$"
+)
 _PART = r"\b(?:part|phase|study|stage|section|paper)\s+([ivx]+|\d+|one|two|three|four|five|a|b)\b"
 
 
@@ -172,12 +183,26 @@ def lead_number(text: pl.Expr) -> pl.Expr:
     return text.str.extract(r"^\s*(\d+)(?:\s|$)", 1).cast(pl.Int64, strict=False)
 
 
-def issue_number(issue: pl.Expr) -> pl.Expr:
-    """The first issue number: "5-6" -> 5, "5/6" -> 5, and what a spreadsheet made of them
-    ("05-Jun" -> 5, "Mar-04" -> 3); "Suppl 1" and other non-numbers -> null."""
+def _issue_text(issue: pl.Expr) -> pl.Expr:
+    """Issue text with a spreadsheet's dates undone ("05-Jun" was "5-6", "Mar-04" was "3-4"); a
+    bare month ("FEB") is a date, not an issue number, and stays as it is."""
     text = issue.str.to_lowercase().str.strip_chars()
-    text = text.str.replace_many(list(_MONTHS), list(_MONTHS.values()))
-    return text.str.extract(r"^0*(\d+)(?:\s*[-/\u2013&]\s*\d+)?\s*$", 1).cast(pl.Int64, strict=False)
+    dated = text.str.contains(r"^(?:\d{1,2}-[a-z]{3}|[a-z]{3}-\d{1,2})$")
+    return pl.when(dated).then(text.str.replace_many(list(_MONTHS), list(_MONTHS.values()))).otherwise(text)
+
+
+_ISSUE = r"^0*(\d+)(?:\s*[-/\u2013&]\s*0*(\d+))?(?:\s+\D.*)?$"
+
+
+def issue_number(issue: pl.Expr) -> pl.Expr:
+    """The first issue number: "5-6" -> 5, "5/6" -> 5, "05-Jun" -> 5; "Suppl 1", "FEB" -> null."""
+    return _issue_text(issue).str.extract(_ISSUE, 1).cast(pl.Int64, strict=False)
+
+
+def issue_last(issue: pl.Expr) -> pl.Expr:
+    """The last issue number of a combined issue ("5-6" -> 6); the issue itself when single."""
+    text = _issue_text(issue)
+    return pl.coalesce(text.str.extract(_ISSUE, 2), text.str.extract(_ISSUE, 1)).cast(pl.Int64, strict=False)
 
 
 # Ovid/Embase put volume, issue and pages into the journal field: "Psychopharmacology.64 (3) ()(pp 337-340)".
@@ -222,8 +247,11 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
         pl.col("year"),
         lead_number(pl.coalesce(pl.col("volume"), pl.col("_v"))).alias("vol"),
         issue_number(pl.coalesce(pl.col("issue"), pl.col("_n"))).alias("iss"),
+        issue_last(pl.coalesce(pl.col("issue"), pl.col("_n"))).alias("iss_last"),
         first_page(pl.coalesce(pl.col("pages"), pl.col("_p"), empty)).alias("pg_first"),
         last_page(pl.coalesce(pl.col("pages"), pl.col("_p"), empty)).alias("pg_last"),
+        pl.coalesce(pl.col("pages"), pl.col("_p"), empty).str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "")
+        .replace("", None).alias("pg_key"),
         doi_key(pl.col("doi")).alias("doi"),
         pl.col("pmid"),
         pl.col("pmcid"),
@@ -235,6 +263,7 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
         journal_initials(pl.col("j_norm")).alias("j_init"),
         kinds(pl.col("t_norm")).alias("kind"),
         part_numbers(pl.col("t_norm")).alias("part"),
+        pl.col("t_norm").fill_null("").str.contains("(?-u)" + RECURRING_TITLE).alias("recurring"),
     )
     return keys.with_columns(
         pl.col(c).replace("", None) for c in ("t_norm", "t_key", "a_norm", "j_norm", "j_init", "ab_norm", "reg")
