@@ -206,7 +206,7 @@ def issue_last(issue: pl.Expr) -> pl.Expr:
 
 
 # Ovid/Embase put volume, issue and pages into the journal field: "Psychopharmacology.64 (3) ()(pp 337-340)".
-_JOURNAL_CITATION = r"^(.+?)\.\s*(\d+)\s*\(([^)]*)\)\s*(?:\(([^)]*)\))?\s*(?:\(pp\.?\s*([^)]*)\))?\s*\.?\s*$"
+_JOURNAL_CITATION = r"^(.+?)\.\s*(\d+)\s*\(([^)]*)\)\s*(?:\(([^)p][^)]*|)\))?\s*(?:\(pp\.?\s*([^)]*)\))?\s*\.?\s*$"
 
 
 def journal_citation(journal: pl.Expr) -> pl.Expr:
@@ -221,9 +221,15 @@ def kinds(twords: pl.Expr) -> pl.Expr:
     return pl.concat_str(parts, separator=" ").str.replace_all(r"\s+", " ").str.strip_chars()
 
 
+_ORDINALS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
+             "x": "10", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
+
+
 def part_numbers(twords: pl.Expr) -> pl.Expr:
-    """Part / phase / study numbers a title names ("part ii", "phase 3"), roman numerals as given."""
-    return twords.str.extract_all("(?-u)" + _PART).list.sort().list.join(" ")
+    """Part / phase / study numbers a title names ("part ii" and "part 2" both give "part 2")."""
+    found = twords.str.extract_all("(?-u)" + _PART)
+    spelled = pl.element().str.extract(r"^(\w+) ", 1) + " " + pl.element().str.extract(r" (\w+)$", 1).replace(_ORDINALS)
+    return found.list.eval(spelled).list.sort().list.join(" ")
 
 
 def prepare(records: pl.DataFrame) -> pl.DataFrame:
