@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(PY) -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help venv review search records dedup screen report report-check status test browser bench bench-parse bench-dedup clean
+.PHONY: help venv review search records dedup screen report report-check status test browser bench bench-parse bench-dedup train-dedup clean
 
 help: ## List the targets
 	@echo "make review       run the whole review offline on what the repo ships -> outputs/report/index.html"
@@ -16,7 +16,8 @@ help: ## List the targets
 	@echo "make status       what each reviewer has screened, what remains, and the next step"
 	@echo "make bench        parse and dedup benchmarks against Bio.Entrez.read and bib-dedupe"
 	@echo "make bench-parse  PubMed XML parse throughput vs Bio.Entrez.read"
-	@echo "make bench-dedup  dedup accuracy, time and memory vs bib-dedupe on ../shared/benchmarks/dedup"
+	@echo "make bench-dedup  dedup accuracy (in sample and leave-one-dataset-out), time and memory vs bib-dedupe"
+	@echo "make train-dedup  choose the dedup thresholds on ../shared/benchmarks/dedup -> pipeline/dedup/thresholds.json"
 	@echo "make clean        remove what can be regenerated (never snapshots, sheets or decisions)"
 	@echo "make report-check the report, checked in headless Chromium (console, requests, numbers) + screenshot"
 	@echo "Stages one by one: make records | dedup | screen | report"
@@ -73,6 +74,9 @@ bench-parse: $(STAMP)
 
 bench-dedup: $(STAMP)
 	@$(PY) -m benchmarks.dedup
+
+train-dedup: $(STAMP)
+	@$(PY) -m benchmarks.dedup_train
 
 clean: $(STAMP) ## Only what the pipeline regenerates
 	@$(PIPE) clean
