@@ -34,13 +34,13 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import dedup_train, generate, git_head
 from benchmarks.dedup_metrics import Metrics, evaluate, read_record_ids
-from pipeline.dedup import thresholds
 from pipeline.console import console, summary, warn
+from pipeline.dedup import thresholds
 from pipeline.errors import PipelineError
 from pipeline.files import write_bytes_atomic, write_text_atomic
 
@@ -174,7 +174,7 @@ def measure(cmd: Sequence[str], log: Path) -> tuple[float, int, int]:
 
 
 def _last_line(log: Path) -> str:
-    lines = [l for l in log.read_text(errors="replace").splitlines() if l.strip()]
+    lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
     return lines[-1].strip()[:200] if lines else "no output"
 
 
@@ -510,7 +510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     context = {"machine": f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
                           f"Python {platform.python_version()}",
-               "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+               "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                "ours": f"commit {git_head('pipeline')}"}
     start_load = os.getloadavg()[0]
     with_bib = not args.skip_bib_dedupe

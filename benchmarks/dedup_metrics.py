@@ -52,7 +52,7 @@ class Metrics:
         p, r = self.precision, self.sensitivity
         return 2 * p * r / (p + r) if p + r else 0.0
 
-    def __add__(self, other: "Metrics") -> "Metrics":
+    def __add__(self, other: Metrics) -> Metrics:
         return Metrics(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn, self.tn + other.tn)
 
     def as_dict(self) -> dict[str, float | int]:

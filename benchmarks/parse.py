@@ -1,4 +1,4 @@
-"""PubMed efetch XML parse throughput: pipeline.search.pubmed_xml.parse vs Bio.Entrez.read.
+"""PubMed efetch XML parse throughput: pipeline.imports.pubmed_xml.parse vs Bio.Entrez.read.
 
 Both parsers read the same file in the same run; the table gives records per second for each and
 the ratio (ours / Bio.Entrez). Documents: each real NCBI response in ../shared/fixtures/entrez/
@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -62,7 +62,7 @@ class Row(NamedTuple):
 
 def ours(path: Path) -> list[str]:
     """PMIDs from our parser (the whole records frame is built)."""
-    from pipeline.search.pubmed_xml import parse
+    from pipeline.imports.pubmed_xml import parse
 
     return parse(path, source_file=path.name)["pmid"].to_list()
 
@@ -125,7 +125,7 @@ def peak_rss_mb(which: str, path: Path) -> float:
     size of this forked parent."""
     code = (
         "from pathlib import Path; import benchmarks.parse as b; "
-        "import Bio.Entrez, pipeline.search.pubmed_xml; "
+        "import Bio.Entrez, pipeline.imports.pubmed_xml; "
         f"which = {which!r}; path = Path({str(path)!r}); "
         "getattr(b, which)(path) if which != 'baseline' else None; "
         "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')))"
@@ -172,8 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join(["python", "-m", "benchmarks.parse", *(sys.argv[1:] if argv is None else argv)])
     context = {
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "ours": f"commit {git_head('pipeline/search')}",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "ours": f"commit {git_head('pipeline/imports')}",
         "Bio.Entrez": f"biopython {Bio.__version__}",
     }
     start_load = os.getloadavg()[0]

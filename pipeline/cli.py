@@ -10,15 +10,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pipeline import __version__
+from pipeline import __version__, housekeeping
 from pipeline.console import console
-from pipeline.errors import InternalError, PipelineError, UsageError
-from pipeline.search import command as search_cmd
-from pipeline.imports import command as import_cmd
 from pipeline.dedup import command as dedup_cmd
-from pipeline.screen import command as screen_cmd
+from pipeline.errors import InternalError, PipelineError, UsageError
+from pipeline.imports import command as import_cmd
 from pipeline.report import command as report_cmd
-from pipeline import housekeeping
+from pipeline.screen import command as screen_cmd
+from pipeline.search import command as search_cmd
+from pipeline.textio import printable
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,11 +45,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except InternalError as exc:
         console.print("[red]internal error[/red]:", end=" ")
-        console.print(f"{exc} (a bug or a hand-edited generated file: please report it)", markup=False, soft_wrap=True)
+        console.print(f"{printable(exc)} (a bug or a hand-edited generated file: please report it)", markup=False,
+                      soft_wrap=True)
         return 1
     except PipelineError as exc:
         console.print("[red]error[/red]:", end=" ")
-        console.print(str(exc), markup=False, soft_wrap=True)
+        console.print(printable(exc), markup=False, soft_wrap=True)
         return 2 if isinstance(exc, UsageError) else 1
     except KeyboardInterrupt:
         console.print("interrupted: nothing was half-written; rerun the same command to continue.")

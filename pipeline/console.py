@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from pipeline.textio import console_text
+
 console = Console(stderr=True, highlight=False)
 
 
@@ -17,9 +19,10 @@ def progress() -> Progress:
 
 
 def summary(stage: str, text: str) -> None:
-    """The one line each stage ends with: what it did and where it wrote."""
-    console.print(f"[bold]{stage}[/bold]: {text}", soft_wrap=True)
+    """The one line each stage ends with: what it did and where it wrote (shown literally, see `textio.console_text`)."""
+    console.print(f"[bold]{console_text(stage)}[/bold]: {console_text(text)}", soft_wrap=True)
 
 
 def warn(text: str) -> None:
-    console.print(f"[yellow]warning[/yellow]: {text}", soft_wrap=True)
+    """A warning line; `text` may hold record text, so it is shown literally (`textio.console_text`)."""
+    console.print(f"[yellow]warning[/yellow]: {console_text(text)}", soft_wrap=True)

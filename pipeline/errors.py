@@ -55,7 +55,7 @@ class InputError(UserError):
         super().__init__("\n".join(str(p) for p in problems))
 
     @classmethod
-    def one(cls, file: str | Path, message: str, row: int | None = None, column: str | None = None) -> "InputError":
+    def one(cls, file: str | Path, message: str, row: int | None = None, column: str | None = None) -> InputError:
         return cls([Problem(str(file), message, row, column)])
 
 

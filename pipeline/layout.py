@@ -16,7 +16,7 @@ class Layout:
     outputs: Path
 
     @classmethod
-    def at(cls, root: Path | str = ".", outputs: Path | str | None = None) -> "Layout":
+    def at(cls, root: Path | str = ".", outputs: Path | str | None = None) -> Layout:
         root = Path(root).resolve()
         return cls(root=root, outputs=Path(outputs).resolve() if outputs else root / "outputs")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -45,10 +46,6 @@ FLAG_COLUMNS = ["retracted", "has_erratum", "has_expression_of_concern"]
 
 _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*|doi\s+)", re.IGNORECASE)
 _PMCID = re.compile(r"^(?:pmc)?\s*(\d+)$", re.IGNORECASE)
-_REGISTRY = re.compile(
-    r"\b(NCT\d{8}|ISRCTN\d{8}|IRCT\d{6,}N\d+|ChiCTR[-A-Z0-9]{6,}|ACTRN\d{14}|EUCTR\d{4}-\d{6}-\d{2}|CTRI/\d{4}/\d{2,3}/\d{6}|DRKS\d{8}|jRCT\w{10})\b",
-    re.IGNORECASE,
-)
 
 
 def empty() -> pl.DataFrame:
@@ -96,12 +93,54 @@ def normalise_pmcid(value: str | None) -> str | None:
     return f"PMC{match.group(1)}" if match else None
 
 
+@dataclass(frozen=True)
+class Register:
+    """A trial register whose numbers are recognised in text: `prefix` then `rest` (a regex)."""
+
+    name: str       # as NLM's DataBankList names it
+    prefix: str     # how every number starts (matched in any case)
+    rest: str       # regular expression for what follows the prefix
+    example: str    # a well-formed number (the tests find one of each, everywhere)
+
+
+# Every register the registry pattern knows: the one list both the pattern and its fast
+# pre-check are built from, so a register added here is found by every reader.
+REGISTERS = (
+    Register("ClinicalTrials.gov", "NCT", r"\d{8}", "NCT01234567"),
+    Register("ISRCTN", "ISRCTN", r"\d{8}", "ISRCTN12345678"),
+    Register("IRCT", "IRCT", r"\d{6,}N\d+", "IRCT201111021434N1"),
+    Register("ChiCTR", "ChiCTR", r"[-A-Z0-9]{6,}", "ChiCTR-TRC-12002345"),
+    Register("ANZCTR", "ACTRN", r"\d{14}", "ACTRN12615000123456"),
+    Register("EudraCT", "EUCTR", r"\d{4}-\d{6}-\d{2}", "EUCTR2019-001234-56"),
+    Register("CTRI", "CTRI/", r"\d{4}/\d{2,3}/\d{6}", "CTRI/2018/05/013456"),
+    Register("DRKS", "DRKS", r"\d{8}", "DRKS00012345"),
+    Register("jRCT", "jRCT", r"\w{10}", "jRCT2031200123"),
+    Register("PACTR", "PACTR", r"\d{15}", "PACTR201509001234567"),
+)
+_FLAGS = re.IGNORECASE | re.ASCII   # registration numbers are ASCII; no Unicode case or digit folding
+_REGISTRY = re.compile(r"\b(" + "|".join(re.escape(r.prefix) + r.rest for r in REGISTERS) + r")\b", _FLAGS)
+# The pre-check: each register's lower-case prefix as a literal (which re finds as fast as str.find),
+# then its rest in any case, run on the lower-cased text only where the prefix occurs at all.
+_STARTS = tuple((r.prefix.lower(), re.compile(re.escape(r.prefix.lower()) + f"(?i:{r.rest})", re.ASCII))
+                for r in REGISTERS)
+
+
 def find_registry_ids(*texts: str | None) -> list[str]:
     """Trial registration numbers mentioned in any of `texts`, upper-cased, in first-seen order."""
     found: list[str] = []
     for text in texts:
-        for match in _REGISTRY.findall(text or ""):
+        if not text or not may_name_registry(text):
+            continue
+        for match in _REGISTRY.findall(text):
             ident = match.upper()
             if ident not in found:
                 found.append(ident)
     return found
+
+
+def may_name_registry(text: str) -> bool:
+    """Whether `text` may hold a registration number: some register's prefix followed by what its
+    numbers continue with. Cheaper than the pattern on long abstracts (no word boundaries, no
+    case-folding of the text), and never False where the pattern would match."""
+    lowered = text.lower()
+    return any(prefix in lowered and start.search(lowered) is not None for prefix, start in _STARTS)

@@ -15,6 +15,7 @@ By hand:    python tests/eutils_server.py --port 8765 --count 1200 [--fault efet
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import html
 import json
@@ -193,7 +194,7 @@ class EutilsServer:
         with self._lock:
             return [h for h in self.requests if utility is None or h.utility == utility]
 
-    def start(self) -> "EutilsServer":
+    def start(self) -> EutilsServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
@@ -209,7 +210,7 @@ class EutilsServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def __enter__(self) -> "EutilsServer":
+    def __enter__(self) -> EutilsServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -389,10 +390,8 @@ def main() -> None:
         utility, kind, *times = spec.split(":")
         server.inject(kind, utility, int(times[0]) if times else 1)
     print(f"stand-in E-utilities: {len(server.data.articles)} records at {server.url} (Ctrl-C to stop)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

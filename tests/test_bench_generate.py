@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 
 from benchmarks.dedup_metrics import read_record_ids, read_truth
-from benchmarks.generate import (COLUMNS, abbreviate_journal, export_quirk, lookalikes, reformat_pages, split_authors,
-                                 write_dataset)
+from benchmarks.generate import (
+    COLUMNS,
+    abbreviate_journal,
+    export_quirk,
+    lookalikes,
+    reformat_pages,
+    split_authors,
+    write_dataset,
+)
 
 REAL = [
     ("r1", "Cardioprotection by ACE inhibitors in acute myocardial ischemia", "Przyklenk K.Kloner R. A.",

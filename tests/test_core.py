@@ -1,4 +1,4 @@
-"""The shared core: atomic writes, spreadsheet-safe CSV, records schema, protocol loading."""
+"""The shared core: atomic writes, records schema, protocol loading (CSV and text rules: test_textio.py)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline import files, protocol, records
+from pipeline import files, protocol, records, textio
 from pipeline.errors import InputError
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def test_guard_cell_prefixes_formula_starters_and_unguard_restores_them() -> None:
-    for text in ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)"]:
-        guarded = files.guard_cell(text)
-        assert guarded == "'" + text
-        assert files.unguard_cell(guarded) == text
-    assert files.guard_cell("plain") == "plain"
-    assert files.guard_cell(None) == ""
 
 
 def test_atomic_write_leaves_old_file_when_writer_fails(tmp_path: Path) -> None:
@@ -35,8 +26,8 @@ def test_atomic_write_leaves_old_file_when_writer_fails(tmp_path: Path) -> None:
 
 def test_unchanged_content_is_not_rewritten(tmp_path: Path) -> None:
     target = tmp_path / "b.csv"
-    assert files.write_csv_atomic(target, ["a"], [["1"]]) is True
-    assert files.write_csv_atomic(target, ["a"], [["1"]]) is False
+    assert textio.write_csv_atomic(target, ["a"], [["1"]]) is True
+    assert textio.write_csv_atomic(target, ["a"], [["1"]]) is False
     assert target.read_bytes().startswith("\ufeff".encode())
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.dedup.engine import dedup
-from tests.dedup_helpers import record, frame
+from tests.dedup_helpers import frame, record
 
 
 def test_canonical_record_prefers_pubmed_values_and_fills_gaps_from_members():

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.layout import Layout
-from tests.dedup_helpers import record, frame
+from tests.dedup_helpers import frame, record
 
 
 @pytest.fixture

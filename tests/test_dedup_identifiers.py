@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.dedup.engine import dedup
-from tests.dedup_helpers import record, frame, study_of
+from tests.dedup_helpers import frame, record, study_of
 
 
 def test_same_pmid_merges_despite_title_edits():

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.dedup.engine import dedup
-from tests.dedup_helpers import record, frame, study_of
-
+from tests.dedup_helpers import frame, record, study_of
 
 OTHER_ABSTRACT = "Conference abstract. Methods: forty rabbits were randomised; results will be presented at the meeting."
 

@@ -232,3 +232,16 @@ def test_benchmark_layout_is_read_by_its_own_reader(project):
     row = records(project).filter(pl.col("source") == "bench").to_dicts()
     assert [(r["record_id"], r["doi"], r["source_file"]) for r in row] == [("bench:7", "10.1001/xyz", "queries/imports/bench.csv")]
     assert (sources(project)["bench"]["rows_read"], sources(project)["bench"]["records"]) == (1, 1)
+
+
+def test_benchmark_layout_follows_the_shared_decoding_and_delimiter_rules(project):
+    toml = project / "queries" / "review.toml"
+    (project / "queries" / "imports" / "bench.csv").write_bytes(
+        "ID;ENTRYTYPE;author;year;title;journal\r\n8;article;M\u00fcller, J.;2011;Caf\u00e9 MSCs;J Neurol\r\n".encode("cp1252"))
+    toml.write_text(toml.read_text() + '\n[[sources]]\nname = "bench"\ntype = "import"\nformat = "benchmark-csv"\n'
+                    'database = "Benchmark"\npath = "queries/imports/bench.csv"\n')
+    assert run(project) == 0
+    row = records(project).filter(pl.col("source") == "bench").to_dicts()
+    assert [(r["record_id"], r["title"], r["authors"]) for r in row] == [("bench:8", "Caf\u00e9 MSCs", ["M\u00fcller, J."])]
+    bench = sources(project)["bench"]
+    assert bench["encoding"] == "cp1252" and len(bench["warnings"]) == 1 and "Windows-1252" in bench["warnings"][0]

@@ -1,42 +1,24 @@
-"""Decoding export files and cleaning their values: the traps every importer shares."""
+"""Reading export files and cleaning their values: the traps every importer shares (decoding itself: test_textio.py)."""
 
 from __future__ import annotations
 
-import pytest
-
-from pipeline.errors import InputError
-from pipeline.imports.text import clean, decode, plain, split, year
+from pipeline.imports.text import ReadLog, clean, plain, read_text, split, year
 
 
-def test_utf8_with_bom_is_read_without_the_bom():
-    decoded = decode("\ufeffTY  - JOUR\n".encode("utf-8"), "a.ris")
-    assert decoded.text == "TY  - JOUR\n"
-    assert decoded.encoding == "utf-8 (BOM)"
-    assert decoded.warning is None
+def test_read_text_turns_crlf_and_lone_cr_line_ends_into_lf(tmp_path) -> None:
+    path = tmp_path / "a.ris"
+    path.write_bytes(b"a\r\nb\rc\n")
+    assert read_text(path, "a.ris", None, ReadLog()) == "a\nb\nc\n"
 
 
-def test_crlf_and_lone_cr_line_ends_become_lf():
-    assert decode(b"a\r\nb\rc\n", "a.ris").text == "a\nb\nc\n"
-
-
-def test_windows_1252_bytes_are_decoded_with_a_warning_naming_file_and_line():
-    data = "title\nCaf\u00e9 \u2013 r\u00e9sum\u00e9\n".encode("cp1252")
-    decoded = decode(data, "queries/imports/old.csv")
-    assert decoded.text == "title\nCaf\u00e9 \u2013 r\u00e9sum\u00e9\n"
-    assert decoded.encoding == "cp1252"
-    assert "queries/imports/old.csv" in decoded.warning and "line 2" in decoded.warning
-
-
-def test_the_protocols_encoding_is_used_without_a_warning():
-    decoded = decode("Caf\u00e9".encode("cp1252"), "old.csv", encoding="cp1252")
-    assert (decoded.text, decoded.encoding, decoded.warning) == ("Caf\u00e9", "cp1252", None)
-
-
-def test_bytes_the_protocols_encoding_cannot_decode_are_an_error_with_the_line():
-    with pytest.raises(InputError) as err:
-        decode(b"ok\nok\n\xff\xfe bad\n", "x.ris", encoding="utf-8")
-    problem = err.value.problems[0]
-    assert (problem.file, problem.row) == ("x.ris", 3)
+def test_read_text_records_the_guessed_encoding_and_its_warning(tmp_path) -> None:
+    path = tmp_path / "old.csv"
+    path.write_bytes("title\nCaf\u00e9\n".encode("cp1252"))
+    log = ReadLog()
+    assert read_text(path, "queries/imports/old.csv", None, log) == "title\nCaf\u00e9\n"
+    assert log.encoding == "cp1252"
+    assert log.warnings == ["queries/imports/old.csv: not valid UTF-8 (first at line 2); read as Windows-1252 (cp1252). "
+                            "Check accented letters, then set encoding = \"cp1252\" for this source in the protocol"]
 
 
 def test_placeholders_and_empty_cells_become_null():

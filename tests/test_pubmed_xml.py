@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from pipeline.errors import InputError
+from pipeline.imports.pubmed_xml import iter_records, parse
 from pipeline.records import RECORD_SCHEMA
-from pipeline.search.pubmed_xml import iter_records, parse
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.search.pubmed_xml import parse
+from pipeline.imports.pubmed_xml import parse
 
 FILES = ["pubmed1.xml", "pubmed2.xml", "pubmed4.xml", "pubmed5.xml", "pubmed6.xml", "pubmed7.xml"]
 

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from fixtures.report.stage_files import PROTOCOL, mid_review, write_stage_files
 
 from pipeline.protocol import load
 from pipeline.report import browser
 from pipeline.report.build import build
 from pipeline.report.counts import Count, SourceCount
-
-
-@pytest.fixture
-def chromium() -> Path:
-    """Debian's chromium; skipped when absent, except in CI where its absence is a failure."""
-    found = browser.chromium()
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but chromium is missing: run `make browser`")
-        pytest.skip("Debian's chromium is not installed (make browser)")
-    return found
+from tests.fixtures.report.stage_files import PROTOCOL, mid_review, write_stage_files
 
 
 def built(tmp_path: Path, studies=None):

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from fixtures.report.stage_files import COMPLETE, SOURCES, mid_review, write_stage_files
 
 from pipeline.errors import InputError, PipelineError
 from pipeline.report import inputs
 from pipeline.report.counts import Count, PrismaCounts, compute
+from tests.fixtures.report.stage_files import COMPLETE, SOURCES, mid_review, write_stage_files
 
 
 def counts_for(outputs: Path) -> PrismaCounts:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 import rispy
-from fixtures.report.stage_files import HOSTILE_TITLE, PROTOCOL, mid_review, write_stage_files
 
 from pipeline.cli import main
 from pipeline.layout import Layout
 from pipeline.protocol import load
 from pipeline.report.build import build
+from tests.fixtures.report.stage_files import HOSTILE_TITLE, PROTOCOL, mid_review, write_stage_files
 
 
 @pytest.fixture

@@ -5,10 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from fixtures.report.stage_files import PROTOCOL, mid_review, write_stage_files
-
 from pipeline.protocol import load
 from pipeline.report.build import build
+from tests.fixtures.report.stage_files import PROTOCOL, mid_review, write_stage_files
 
 # Node names of the template (prisma-flowdiagram/PRISMA2020, inst/extdata/PRISMA.csv), in its order.
 TEMPLATE_DATA = [

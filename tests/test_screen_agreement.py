@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.screen.project import decide, project, screen, study
 from pipeline.screen.agreement import cohen, fleiss, table
+from tests.fixtures.screen.project import decide, project, screen, study
 
 CATS = ["include", "exclude"]
 

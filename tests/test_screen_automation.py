@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fixtures.screen.project import final, project, rows, screen, study, write_people_file, write_protocol
 from pipeline.protocol import AutomationRule
 from pipeline.screen.automation import fires
+from tests.fixtures.screen.project import final, project, rows, screen, study, write_people_file, write_protocol
 
 RULES = """
 [[automation]]

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.screen.project import decide, project, screen, study, write_people_file
 from pipeline.errors import InputError
 from pipeline.screen.decisions import DECISION_WORDS, parse_decision, parse_reason
+from tests.fixtures.screen.project import decide, project, screen, study, write_people_file
 
 REASONS = ("Wrong population", "Wrong intervention", "Wrong study design")
 
@@ -119,7 +119,7 @@ def test_problems_in_several_files_are_reported_in_one_error(single) -> None:
 def test_cli_reports_problems_as_one_message_and_exit_code_1(single, capsys) -> None:
     from pipeline.cli import main
 
-    layout, protocol = single
+    layout, _ = single
     write_people_file(layout.sheet("title_abstract", "alice"), ["record_id", "decision"], [["pubmed:1", "meh"]])
     assert main(["screen", "--root", str(layout.root)]) == 1
     err = capsys.readouterr().err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file
+from tests.fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file
 
 RESOLUTION_HEADER = ["study_id", "decision", "reason", "resolved_by", "notes"]
 

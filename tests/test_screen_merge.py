@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_studies
 from pipeline.screen import sheets
+from tests.fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_studies
 
 
 def test_new_studies_are_appended_and_existing_rows_keep_order_decisions_and_notes(tmp_path: Path) -> None:

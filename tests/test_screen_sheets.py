@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.screen.project import decide, final, project, rows, screen, study
 from pipeline.screen import sheets
+from tests.fixtures.screen.project import decide, final, project, rows, screen, study
 
 
 @pytest.fixture
@@ -32,10 +32,14 @@ def test_semicolon_crlf_sheet_without_bom_is_read_and_keeps_its_delimiter(two_st
     assert "pubmed:2;" in text and "\r\n" in text
 
 
-def test_cp1252_resave_reads_accents_and_is_rewritten_as_utf8(two_studies) -> None:
+def test_cp1252_resave_reads_accents_with_a_warning_and_is_rewritten_as_utf8(two_studies) -> None:
     layout, protocol, path = two_studies
     resave(path, "record_id,decision,notes\r\npubmed:1,exclude,Müller – naïve “quotes”\r\n", encoding="cp1252")
-    screen(layout, protocol)
+    warnings = screen(layout, protocol).warnings
+    assert [w for w in warnings if "Windows-1252" in w] == [
+        f"{path}: not valid UTF-8 (first at line 2); read as Windows-1252 (cp1252). "
+        "Check accented letters, then save it as \"CSV UTF-8\" to avoid this warning"]
+    assert not [w for w in screen(layout, protocol).warnings if "Windows-1252" in w]  # rewritten as UTF-8
     back = {r["record_id"]: r for r in rows(path)}
     assert back["pubmed:1"]["notes"] == "Müller – naïve “quotes”"
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
@@ -91,5 +95,5 @@ def test_rerun_with_unchanged_inputs_rewrites_nothing(two_studies) -> None:
 
 
 def test_tab_delimited_sheet_is_read() -> None:
-    table = sheets.parse("record_id\tdecision\npubmed:1\tyes\n".encode(), Path("a.csv"))
+    table = sheets.parse(b"record_id\tdecision\npubmed:1\tyes\n", Path("a.csv"))
     assert table.delimiter == "\t" and table.rows[0]["decision"] == "yes"

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_protocol
 from pipeline import housekeeping
 from pipeline.cli import main
 from pipeline.layout import Layout
 from pipeline.screen import engine, sheets
 from pipeline.screen.command import print_status
+from tests.fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_protocol
 
 
 def status(layout: Layout, capsys) -> tuple[int, str]:
@@ -129,7 +129,7 @@ def test_screen_command_ends_with_a_one_line_summary(duo, capsys) -> None:
 def test_walkthrough_lists_every_accepted_decision_word() -> None:
     from pipeline.screen.decisions import DECISION_WORDS
 
-    doc = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "screening.md").read_text(encoding="utf-8")
     table = doc[doc.index("| decision | also accepted |"):doc.index("At full text, `exclude` needs")]
     cells = {w.strip() for line in table.splitlines()[2:] for part in line.strip("|").split("|") for w in part.split(",")}
     cells = {c.replace(" (full text only)", "") for c in cells if c}

@@ -8,12 +8,13 @@ import sys
 import textwrap
 
 import pytest
-
+from conftest import REPO
 from eutils_server import EutilsServer
+from fake_clock import FakeClock
+
 from pipeline.cli import main
 from pipeline.layout import Layout
 from pipeline.search.snapshot import efetch_files, latest, read_log
-from conftest import REPO
 
 PROTOCOL = '''
 [review]
@@ -46,6 +47,7 @@ def project(tmp_path):
 def env(monkeypatch):
     monkeypatch.setenv("NCBI_EMAIL", "tester@example.org")
     monkeypatch.delenv("NCBI_API_KEY", raising=False)
+    monkeypatch.setattr("pipeline.search.clock.SYSTEM_CLOCK", FakeClock())   # rate limit and backoff: never slept
     return monkeypatch
 
 
@@ -90,6 +92,16 @@ def test_offline_it_fails_with_one_line_and_changes_nothing(project, env, capsys
     assert err.startswith("error: pubmed: einfo at http://127.0.0.1:") and "nothing was changed" in err
     assert len(err.splitlines()) == 1
     assert sorted(p.name for p in project.iterdir()) == ["queries"]
+
+
+def test_a_refused_request_is_one_line_naming_the_utility(project, env, capsys):
+    with EutilsServer(count=5) as server:
+        env.setenv("NCBI_EUTILS_URL", server.url)
+        server.inject("400", "einfo")
+        assert main(["search", "--root", str(project)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: einfo at http://127.0.0.1:") and "refused the request: HTTP 400" in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
 
 
 def test_without_ncbi_email_nothing_is_sent(project, env, capsys):

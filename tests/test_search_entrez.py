@@ -1,18 +1,30 @@
-"""The Entrez client against the stand-in E-utilities server: retries, backoff, rate limit, replies."""
+"""The Entrez client against the stand-in E-utilities server: retries, backoff, rate limit, replies.
+
+Time is a FakeClock: backoff and rate-limit waits are recorded, never slept."""
 
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import io
+import itertools
+import re
 import socket
+import threading
 
 import pytest
 from Bio import Entrez
-
+from conftest import REPO
 from eutils_server import EutilsServer
-from pipeline.errors import PipelineError
-from pipeline.search.entrez import (BadReply, EntrezClient, EutilsUnavailable, Settings, efetch_pmids,
-                                    parse_einfo, parse_esearch, period, public_url, split_range)
+from fake_clock import FakeClock, Timed
+
+from pipeline.errors import BadReply, PipelineError, RemoteError, ServiceUnavailable
+from pipeline.search.entrez import EntrezClient, build_request
+from pipeline.search.ratelimit import RateLimiter
+from pipeline.search.redact import public_url
+from pipeline.search.replies import efetch_pmids, parse_einfo, parse_esearch
+from pipeline.search.settings import Settings
+from pipeline.search.slicing import period, split_range
 
 KEY = "SECRET-KEY-123"
 
@@ -23,10 +35,18 @@ def server():
         yield srv
 
 
-def fast(server: EutilsServer, **options) -> EntrezClient:
-    """A client with test-sized timeout and backoff; no rate limit against the local stand-in."""
+def fast(server: EutilsServer, clock: FakeClock | None = None, **options) -> EntrezClient:
+    """A client with a test-sized timeout on a clock that never sleeps; no rate limit against the stand-in."""
     options = {"timeout": 0.3, "tries": 3, "backoff": 0.01, "interval": 0.0, **options}
-    return EntrezClient(Settings(email="tester@example.org", base_url=server.url, **options))
+    return EntrezClient(Settings(email="tester@example.org", base_url=server.url, **options), clock=clock or FakeClock())
+
+
+def timed(server: EutilsServer, **options) -> tuple[EntrezClient, FakeClock, Timed]:
+    """A client whose requests are stamped with the fake clock's time as they go out."""
+    clock = FakeClock()
+    transport = Timed(clock)
+    settings = Settings(email="t@example.org", base_url=server.url, **options)
+    return EntrezClient(settings, transport=transport, clock=clock), clock, transport
 
 
 # --- retries -------------------------------------------------------------------------------------
@@ -35,13 +55,15 @@ def fast(server: EutilsServer, **options) -> EntrezClient:
 def test_efetch_is_retried_after_each_kind_of_fault(server, fault):
     server.delay = 1.0
     server.inject(fault, "efetch")
-    client = fast(server)
+    clock = FakeClock()
+    client = fast(server, clock)
     _, found = client.esearch("cells")
     data, pmids = client.efetch_history(found.webenv, found.query_key, 0, 10)
     attempts = server.hits("efetch")
     assert [h.fault for h in attempts] == [fault, None]
     assert pmids == found.ids[:10]
     assert efetch_pmids(data) == pmids
+    assert clock.sleeps == [0.01]                  # one backoff, recorded, not slept
 
 
 @pytest.mark.parametrize("fault", ["503", "error", "malformed", "truncate"])
@@ -53,24 +75,23 @@ def test_esearch_is_retried_after_a_fault(server, fault):
 
 
 def test_retries_wait_with_growing_backoff(server):
-    server.inject("503", "einfo", times=2)
-    fast(server, backoff=0.3).einfo()
-    times = [h.time for h in server.hits("einfo")]
-    assert len(times) == 3
-    first_wait, second_wait = times[1] - times[0], times[2] - times[1]
-    assert first_wait >= 0.25                      # 0.3 s, less the server's own timing jitter
-    assert second_wait >= 0.5 and second_wait - first_wait >= 0.2   # doubled
+    server.inject("503", "einfo", times=3)
+    client, clock, transport = timed(server, tries=4, backoff=0.3, max_backoff=1.0, interval=0.0)
+    client.einfo()
+    assert clock.sleeps == [0.3, 0.6, 1.0]             # doubled each time, capped at max_backoff
+    assert transport.times == pytest.approx([0.0, 0.3, 0.9, 1.9])
+    assert len(server.hits("einfo")) == 4
 
 
 def test_giving_up_after_the_last_try_names_the_utility_and_the_cause(server):
     server.inject("500", "einfo", times=3)
-    with pytest.raises(EutilsUnavailable, match=r"einfo at http://127\.0\.0\.1:\d+/ failed 3 times; last: HTTP 500"):
+    with pytest.raises(ServiceUnavailable, match=r"einfo at http://127\.0\.0\.1:\d+/ failed 3 times; last: HTTP 500"):
         fast(server).einfo()
 
 
 def test_a_client_error_is_not_retried(server):
     server.inject("400", "esearch")
-    with pytest.raises(PipelineError, match="refused the request: HTTP 400"):
+    with pytest.raises(RemoteError, match="refused the request: HTTP 400"):
         fast(server).esearch("cells")
     assert len(server.hits("esearch")) == 1
 
@@ -80,8 +101,8 @@ def test_a_refused_connection_is_retried_then_reported():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]              # bound but not listening: connections are refused
         client = EntrezClient(Settings(email="t@example.org", base_url=f"http://127.0.0.1:{port}/",
-                                       tries=2, backoff=0.01, interval=0.0))
-        with pytest.raises(EutilsUnavailable, match="failed 2 times; last: .*[Rr]efused"):
+                                       tries=2, backoff=0.01, interval=0.0), clock=FakeClock())
+        with pytest.raises(ServiceUnavailable, match="failed 2 times; last: .*[Rr]efused"):
             client.einfo()
         assert client.requests == 2
 
@@ -89,29 +110,62 @@ def test_a_refused_connection_is_retried_then_reported():
 def test_a_timeout_is_reported_after_the_last_try(server):
     server.delay = 0.5
     server.inject("delay", "einfo", times=2)
-    with pytest.raises(EutilsUnavailable, match="last: timed out"):
+    with pytest.raises(ServiceUnavailable, match="last: timed out"):
         fast(server, timeout=0.1, tries=2).einfo()
+
+
+def test_failures_without_any_reply_are_retried_with_their_cause_named():
+    class Flaky:
+        def __init__(self, failures):
+            self.failures = list(failures)
+
+        def __call__(self, request, timeout):
+            raise self.failures.pop(0)
+
+    failures = [ConnectionResetError(104, "Connection reset by peer"), TimeoutError("timed out"),
+                http.client.IncompleteRead(b"x" * 10)]
+    client = EntrezClient(Settings(email="t@example.org", tries=3), transport=Flaky(failures), clock=FakeClock())
+    with pytest.raises(ServiceUnavailable, match=r"einfo at https://eutils\.ncbi\.nlm\.nih\.gov/entrez/eutils/ "
+                                                 r"failed 3 times; last: reply cut short \(10 bytes received\)"):
+        client.einfo()
+    assert client.requests == 3
 
 
 # --- rate limit, identity, API key ---------------------------------------------------------------
 
 def test_without_a_key_never_more_than_three_requests_per_second_even_when_retrying(server):
     server.inject("503", "einfo", times=2, after=1)
-    client = EntrezClient(Settings(email="t@example.org", base_url=server.url, backoff=0.0, timeout=5))
+    client, _clock, transport = timed(server, backoff=0.0, timeout=5)
     for _ in range(5):
         client.einfo()
-    times = [h.time for h in server.hits()]
-    assert len(times) == 7
+    times = transport.times
+    assert len(times) == len(server.hits()) == 7
     assert all(times[i + 3] - times[i] >= 1.0 for i in range(len(times) - 3))
+    assert all(b - a == pytest.approx(0.37) for a, b in itertools.pairwise(times))   # and no slower
 
 
 def test_with_a_key_up_to_ten_requests_per_second(server):
-    client = EntrezClient(Settings(email="t@example.org", api_key=KEY, base_url=server.url, timeout=5))
+    client, _clock, transport = timed(server, api_key=KEY, timeout=5)
     for _ in range(12):
         client.einfo()
-    times = [h.time for h in server.hits()]
+    times = transport.times
     assert all(times[i + 10] - times[i] >= 1.0 for i in range(len(times) - 10))
-    assert times[3] - times[0] < 1.0                # faster than the keyless limit
+    assert all(b - a == pytest.approx(0.11) for a, b in itertools.pairwise(times))   # faster than the keyless limit
+
+
+def test_the_rate_limit_holds_across_threads():
+    class Frozen(FakeClock):
+        def sleep(self, seconds):                  # time never moves: every thread asks at t = 0
+            self.sleeps.append(seconds)
+
+    clock = Frozen()
+    limiter = RateLimiter(0.5, clock)
+    threads = [threading.Thread(target=limiter.wait) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(clock.sleeps) == [0.5, 1.0, 1.5]             # each thread got its own later slot
 
 
 def test_a_lower_interval_is_ignored_for_any_server_but_a_local_one():
@@ -135,14 +189,36 @@ def test_email_tool_and_key_are_sent_with_every_request_and_the_key_only_by_post
         assert hit.method == "POST"
 
 
+def test_requests_follow_ncbis_rules_for_get_and_post():
+    url = "http://127.0.0.1:1/efetch.fcgi"
+    short = build_request(url, {"db": "pubmed", "id": ["1", "2"], "api_key": None})
+    assert (short.method, short.url, short.data) == ("GET", f"{url}?db=pubmed&id=1%2C2", None)
+    assert build_request(url, {"db": "pubmed", "id": ["1"] * 199}).method == "GET"
+    assert build_request(url, {"db": "pubmed", "id": ["1"] * 200}).method == "POST"
+    assert build_request(url, {"db": "pubmed", "term": "x" * 1000}).method == "POST"
+    keyed = build_request(url, {"db": "pubmed", "api_key": KEY})
+    assert keyed.method == "POST" and KEY not in keyed.url and KEY not in repr(keyed)
+    assert keyed.data == f"db=pubmed&api_key={KEY}".encode()
+
+
 def test_the_key_never_appears_in_settings_or_error_messages(server):
     server.inject("400", "einfo")
     client = fast(server, api_key=KEY)
-    with pytest.raises(PipelineError) as caught:
+    with pytest.raises(RemoteError) as caught:
         client.einfo()
     assert "api_key=***" in str(caught.value)     # the server echoed it; we redacted it
     assert KEY not in str(caught.value)
     assert KEY not in repr(client.settings)
+
+
+def test_the_key_is_redacted_from_a_final_failure_too():
+    def echo(request, timeout):
+        raise ConnectionRefusedError(f"refused {request.data.decode()}")
+
+    client = EntrezClient(Settings(email="t@example.org", api_key=KEY, tries=2), transport=echo, clock=FakeClock())
+    with pytest.raises(ServiceUnavailable) as caught:
+        client.einfo()
+    assert KEY not in str(caught.value) and "api_key=***" in str(caught.value)
 
 
 def test_settings_come_from_the_environment():
@@ -196,7 +272,7 @@ def test_pmids_of_real_efetch_replies_match_bio_entrez(shared, name):
 
 
 def test_an_error_document_and_broken_xml_are_bad_replies():
-    with pytest.raises(BadReply, match="<ERROR> document: Unable to obtain query #1"):
+    with pytest.raises(BadReply, match=r"efetch reply: .*found <eFetchResult> \(Unable to obtain query #1\)"):
         efetch_pmids(b"<eFetchResult><ERROR>Unable to obtain query #1</ERROR></eFetchResult>")
     with pytest.raises(BadReply, match="not well-formed"):
         efetch_pmids(b"<PubmedArticleSet><PubmedArticle><MedlineCitation>")
@@ -204,6 +280,15 @@ def test_an_error_document_and_broken_xml_are_bad_replies():
         parse_esearch(b'<?xml version="1.0"?>\n<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628//EN" '
                       b'"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">\n'
                       b"<eSearchResult><ERROR>Search Backend failed</ERROR></eSearchResult>")
+
+
+def test_ncbis_empty_result_reply_holds_no_records():
+    assert efetch_pmids(b"<eFetchResult><ERROR>Empty result - nothing to do</ERROR></eFetchResult>") == []
+
+
+def test_efetch_replies_are_read_by_the_import_reader_whatever_the_dtd_leaves_implicit(fixtures):
+    data = (fixtures / "pubmed_xml" / "dtd_left_implicit.xml").read_bytes()
+    assert efetch_pmids(data)
 
 
 def test_the_stand_in_serves_pubmed_xml_that_bio_entrez_validates(server):
@@ -233,3 +318,13 @@ def test_an_open_future_end_is_split_near_today():
     assert lo1 == dt.date(1990, 1, 1) and hi2 == dt.date(3000, 12, 31)
     assert dt.date(2000, 1, 1) < hi1 < dt.date(2020, 1, 1)
     assert lo2 == hi1 + dt.timedelta(days=1)
+
+
+# --- dependencies --------------------------------------------------------------------------------
+
+def test_only_biopythons_public_api_is_used():
+    """Bio.Entrez's private helpers (`_build_request`, `_open`, ...) may change in any release;
+    the pipeline builds its own requests, so Biopython needs no upper bound in pyproject.toml."""
+    used = {m.group(0) for path in (REPO / "pipeline").rglob("*.py")
+            for m in re.finditer(r"\bEntrez\._\w+|from Bio\S* import _\w+", path.read_text(encoding="utf-8"))}
+    assert used == set()

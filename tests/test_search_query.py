@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import REPO
 
 from pipeline.errors import InputError
 from pipeline.protocol import load
 from pipeline.search.query import check, find_problems, where
-from conftest import REPO
 
 
 def problems(query: str) -> str:

@@ -8,24 +8,29 @@ import hashlib
 import json
 
 import pytest
-
 from eutils_server import EutilsServer
+from fake_clock import FakeClock
+
 from pipeline.errors import InputError, PipelineError
+from pipeline.imports import pubmed_xml
 from pipeline.layout import Layout
 from pipeline.protocol import PubMedSearch
 from pipeline.search import snapshot
-from pipeline.search.entrez import EntrezClient, Settings, efetch_pmids
-from pipeline.search.snapshot import efetch_files, latest, read_log, read_raw, take
+from pipeline.search.entrez import EntrezClient
+from pipeline.search.pubmed import take
+from pipeline.search.replies import efetch_pmids
+from pipeline.search.settings import Settings
+from pipeline.search.snapshot import efetch_files, latest, read_log, read_raw
 
 KEY = "SECRET-KEY-123"
 SEARCH = PubMedSearch(name="pubmed", query='("stem cell*"[tiab] OR MSC[tiab])\nAND "multiple sclerosis"[mh]',
                       mindate="1990")
-T0 = dt.datetime(2025, 3, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2025, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
 
 
 def client_for(server: EutilsServer, **options) -> EntrezClient:
     options = {"timeout": 2.0, "tries": 2, "backoff": 0.01, "interval": 0.0, **options}
-    return EntrezClient(Settings(email="tester@example.org", base_url=server.url, **options))
+    return EntrezClient(Settings(email="tester@example.org", base_url=server.url, **options), clock=FakeClock())
 
 
 def stored_pmids(folder) -> list[str]:
@@ -101,7 +106,7 @@ def test_a_single_day_over_the_cap_is_a_clear_error(layout):
 def test_a_failed_run_keeps_the_previous_snapshot_and_says_what_it_got(layout):
     with EutilsServer(count=1200) as server:
         first = take(layout, SEARCH, client_for(server), batch_size=500, now=T0)
-        before = {k: v for k, v in tree(layout).items()}
+        before = dict(tree(layout).items())
         server.inject("503", "efetch", times=2, after=1)
         with pytest.raises(PipelineError, match=r"pubmed: efetch .* failed 2 times; last: HTTP 503.*kept 500 records "
                                                 r"in 1 batches in .*\.partial-2025-03-02T120000Z.*run the same command again"):
@@ -250,3 +255,21 @@ def test_when_pubmed_changes_between_esearch_and_efetch_records_are_fetched_by_p
     assert log["not_returned"] == [gone]
     assert "1 PMIDs found by esearch were not returned by efetch" in log["warnings"]
     assert log["retrieved"] == log["count_reported"] - 1 == len(set(stored_pmids(folder)))
+
+
+def test_a_batch_whose_records_were_all_withdrawn_is_kept_and_imports_as_none(layout):
+    with EutilsServer(count=30) as server:
+        def withdraw_the_first_batch(done: int, total: int) -> None:
+            if done == 0:
+                for keys in server.history.values():
+                    for pmid in keys[-1][:10]:
+                        server.data.by_pmid.pop(pmid, None)
+
+        folder = take(layout, PubMedSearch(name="pubmed", query="cells"), client_for(server), batch_size=10,
+                      now=T0, report=withdraw_the_first_batch)
+    log = read_log(folder)
+    assert log["batches"][0]["records"] == 0 and len(log["not_returned"]) == 10
+    first = read_raw(efetch_files(folder)[0])
+    assert b"Empty result" in first                                   # NCBI's reply, stored as received
+    records = [pubmed_xml.parse(path) for path in efetch_files(folder)]
+    assert records[0].height == 0 and sum(r.height for r in records) == log["retrieved"]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.files import write_csv_atomic
+from pipeline.textio import write_csv_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "queries" / "sample"

@@ -12,8 +12,9 @@ from pipeline.console import console, summary
 from pipeline.dedup import decisions as person
 from pipeline.dedup.engine import dedup
 from pipeline.errors import InputError, PipelineError
-from pipeline.files import csv_bytes, frame_to_csv_atomic, write_bytes_atomic, write_parquet_atomic, write_text_atomic
+from pipeline.files import write_bytes_atomic, write_parquet_atomic, write_text_atomic
 from pipeline.layout import Layout
+from pipeline.textio import csv_bytes, frame_to_csv_atomic
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError, Problem
-from pipeline.files import unguard_cell, write_csv_atomic
+from pipeline.textio import unguard_cell, write_csv_atomic
 
 COLUMNS = ["record_id_a", "record_id_b", "decision", "reviewer", "notes"]
 DECISIONS = ("duplicate", "not_duplicate")

@@ -136,7 +136,7 @@ def _cluster_rows(ids: list[str], position: dict[str, int], labels: list[int], l
     credited to the match that reached it; the leader shows its first match ("unique" when alone).
     """
     rows: dict[int, tuple[str, str, float | None, str | None]] = {}
-    for key, study_id in leaders.iter_rows():
+    for _key, study_id in leaders.iter_rows():
         root = position[study_id]
         neighbours = tree.get(root, [])
         if not neighbours:

@@ -6,6 +6,8 @@ every core, so scoring a million pairs takes no Python loop over pairs.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
@@ -90,7 +92,7 @@ def pair_features(prepared: pl.DataFrame, pairs: pl.DataFrame, workers: int = -1
     return pairs.with_columns(**{name: series.alias(name) for name, series in columns.items()})
 
 
-def _similarity(values: pl.Series, left: pl.Series, right: pl.Series, scorer: object, workers: int) -> pl.Series:
+def _similarity(values: pl.Series, left: pl.Series, right: pl.Series, scorer: Any, workers: int) -> pl.Series:
     """Scorer similarity (0-1) of values[left[k]] and values[right[k]] for every k; null when either is missing."""
     a, b = values.gather(left), values.gather(right)
     scores = process.cpdist(a.fill_null("").to_list(), b.fill_null("").to_list(), scorer=scorer, workers=workers,
@@ -219,8 +221,8 @@ IDENTIFIER = (
 def fuzzy(t: Thresholds) -> pl.Expr:
     """Fuzzy matches: the closer the titles, the less other agreement is needed (thresholds `t`)."""
     return (
-        ((pl.col("t_sim") >= t.title_close) & _AUTHORS_AGREE & (CONTEXT >= t.context_close))
-        | ((pl.col("t_sim") >= t.title_mid) & _AUTHORS_AGREE & (CONTEXT >= t.context_mid))
+        ((pl.col("t_sim") >= t.title_close) & _AUTHORS_AGREE & (t.context_close <= CONTEXT))
+        | ((pl.col("t_sim") >= t.title_mid) & _AUTHORS_AGREE & (t.context_mid <= CONTEXT))
         | ((pl.col("t_sim") >= 0.85) & _AUTHORS_AGREE & (CONTEXT >= 5) & (pl.col("pg_eq") == 1))
         | ((pl.col("t_sim") >= 0.97) & ~_AUTHORS_PRESENT & (CONTEXT >= 3))
         | ((pl.col("t_sim") >= 0.98) & (pl.col("a_sim") >= 0.9) & (pl.col("year_diff") == 0) & (CONTEXT >= 1))

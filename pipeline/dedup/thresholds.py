@@ -15,6 +15,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 FILE = Path(__file__).with_name("thresholds.json")
 
@@ -47,7 +48,8 @@ GRID: dict[str, tuple[float | int, ...]] = {
 def grid() -> list[Thresholds]:
     """Every combination of GRID's values."""
     names = list(GRID)
-    return [Thresholds(**dict(zip(names, values))) for values in itertools.product(*(GRID[n] for n in names))]
+    combos: list[dict[str, Any]] = [dict(zip(names, values)) for values in itertools.product(*(GRID[n] for n in names))]
+    return [Thresholds(**combo) for combo in combos]
 
 
 @lru_cache(maxsize=1)

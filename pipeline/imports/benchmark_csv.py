@@ -8,12 +8,15 @@ become a list of names. A PubMed URL in `url` gives the PMID when there is no pm
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import polars as pl
 
 from pipeline.errors import InputError
+from pipeline.imports.text import ReadLog
 from pipeline.records import conform
+from pipeline.textio import decode, sniff_delimiter
 
 REQUIRED = ("ID", "title")
 # A glued author list breaks where an initial's full stop runs straight into the next family name:
@@ -24,13 +27,25 @@ _VANCOUVER = r"^[^,]+\s\p{Lu}{1,3}\.?(?:,\s*[^,]+\s\p{Lu}{1,3}\.?)+$"
 _PUBMED_URL = r"(?i)(?:ncbi\.nlm\.nih\.gov/pubmed/|pubmed\.ncbi\.nlm\.nih\.gov/)(\d+)"
 
 
-def read_text_columns(path: Path, required: list[str]) -> pl.DataFrame:
-    """Every column of a CSV as text; a missing file or required column is an InputError naming it."""
+def read_text_columns(path: Path, required: list[str], *, encoding: str | None = None,
+                      log: ReadLog | None = None) -> pl.DataFrame:
+    """Every column of a CSV as text; a missing file or required column is an InputError naming it.
+
+    Decoding and delimiter follow `pipeline.textio` (the guessed-encoding warning goes to `log`).
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError.one(path, "file not found")
+    data = path.read_bytes()
+    decoded = decode(data, str(path), encoding)
+    if log is not None:
+        log.encoding = decoded.encoding
+        if decoded.warning:
+            log.warn(decoded.warning)
+    if decoded.encoding != "utf-8":  # polars reads UTF-8 only: hand it the decoded text
+        data = decoded.text.encode("utf-8")
     try:
-        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        frame = pl.read_csv(io.BytesIO(data), infer_schema=False, separator=sniff_delimiter(decoded.text[:65536]))
     except pl.exceptions.PolarsError as exc:
         raise InputError.one(path, f"not a readable CSV file ({exc})") from exc
     missing = [c for c in required if c not in frame.columns]
@@ -39,10 +54,11 @@ def read_text_columns(path: Path, required: list[str]) -> pl.DataFrame:
     return frame
 
 
-def read(path: Path, source: str, source_file: str | None = None) -> pl.DataFrame:
+def read(path: Path, source: str, source_file: str | None = None, *, encoding: str | None = None,
+         log: ReadLog | None = None) -> pl.DataFrame:
     """Records of one benchmark-layout CSV, in RECORD_SCHEMA; IDs must be present and unique."""
     path = Path(path)
-    raw = read_text_columns(path, list(REQUIRED))
+    raw = read_text_columns(path, list(REQUIRED), encoding=encoding, log=log)
     _check_ids(path, raw["ID"])
     return from_frame(raw, source, source_file if source_file is not None else str(path))
 

@@ -75,7 +75,8 @@ def build(layout: Layout, protocol: Protocol) -> Built:
 
 def read_search(layout: Layout, search: PubMedSearch, bar: Progress | None = None) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Records of a PubMed search's newest snapshot, one per PMID; a missing snapshot is not an error."""
-    from pipeline.search import pubmed_xml, snapshot
+    from pipeline.imports import pubmed_xml
+    from pipeline.search import snapshot
 
     info: dict[str, Any] = {
         "name": search.name, "type": "pubmed", "kind": search.kind, "database": search.database,
@@ -157,8 +158,8 @@ def read_file(source: ImportFile, label: str, log: ReadLog) -> pl.DataFrame:
     if source.format == "benchmark-csv":
         from pipeline.imports import benchmark_csv
 
-        records = benchmark_csv.read(path, name, label)
-        log.encoding, log.rows_read = "utf-8", records.height
+        records = benchmark_csv.read(path, name, label, encoding=encoding, log=log)
+        log.rows_read = records.height
         return records
     raise InputError.one(label, f"unknown import format {source.format!r}")
 

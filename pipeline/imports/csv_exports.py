@@ -1,7 +1,7 @@
 """CSV exports: PubMed's "Save -> CSV", Scopus's CSV, and any CSV with a column mapping.
 
-The file is decoded like every export (`text.decode`), then read with Python's `csv` module in
-strict mode so broken quoting is an error naming the line instead of a silently merged row.
+The file is decoded and its delimiter sniffed by the rules of `pipeline.textio`, then read with
+Python's `csv` module in strict mode so broken quoting is an error naming the line instead of a silently merged row.
 Header names are matched without regard to case or surrounding spaces. Cells written by this
 project's own CSV writer (`'=...`, guarded against spreadsheet formulas) are read back as written.
 """
@@ -21,12 +21,12 @@ from typing import Any
 import polars as pl
 
 from pipeline.errors import InputError, Problem
-from pipeline.files import unguard_cell
 from pipeline.imports.assemble import records_frame
 from pipeline.imports.text import ReadLog, clean, plain, read_text, split, year
+from pipeline.links import pubmed_url
 from pipeline.records import FLAG_COLUMNS, LIST_COLUMNS, RECORD_SCHEMA
+from pipeline.textio import sniff_delimiter, unguard_cell
 
-PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 # Record fields a generic CSV may fill (`id` is short for source_record_id, the export's own id),
 # plus `notes`: text searched for trial registration numbers only.
 MAPPABLE = ("notes", *(f for f in RECORD_SCHEMA if f not in ("record_id", "source", "source_file")))
@@ -88,11 +88,9 @@ def _keys(header: tuple[str, ...]) -> dict[str, int]:
 def read_table(path: Path, label: str, encoding: str | None, log: ReadLog) -> Table:
     """Decode and parse a CSV; ragged rows with extra cells and broken quoting raise InputError."""
     text = read_text(path, label, encoding, log)
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=lambda d: (first.count(d), d == ","))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True)
     try:
-        header = [h.strip() for h in next(reader, [])]
+        header = [unguard_cell(h.strip()) for h in next(reader, [])]
         rows: list[tuple[int, list[str]]] = []
         line = reader.line_num + 1
         short = 0
@@ -190,7 +188,7 @@ def _pubmed_row(row: Row) -> dict[str, Any]:
         "volume": citation and citation.group("volume"),
         "issue": citation and citation.group("issue"),
         "pages": citation and citation.group("pages"),
-        "url": PUBMED_URL.format(pmid=pmid) if pmid and pmid.isdigit() else None,
+        "url": pubmed_url(pmid) if pmid and pmid.isdigit() else None,
     }
 
 

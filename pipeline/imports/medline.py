@@ -18,9 +18,9 @@ from Bio import Medline
 from pipeline.errors import InputError
 from pipeline.imports.assemble import records_frame
 from pipeline.imports.text import ReadLog, clean, clean_all, plain, read_text, year
+from pipeline.links import pubmed_url
 from pipeline.records import normalise_doi
 
-PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 # A tag padded to four characters, then "- " (Bio.Medline slices the line at these positions).
 _TAG_LINE = re.compile(r"^(?:[A-Z][A-Z0-9]{3}|[A-Z][A-Z0-9]{2} |[A-Z][A-Z0-9]  )-(?: |$)")
 _DOI = re.compile(r"(\S+)\s*\[doi\]", re.IGNORECASE)
@@ -85,7 +85,7 @@ def to_record(entry: dict[str, Any]) -> dict[str, Any]:
         "keywords": values("OT"),
         "language": values("LA"),
         "registry_ids": [],
-        "url": PUBMED_URL.format(pmid=pmid) if pmid and pmid.isdigit() else None,
+        "url": pubmed_url(pmid) if pmid and pmid.isdigit() else None,
         "retracted": bool(values("RIN")) or "Retracted Publication" in pubtypes,
         "has_erratum": bool(values("EIN")),
         "has_expression_of_concern": bool(values("ECI")),

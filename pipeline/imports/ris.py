@@ -57,7 +57,7 @@ def read_ris(path: Path, source: str, source_file: str | None = None, *, encodin
 def parse(text: str, label: str, log: ReadLog | None = None) -> list[dict[str, Any]]:
     """rispy entries keyed by RIS tag (values are lists), each with the `line` its `TY` is on."""
     parser = _Parser(label)
-    entries = parser.parse_lines(parser.lines(text))
+    entries: list[dict[str, Any]] = parser.parse_lines(parser.lines(text))
     if parser.header and log is not None:
         log.warn(f"{label}: skipped {len(parser.header)} header line(s) before the first record: {'; '.join(parser.header[:3])}")
     if parser.unclosed and log is not None:

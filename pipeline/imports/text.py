@@ -1,20 +1,22 @@
-"""Text helpers every importer shares: decoding export files, empty-value placeholders, markup.
+"""Text helpers every importer shares: reading export files, empty-value placeholders, markup.
 
 Exports arrive as UTF-8 with or without a byte-order mark, with CRLF line ends, or in Windows-1252
-from older reference managers and Excel. `decode` turns any of them into one `str` with `\\n` line
-ends and says which encoding it used, warning (with the file and line) when it had to guess.
+from older reference managers and Excel. `read_text` decodes any of them by the rules of
+`pipeline.textio` into one `str` with `\\n` line ends and records which encoding it used, and the
+warning (with the file and line) when it had to guess.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import lxml.html
 
 from pipeline.errors import InputError
+from pipeline.textio import decode, unix_lines
 
 # Cell values that mean "no value": spreadsheet errors, R/pandas missing markers, dashes.
 PLACEHOLDERS = frozenset({
@@ -23,7 +25,6 @@ PLACEHOLDERS = frozenset({
     "no abstract available", "[not available]",
 })
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2\d\d\d)(?!\d)")
-_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
 @dataclass
@@ -39,48 +40,8 @@ class ReadLog:
             self.warnings.append(text)
 
 
-@dataclass(frozen=True)
-class Decoded:
-    """A file's text with `\\n` line ends, the encoding it was read with and any warning."""
-
-    text: str
-    encoding: str
-    warning: str | None = None
-
-
-def decode(data: bytes, label: str, encoding: str | None = None) -> Decoded:
-    """Decode an export: the protocol's `encoding` if given, else UTF-8 (BOM optional), else cp1252.
-
-    Falling back to Windows-1252 is announced in `warning` with the line of the first byte that is
-    not UTF-8, so a reviewer can confirm it and set `encoding` in the protocol. Bytes that no
-    candidate can decode are an `InputError` naming the line.
-    """
-    if encoding:
-        try:
-            return Decoded(_lines(data.decode(_python_codec(encoding, label))), encoding)
-        except UnicodeDecodeError as exc:
-            raise InputError.one(label, f"not valid {encoding} (byte {data[exc.start]:#04x}); fix the protocol's encoding", row=_line_of(data, exc.start)) from None
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                return Decoded(_lines(data.decode(codec)), "utf-8 (BOM)" if codec == "utf-8-sig" else codec)
-            except UnicodeDecodeError as exc:
-                raise InputError.one(label, f"starts with a {codec} byte-order mark but is not valid {codec}", row=_line_of(data, exc.start)) from None
-    try:
-        return Decoded(_lines(data.decode("utf-8")), "utf-8")
-    except UnicodeDecodeError as exc:
-        line = _line_of(data, exc.start)
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise InputError.one(label, "neither UTF-8 nor Windows-1252; set `encoding` for this source in the protocol", row=_line_of(data, exc.start)) from None
-    warning = (f"{label}: not valid UTF-8 (first at line {line}); read as Windows-1252 (cp1252). "
-               "Check accented letters, then set encoding = \"cp1252\" for this source in the protocol")
-    return Decoded(_lines(text), "cp1252", warning)
-
-
 def read_text(path: Path, label: str, encoding: str | None, log: ReadLog) -> str:
-    """Read and `decode` an export file, recording the encoding and any warning in `log`."""
+    """Read and `textio.decode` an export file (line ends -> LF), recording the encoding and any warning in `log`."""
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
@@ -91,7 +52,7 @@ def read_text(path: Path, label: str, encoding: str | None, log: ReadLog) -> str
     log.encoding = decoded.encoding
     if decoded.warning:
         log.warn(decoded.warning)
-    return decoded.text
+    return unix_lines(decoded.text)
 
 
 def clean(value: object) -> str | None:
@@ -102,7 +63,7 @@ def clean(value: object) -> str | None:
     return None if len(text) < 32 and text.lower() in PLACEHOLDERS else text
 
 
-def clean_all(values: list[object]) -> list[str]:
+def clean_all(values: Iterable[object]) -> list[str]:
     """`clean` each value, dropping empties and repeats (first occurrence kept)."""
     return list(dict.fromkeys(v for v in map(clean, values) if v is not None))
 
@@ -126,21 +87,3 @@ def year(value: object) -> int | None:
     text = clean(value)
     match = _YEAR.search(text) if text else None
     return int(match.group(1)) if match else None
-
-
-def _lines(text: str) -> str:
-    """CRLF and lone CR line ends -> LF."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
-
-
-def _python_codec(encoding: str, label: str) -> str:
-    """Python's codec for a protocol encoding name; UTF-8 also accepts a byte-order mark."""
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        raise InputError.one(label, f"unknown encoding {encoding!r} in the protocol") from None
-    return "utf-8-sig" if name == "utf-8" else name

@@ -16,10 +16,14 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import PipelineError
 from pipeline.files import write_bytes_atomic
 from pipeline.report.counts import Count, SourceCount
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Request, Route
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -126,7 +130,7 @@ def check(html: Path, expected: dict[str, Count | SourceCount], screenshot: Path
     url = html.resolve().as_uri()
     result = CheckResult()
 
-    def guard(route, request) -> None:  # noqa: ANN001 - playwright's Route and Request
+    def guard(route: Route, request: Request) -> None:
         if request.url.split("#")[0] == url:
             route.continue_()
         else:
@@ -137,8 +141,8 @@ def check(html: Path, expected: dict[str, Count | SourceCount], screenshot: Path
         browser = pw.chromium.launch(executable_path=str(executable), args=ARGS, headless=True, timeout=60_000)
         try:
             for viewport in (DESKTOP, PHONE):
-                page = browser.new_context(viewport=viewport, offline=True).new_page()
-                page.on("console", lambda msg: msg.type == "error" and result.console_errors.append(msg.text))
+                page = browser.new_context(viewport=viewport, offline=True).new_page()  # type: ignore[arg-type]
+                page.on("console", lambda msg: result.console_errors.append(msg.text) if msg.type == "error" else None)
                 page.on("pageerror", lambda exc: result.console_errors.append(str(exc)))
                 page.route("**/*", guard)
                 page.goto(url, wait_until="load")

@@ -9,9 +9,10 @@ writes the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -43,9 +44,9 @@ def generated_at(paths: list[Path]) -> datetime:
     """SOURCE_DATE_EPOCH if set, else the newest mtime among `paths`, else now (UTC)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
     times = [p.stat().st_mtime for p in paths if p.exists()]
-    return datetime.fromtimestamp(max(times), tz=timezone.utc) if times else datetime.now(timezone.utc)
+    return datetime.fromtimestamp(max(times), tz=UTC) if times else datetime.now(UTC)
 
 
 def _limits(source: dict) -> str:
@@ -71,10 +72,8 @@ def source_view(source: dict, protocol: Protocol) -> dict:
     except KeyError:
         view["notes"] = ""
     if not view.get("query") and source.get("type") == "pubmed":
-        try:
+        with contextlib.suppress(KeyError):
             view["query"] = getattr(protocol.source(source["name"]), "query", "")
-        except KeyError:
-            pass
     return view
 
 

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         if not result.ok:
             raise PipelineError("the browser check failed:\n  - " + "\n  - ".join(result.problems))
         text += (f"; browser check passed ({result.numbers_checked} diagram numbers read back, no console "
-                 f"errors, no outside requests; screenshot {layout.relative(result.screenshot)})")
+                 f"errors, no outside requests; screenshot {layout.relative(result.screenshot)})")  # type: ignore[arg-type]
     summary("report", text)
     return 0
 

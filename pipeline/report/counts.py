@@ -224,7 +224,7 @@ def _column(key: str, groups: tuple[Group, ...], records: pl.DataFrame, final: p
 
     ta_pending = count(ta.is_in(TA_PENDING))
     ft_pending = count(ft.is_in(FT_PENDING))
-    both = dict(awaiting_ta=ta_pending, awaiting_ft=ft_pending)
+    both = {"awaiting_ta": ta_pending, "awaiting_ft": ft_pending}
     excluded = mine.filter(ft == "exclude").with_columns(
         pl.col("full_text_reason").fill_null("").replace("", NO_REASON))
     reasons = excluded.group_by("full_text_reason").len().sort(["len", "full_text_reason"], descending=[True, False])

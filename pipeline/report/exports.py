@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import quote
+from typing import Any
 
 import polars as pl
 import rispy
 
-from pipeline.files import frame_to_csv_atomic, write_text_atomic
+from pipeline.files import write_text_atomic
+from pipeline.links import identifier_links, outbound
+from pipeline.textio import frame_to_csv_atomic
 
 CSV_COLUMNS = [
     "study_id", "authors", "year", "title", "journal", "volume", "issue", "pages", "doi", "pmid", "pmcid",
@@ -26,16 +28,9 @@ def included(studies: pl.DataFrame, final: pl.DataFrame) -> pl.DataFrame:
             .sort(["_first", "year", "study_id"], nulls_last=True).drop("_first"))
 
 
-def links(row: dict) -> dict[str, str]:
+def links(row: dict[str, Any]) -> dict[str, str]:
     """PubMed, DOI and PMC addresses for one study (only those it has)."""
-    out = {}
-    if row.get("pmid"):
-        out["PubMed"] = f"https://pubmed.ncbi.nlm.nih.gov/{quote(str(row['pmid']))}/"
-    if row.get("doi"):
-        out["DOI"] = f"https://doi.org/{quote(row['doi'], safe='/:;()._-<>[]')}"
-    if row.get("pmcid"):
-        out["PMC"] = f"https://pmc.ncbi.nlm.nih.gov/articles/{quote(row['pmcid'])}/"
-    return out
+    return identifier_links(row.get("pmid"), row.get("doi"), row.get("pmcid"))
 
 
 class PlainRisWriter(rispy.RisWriter):
@@ -68,7 +63,8 @@ def ris_entries(frame: pl.DataFrame) -> list[dict]:
                 entry["end_page"] = end
         if row.get("pmid"):
             entry["accession_number"] = _one_line(row["pmid"])
-        urls = list(links(row).values()) + ([row["url"]] if row.get("url") else [])
+        own = outbound(row.get("url"))  # the export's own link, only if it is http(s) or doi
+        urls = [*links(row).values(), *([own] if own else [])]
         if urls:
             entry["urls"] = [_one_line(u) for u in urls]
         if row.get("keywords"):
@@ -86,6 +82,8 @@ def ris_entries(frame: pl.DataFrame) -> list[dict]:
 def write(directory: Path, frame: pl.DataFrame) -> dict[Path, bool]:
     """Write `included.ris` (rispy) and `included.csv` (spreadsheet-safe); say which files changed."""
     ris, table = directory / "included.ris", directory / "included.csv"
+    if "url" in frame.columns:  # a record's own link leaves only if it is http(s) or doi
+        frame = frame.with_columns(pl.col("url").map_elements(lambda u: u if outbound(u) else None, return_dtype=pl.Utf8))
     return {
         ris: write_text_atomic(ris, rispy.dumps(ris_entries(frame), implementation=PlainRisWriter) if frame.height else ""),
         table: frame_to_csv_atomic(table, frame.select([c for c in CSV_COLUMNS if c in frame.columns])),

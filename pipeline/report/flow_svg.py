@@ -8,6 +8,7 @@ the rendered numbers back.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from pipeline.report.counts import DBR, OTHER, ColumnCounts, Count, PrismaCounts, SourceCount
@@ -243,7 +244,7 @@ def layout(counts: PrismaCounts) -> Diagram:
     for col in cols:
         k = col.key
         chain = [f"{k}_identified", f"{k}_screened", f"{k}_sought", f"{k}_assessed"]
-        for upper, lower in zip(chain, chain[1:]):
+        for upper, lower in itertools.pairwise(chain):
             a, b = by_node[upper], by_node[lower]
             arrows.append(Arrow(((a.x + a.w / 2, a.y + a.h), (b.x + b.w / 2, b.y))))
         for main, side in ((f"{k}_identified", f"{k}_removed"), (f"{k}_screened", f"{k}_records_excluded"),

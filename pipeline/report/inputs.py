@@ -11,12 +11,13 @@ import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from pipeline.errors import InputError, PipelineError, Problem
-from pipeline.files import unguard_cell
 from pipeline.layout import Layout
+from pipeline.textio import unguard_cell
 
 TA_VALUES = ("include", "exclude", "pending", "conflict", "")
 FT_VALUES = ("include", "exclude", "not_retrieved", "pending", "conflict", "")
@@ -110,7 +111,7 @@ def read_final(path: Path) -> pl.DataFrame:
             raise InputError([Problem(str(path), "column is missing", row=1, column=c) for c in absent])
         rows, problems = [], []
         for number, raw in enumerate(reader, start=2):
-            row = {c: unguard_cell((raw.get(c) or "").strip()) for c in FINAL_COLUMNS}
+            row: dict[str, Any] = {c: unguard_cell((raw.get(c) or "").strip()) for c in FINAL_COLUMNS}
             for column, allowed in (("title_abstract", TA_VALUES), ("full_text", FT_VALUES)):
                 if row[column] not in allowed:
                     problems.append(Problem(str(path), f"unknown value {row[column]!r}; expected one of "

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.files import csv_bytes, write_bytes_atomic
+from pipeline.files import write_bytes_atomic
 from pipeline.report.counts import ColumnCounts, Count, PrismaCounts
+from pipeline.textio import csv_bytes
 
 HEADER = ["data", "node", "box", "description", "boxtext", "tooltips", "url", "n"]
 

@@ -76,13 +76,13 @@ def read_overrides(table: Table, study_of: dict[str, str]) -> tuple[dict[str, di
     if table.rows and (key_col is None or dec_col is None):
         return out, [Problem(str(table.path), "needs the columns study_id and decision", 1)]
     for number, row in zip(table.row_numbers, table.rows):
-        key = row[key_col].strip()
+        key = row[key_col].strip()  # type: ignore[index]  # both columns exist when there are rows
         study = study_of.get(key)
         if study is None:
             problems.append(Problem(str(table.path), f"unknown study or record id {key!r}", number, key_col))
             continue
-        if row[dec_col].strip().lower() != "eligible":
-            problems.append(Problem(str(table.path), f"decision must be 'eligible', not {row[dec_col]!r}", number, dec_col))
+        if row[dec_col].strip().lower() != "eligible":  # type: ignore[index]
+            problems.append(Problem(str(table.path), f"decision must be 'eligible', not {row[dec_col]!r}", number, dec_col))  # type: ignore[index]
             continue
         out[study] = {"reviewer": row[who_col].strip() if who_col else "", "notes": row[notes_col] if notes_col else ""}
     return out, problems

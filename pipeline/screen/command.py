@@ -9,7 +9,7 @@ from pipeline.layout import from_args
 from pipeline.screen import engine
 from pipeline.screen.status import print_status
 
-__all__ = ["register", "run", "print_status"]
+__all__ = ["print_status", "register", "run"]
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -15,8 +15,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from pipeline.errors import Problem
-from pipeline.screen.decisions import (EXCLUDE, MAYBE, RESOLUTION_DECISIONS, STAGE_LABELS, Call, check_stage, parse_decision,
-                                       parse_reason)
+from pipeline.screen.decisions import (
+    EXCLUDE,
+    MAYBE,
+    RESOLUTION_DECISIONS,
+    STAGE_LABELS,
+    Call,
+    check_stage,
+    parse_decision,
+    parse_reason,
+)
 from pipeline.screen.sheets import Table, column
 
 RESOLUTION_HEADER = ["study_id", "decision", "reason", "resolved_by", "notes"]
@@ -59,7 +67,7 @@ def _show(call: tuple[str, str] | str | None) -> str:
         return ""
     if call == SELF:
         return SELF
-    decision, reason = call
+    decision, reason = call  # type: ignore[str-unpack]  # SELF is the only string
     return decision.replace("_", " ") + (f": {reason}" if reason else "")
 
 
@@ -85,7 +93,7 @@ def outcome(study: str, reviewers: tuple[str, ...], made: dict[str, tuple[str, s
         return Outcome(study, "conflict", "", issue, shown, None, ())
     if len(done) < len(reviewers) or not reviewers:
         return Outcome(study, "pending", "", "", shown, None, ())
-    decision, reason = next(iter(done.values()))
+    decision, reason = next(iter(done.values()))  # type: ignore[str-unpack]  # no SELF left here
     return Outcome(study, decision, reason, "", shown, None, tuple(sorted(done)))
 
 
@@ -100,7 +108,7 @@ def read_resolutions(table: Table, stage: str, study_of: dict[str, str], in_stag
     out: dict[str, Resolution] = {}
     problems: list[Problem] = []
     for number, row in zip(table.row_numbers, table.rows):
-        key = row[key_col].strip()
+        key = row[key_col].strip()  # type: ignore[index]  # both columns exist when there are rows
         study = study_of.get(key)
         if study is None:
             problems.append(Problem(where, f"unknown study or record id {key!r}", number, key_col))
@@ -109,7 +117,7 @@ def read_resolutions(table: Table, stage: str, study_of: dict[str, str], in_stag
             problems.append(Problem(where, f"study {study!r} is not screened at the {STAGE_LABELS[stage]} stage", number, key_col))
             continue
         try:
-            decision = parse_decision(row[dec_col])
+            decision = parse_decision(row[dec_col])  # type: ignore[index]
             if decision is None:
                 raise ValueError("a resolution needs a decision")
             check_stage(decision, stage, RESOLUTION_DECISIONS)

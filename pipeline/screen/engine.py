@@ -9,18 +9,20 @@ instead of overwriting their file.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from pipeline.errors import InputError, PipelineError, Problem
-from pipeline.files import write_csv_atomic, write_text_atomic
+from pipeline.files import write_text_atomic
 from pipeline.layout import Layout
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import agreement, automation, conflicts, merge
 from pipeline.screen.decisions import EXCLUDE, INCLUDE, NOT_RETRIEVED, STAGE_DECISIONS, Call, sheet_calls
 from pipeline.screen.sheets import SheetChanged, Table, column, read_table, render, write_if_unchanged
+from pipeline.textio import write_csv_atomic
 
 RESERVED_NAMES = ("conflicts", "resolutions")
 FINAL_HEADER = ["study_id", "automation", "title_abstract", "full_text", "full_text_reason", "example"]
@@ -90,6 +92,7 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
     problems: list[Problem] = []
     warnings = [f"{p} belongs to no reviewer named in the protocol; it is left alone and not counted"
                 for p in inputs.strays]
+    warnings += [t.warning for t in (*inputs.sheets.values(), *inputs.resolutions.values(), inputs.overrides) if t.warning]
 
     marked, rule_problems = automation.evaluate(studies, protocol.automation)
     problems += rule_problems
@@ -229,13 +232,13 @@ def write(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
         if not table.exists and write_if_unchanged(path, render(header, []), ""):
             changed.append(path)
     out = layout.screening
-    generated = [
+    generated: list[tuple[Path, Sequence[object], Iterable[Sequence[object]]]] = [
         (out / "automation.csv", list(automation.AUTOMATION_SCHEMA), _bool(result.automation, "overruled").rows()),
         (out / "final.csv", FINAL_HEADER, _bool(result.final, "example").rows()),
         (out / "orphans.csv", ORPHAN_HEADER, result.orphans),
     ]
     generated += [(out / stage / "conflicts.csv", *result.conflicts[stage]) for stage in STAGES]
-    for path, header, rows in generated:
+    for path, header, rows in generated:  # type: ignore[assignment]  # header, rows: also the sheet loop above
         if write_csv_atomic(path, header, rows):
             changed.append(path)
     if write_text_atomic(out / "summary.json", json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n"):

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 
 import polars as pl
 
+from pipeline.links import doi_url, pmc_url, pubmed_url
 from pipeline.screen.decisions import KEY_COLUMNS
 from pipeline.screen.sheets import Table, column
 
@@ -50,9 +51,9 @@ def display(studies: pl.DataFrame) -> dict[str, dict[str, str]]:
             "year": "" if s["year"] is None else str(s["year"]),
             "journal": s["journal"] or "",
             "abstract": s["abstract"] or "",
-            "pubmed_url": f"https://pubmed.ncbi.nlm.nih.gov/{s['pmid']}/" if s["pmid"] else "",
-            "doi_url": f"https://doi.org/{s['doi']}" if s["doi"] else "",
-            "pmc_url": f"https://pmc.ncbi.nlm.nih.gov/articles/{s['pmcid']}/" if s["pmcid"] else "",
+            "pubmed_url": pubmed_url(s["pmid"]) if s["pmid"] else "",
+            "doi_url": doi_url(s["doi"]) if s["doi"] else "",
+            "pmc_url": pmc_url(s["pmcid"]) if s["pmcid"] else "",
             "study_id": s["study_id"],
         }
     return out

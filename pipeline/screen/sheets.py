@@ -2,8 +2,9 @@
 
 Spreadsheets re-save CSV in many ways; all of these read back the same table: a UTF-8 BOM,
 `;` or tab as delimiter (Excel in many locales), CRLF line ends, quoted multi-line cells, trailing
-empty rows and columns, reordered rows or columns, and cp1252 (Windows "ANSI") re-saves. Cells the
-pipeline wrote with a formula guard (a leading apostrophe) are read back without it.
+empty rows and columns, reordered rows or columns, UTF-16 ("Unicode text") and cp1252 (Windows
+"ANSI") re-saves, the last with a warning. Decoding, delimiter and the formula guard (a leading
+apostrophe, header cells too) follow the rules of `pipeline.textio`, the same as imports and exports.
 
 A sheet is only ever replaced atomically, and only if it is byte-for-byte what we read: when a
 person saved it in between, `SheetChanged` is raised so the caller re-reads instead of overwriting.
@@ -18,9 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.files import guard_cell, unguard_cell, write_bytes_atomic
-
-DELIMITERS = (",", ";", "\t")
+from pipeline.files import write_bytes_atomic
+from pipeline.textio import SHEET_FIX, csv_bytes, decode, sniff_delimiter, unguard_cell
 
 
 class SheetChanged(Exception):
@@ -36,7 +36,8 @@ class Table:
     """One CSV file as read: header names, rows as dicts, and how to write it back the same way.
 
     `rows[i]` came from spreadsheet row `row_numbers[i]` (header = row 1), so problems can name the
-    row a person sees. `fingerprint` is the SHA-256 of the bytes read ("" when the file is missing).
+    row a person sees. `fingerprint` is the SHA-256 of the bytes read ("" when the file is missing);
+    `warning` says when its encoding had to be guessed (Windows-1252).
     """
 
     path: Path
@@ -46,6 +47,7 @@ class Table:
     delimiter: str = ","
     fingerprint: str = ""
     exists: bool = True
+    warning: str | None = None
 
 
 def fingerprint(path: Path) -> str:
@@ -56,41 +58,16 @@ def fingerprint(path: Path) -> str:
         return ""
 
 
-def decode(data: bytes) -> str:
-    """Bytes -> text: UTF-8 (BOM stripped) when valid, else cp1252 (Excel's "CSV (Windows)"), else latin-1."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for encoding in ("utf-8", "cp1252", "latin-1"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes any bytes")
-
-
-def sniff_delimiter(text: str) -> str:
-    """The delimiter of the header line: whichever of `,` `;` tab occurs most outside quotes."""
-    first = text.split("\n", 1)[0]
-    counts = {d: 0 for d in DELIMITERS}
-    quoted = False
-    for ch in first:
-        if ch == '"':
-            quoted = not quoted
-        elif not quoted and ch in counts:
-            counts[ch] += 1
-    best = max(DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
 def parse(data: bytes, path: Path) -> Table:
     """Parse CSV bytes into a `Table`; column names are matched case-insensitively later."""
-    text = decode(data)
+    decoded = decode(data, str(path), fix=SHEET_FIX)
+    text = decoded.text
     delimiter = sniff_delimiter(text)
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     digest = hashlib.sha256(data).hexdigest()
     if not records:
-        return Table(path, [], [], [], delimiter, digest)
-    raw_header = [h.strip() for h in records[0]]
+        return Table(path, [], [], [], delimiter, digest, warning=decoded.warning)
+    raw_header = [unguard_cell(h.strip()) for h in records[0]]
     body = records[1:]
     width = max([len(raw_header)] + [len(r) for r in body])
     raw_header += [""] * (width - len(raw_header))
@@ -115,7 +92,7 @@ def parse(data: bytes, path: Path) -> Table:
         values = {header[k]: unguard_cell(record[i]) if i < len(record) else "" for k, i in enumerate(keep)}
         rows.append(values)
         numbers.append(number)
-    return Table(path, header, rows, numbers, delimiter, digest)
+    return Table(path, header, rows, numbers, delimiter, digest, warning=decoded.warning)
 
 
 def read_table(path: Path) -> Table:
@@ -139,13 +116,8 @@ def column(table: Table, *names: str) -> str | None:
 
 
 def render(header: Sequence[str], rows: Sequence[Sequence[object]], delimiter: str = ",") -> bytes:
-    """CSV bytes as a spreadsheet opens them cleanly: UTF-8 BOM, CRLF, formula-guarded cells."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([guard_cell(v) for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    """A sheet's bytes, in the delimiter it was read with: `textio.csv_bytes` (UTF-8 BOM, CRLF, guarded)."""
+    return csv_bytes(header, rows, delimiter=delimiter)
 
 
 def write_if_unchanged(path: Path, data: bytes, expected_fingerprint: str) -> bool:

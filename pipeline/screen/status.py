@@ -14,6 +14,7 @@ from pipeline.errors import InputError, PipelineError
 from pipeline.layout import Layout
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import engine
+from pipeline.textio import printable
 
 LABEL = {"title_abstract": "title/abstract", "full_text": "full text"}
 
@@ -64,11 +65,11 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
     except InputError as exc:
         out.print(f"{len(exc.problems)} problem(s) in the screening files:", markup=False)
         for problem in exc.problems:
-            out.print(f"  {problem}", markup=False)
+            out.print(f"  {printable(problem)}", markup=False)
         out.print("Next: fix the problems above, then run `make screen`.", markup=False)
         return 1
     except PipelineError as exc:
-        out.print(f"Next: {exc}", markup=False)
+        out.print(f"Next: {printable(exc)}", markup=False)
         return 0
 
     table = RichTable(title="Screening status", caption="conflicts: open conflicts in which the reviewer made a call")
@@ -100,6 +101,6 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
         out.print(f"{len(result.orphans)} orphaned sheet row(s): their records are gone (see outputs/screening/orphans.csv).",
                   markup=False)
     for warning in result.warnings:
-        out.print(f"Warning: {warning}", markup=False)
+        out.print(f"Warning: {printable(warning)}", markup=False)
     out.print("Next: " + next_step(layout, protocol, result, stale_sheets(inputs, result)), markup=False)
     return 0

@@ -10,9 +10,13 @@ from pipeline.console import console, progress, summary, warn
 from pipeline.errors import InputError, PipelineError, Problem
 from pipeline.layout import from_args
 from pipeline.protocol import Protocol, PubMedSearch
-from pipeline.search.entrez import DEFAULT_BATCH, MAX_BATCH, EntrezClient, Settings, check_dates
+from pipeline.search.entrez import MAX_BATCH, EntrezClient
+from pipeline.search.fetch import DEFAULT_BATCH
+from pipeline.search.pubmed import take
 from pipeline.search.query import check
-from pipeline.search.snapshot import read_log, take
+from pipeline.search.settings import Settings
+from pipeline.search.slicing import check_dates
+from pipeline.search.snapshot import read_log
 
 DESCRIPTION = """\
 Run each PubMed search of the protocol (queries/review.toml, [[sources]] with type = "pubmed") live
@@ -96,7 +100,7 @@ class FetchProgress:
             self.task = self.bar.add_task(self.description, total=total)
         self.bar.update(self.task, completed=done, total=total)
 
-    def __enter__(self) -> "FetchProgress":
+    def __enter__(self) -> FetchProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -120,8 +124,8 @@ def check_all(searches: list[PubMedSearch]) -> None:
     """Every query and date limit, all problems reported at once, before any request."""
     problems: list[Problem] = []
     for search in searches:
-        for checker in (lambda: check(search.query, search.name),
-                        lambda: check_dates(search.name, search.mindate, search.maxdate)):
+        for checker in (lambda s=search: check(s.query, s.name),
+                        lambda s=search: check_dates(s.name, s.mindate, s.maxdate)):
             try:
                 checker()
             except InputError as exc:

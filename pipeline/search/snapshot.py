@@ -1,11 +1,12 @@
-"""Frozen PubMed searches: `outputs/search/<source>/<YYYY-MM-DDTHHMMSSZ>/`.
+"""Frozen searches on disk: `outputs/search/<source>/<YYYY-MM-DDTHHMMSSZ>/`.
 
-A snapshot holds every raw E-utilities reply as received (gzip: `einfo-*.xml.gz`,
+A snapshot holds every raw reply as received (gzip: for PubMed `einfo-*.xml.gz`,
 `esearch-*.xml.gz`, `efetch-00001.xml.gz`, ...) and `search_log.json` saying what was asked, when,
 of which server and what came back. It is built in a hidden `.partial-<stamp>/` folder and renamed
 into place only when complete, so a failed or interrupted run never touches earlier snapshots; the
-next run of the same search resumes the partial folder from the PMIDs it already holds (a partial
-folder of a different search is discarded, never mixed in).
+next run of the same search resumes the partial folder from the ids it already holds (a partial
+folder of a different search is discarded, never mixed in). Nothing here talks to a service:
+`Partial` is the store a fetch loop writes to, whichever service the replies come from.
 """
 
 from __future__ import annotations
@@ -17,18 +18,10 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import Bio
-
-from pipeline import __version__
-from pipeline.errors import InputError, PipelineError
+from pipeline.errors import BadReply, InputError, UserError
 from pipeline.files import write_bytes_atomic, write_text_atomic
 from pipeline.layout import Layout
-from pipeline.protocol import PubMedSearch
-from pipeline.search.entrez import (DEFAULT_BATCH, MAX_BATCH, BadReply, EntrezClient, EutilsUnavailable, check_dates,
-                                    efetch_pmids, fetch, plan)
-from pipeline.search.query import check
 
 STAMP_FORMAT = "%Y-%m-%dT%H%M%SZ"
 STAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z$")
@@ -39,12 +32,12 @@ PARTIAL_PREFIX = ".partial-"
 
 def stamp(moment: dt.datetime) -> str:
     """Folder name of a snapshot taken at `moment` (UTC): YYYY-MM-DDTHHMMSSZ."""
-    return moment.astimezone(dt.timezone.utc).strftime(STAMP_FORMAT)
+    return moment.astimezone(dt.UTC).strftime(STAMP_FORMAT)
 
 
 def iso(moment: dt.datetime) -> str:
     """ISO 8601 UTC with a Z, to the second."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def latest(layout: Layout, source: str) -> Path | None:
@@ -80,12 +73,22 @@ def read_raw(path: Path) -> bytes:
     return gzip.decompress(Path(path).read_bytes())
 
 
+IdsOf = Callable[[bytes], list[str]]   # the record ids in one stored batch; raises BadReply if unreadable
+
+
 class Partial:
-    """A snapshot being built. Nothing touches the disk before the first reply is saved."""
+    """A snapshot being built. Nothing touches the disk before the first reply is saved.
+
+    Batches are stored as `<batch_kind>-00001<suffix>`, ...; `ids_of` reads a stored batch back
+    when a run resumes (for PubMed: the PMIDs of an efetch reply).
+    """
 
     def __init__(self, source_dir: Path, identity: dict, now: dt.datetime,
-                 resume: tuple[Path, dict, set[str]] | None = None, discard: tuple[Path, ...] = ()):
+                 resume: tuple[Path, dict, set[str]] | None = None, discard: tuple[Path, ...] = (),
+                 batch_kind: str = "efetch", suffix: str = ".xml.gz"):
         self.source_dir = source_dir
+        self.batch_kind = batch_kind
+        self.suffix = suffix
         self.now = now
         self.discard = discard
         if resume:
@@ -98,7 +101,8 @@ class Partial:
         self._started = False
 
     @classmethod
-    def begin(cls, layout: Layout, source: str, identity: dict, now: dt.datetime) -> "Partial":
+    def begin(cls, layout: Layout, source: str, identity: dict, now: dt.datetime, ids_of: IdsOf,
+              batch_kind: str = "efetch", suffix: str = ".xml.gz") -> Partial:
         """Resume the unfinished folder of this same search, else plan a fresh one (discarding others)."""
         source_dir = layout.search / source
         unfinished = sorted(source_dir.glob(f"{PARTIAL_PREFIX}*")) if source_dir.is_dir() else []
@@ -106,29 +110,30 @@ class Partial:
         for folder in reversed(unfinished):
             state = _read_state(folder)
             if state and state.get("identity") == identity:
-                pmids = _stored_pmids(folder, state)
+                pmids = _stored_ids(folder, state, ids_of)
                 if pmids is not None:
                     resume = (folder, state, pmids)
                     break
         discard = tuple(f for f in unfinished if resume is None or f != resume[0])
-        return cls(source_dir, identity, now, resume, discard)
+        return cls(source_dir, identity, now, resume, discard, batch_kind, suffix)
 
     @property
     def batches(self) -> list[dict]:
-        return self.state["batches"]
+        batches: list[dict] = self.state["batches"]
+        return batches
 
     def save_raw(self, kind: str, data: bytes) -> str:
-        """Store one reply as `<kind>-<n>.xml.gz`; return its file name."""
+        """Store one reply as `<kind>-<n><suffix>`; return its file name."""
         n = self.state["counters"].get(kind, 0) + 1
-        name = f"{kind}-{n:05d}.xml.gz"
+        name = f"{kind}-{n:05d}{self.suffix}"
         self._write(name, data)
         self.state["counters"][kind] = n
         self._save_state()
         return name
 
     def add_batch(self, data: bytes, pmids: list[str], info: dict) -> str:
-        """Store one efetch reply holding `pmids`."""
-        name = f"efetch-{len(self.batches) + 1:05d}.xml.gz"
+        """Store one batch reply holding the records `pmids` (a `fetch.BatchStore`)."""
+        name = f"{self.batch_kind}-{len(self.batches) + 1:05d}{self.suffix}"
         self._write(name, data)
         self.batches.append({"file": name, "records": len(pmids), **info})
         self.pmids.update(pmids)
@@ -146,14 +151,14 @@ class Partial:
         """Write search_log.json, tidy the folder and rename it to its final stamp."""
         self._ensure()
         keep = {LOG_NAME} | {b["file"] for b in self.batches} | {
-            f"{kind}-{n:05d}.xml.gz" for kind, count in self.state["counters"].items() for n in range(1, count + 1)}
+            f"{kind}-{n:05d}{self.suffix}" for kind, count in self.state["counters"].items() for n in range(1, count + 1)}
         write_text_atomic(self.folder / LOG_NAME, json.dumps(log, indent=2, ensure_ascii=False) + "\n")
         for path in self.folder.iterdir():
             if path.name not in keep:
                 path.unlink()           # state.json, a reply written just before an interruption, temp files
         target = self.source_dir / stamp(self.now)
         if target.exists():
-            raise PipelineError(f"{target} already exists; wait a second and run again")
+            raise UserError(f"{target} already exists; wait a second and run again")
         self.folder.rename(target)
         return target
 
@@ -182,65 +187,12 @@ def _read_state(folder: Path) -> dict | None:
     return state if isinstance(state, dict) and {"identity", "runs", "counters", "batches"} <= state.keys() else None
 
 
-def _stored_pmids(folder: Path, state: dict) -> set[str] | None:
-    """PMIDs in the batches the state lists; None when one is missing or unreadable (start clean)."""
+def _stored_ids(folder: Path, state: dict, ids_of: IdsOf) -> set[str] | None:
+    """Record ids in the batches the state lists; None when one is missing or unreadable (start clean)."""
     pmids: set[str] = set()
     try:
         for batch in state["batches"]:
-            pmids.update(efetch_pmids(read_raw(folder / batch["file"])))
+            pmids.update(ids_of(read_raw(folder / batch["file"])))
     except (OSError, EOFError, BadReply, KeyError, TypeError):
         return None
     return pmids
-
-
-def take(layout: Layout, search: PubMedSearch, client: EntrezClient, *, batch_size: int = DEFAULT_BATCH,
-         now: dt.datetime | None = None, report: Callable[[int, int], None] = lambda done, total: None,
-         note: Callable[[str], None] = lambda text: None) -> Path:
-    """Run one PubMed search live and freeze it as a complete snapshot; return its folder."""
-    check(search.query, search.name)
-    check_dates(search.name, search.mindate, search.maxdate)
-    if not 1 <= batch_size <= MAX_BATCH:
-        raise PipelineError(f"batch size must be between 1 and {MAX_BATCH:,}, not {batch_size}")
-    settings = client.settings
-    now = now or dt.datetime.now(dt.timezone.utc)
-    identity = {"source": search.name, "database": search.database, "query": search.query,
-                "mindate": search.mindate, "maxdate": search.maxdate, "datetype": search.datetype,
-                "eutils_url": settings.base_url}
-    partial = Partial.begin(layout, search.name, identity, now)
-    if partial.resumed:
-        note(f"{search.name}: resuming {partial.folder.name} ({len(partial.pmids):,} records already stored)")
-    elif partial.discard:
-        note(f"{search.name}: an unfinished run of a different search will be discarded")
-    term = " ".join(search.query.split())
-    requests_before = client.requests
-    try:
-        einfo_data, info = client.einfo()
-        partial.save_raw("einfo", einfo_data)
-        top, slices = plan(client, term, search.mindate, search.maxdate, search.datetype,
-                           lambda data: partial.save_raw("esearch", data), today=now.date(), note=note)
-        not_returned = fetch(client, slices, partial, batch_size, report)
-    except EutilsUnavailable as exc:
-        raise PipelineError(f"{search.name}: {exc}; {partial.progress_note()}") from None
-    except KeyboardInterrupt:
-        note(f"{search.name}: interrupted; {partial.progress_note()}")
-        raise
-    wanted = {p for s in slices for p in s.result.ids}
-    warnings = list(top.warnings)
-    if not_returned:
-        warnings.append(f"{len(not_returned)} PMIDs found by esearch were not returned by efetch")
-    if extra := len(partial.pmids - wanted):
-        warnings.append(f"{extra} records stored by an earlier run no longer match the query")
-    log: dict[str, Any] = {
-        "source": search.name, "database": search.database, "platform": search.platform,
-        "query": search.query, "term_sent": term, "query_translation": top.translation,
-        "mindate": search.mindate, "maxdate": search.maxdate, "datetype": search.datetype,
-        "started_at": iso(now), "finished_at": iso(dt.datetime.now(dt.timezone.utc)),
-        "runs": partial.state["runs"], "count_reported": top.count, "retrieved": len(partial.pmids),
-        "not_returned": not_returned, "database_build": info["build"], "database_last_update": info["last_update"],
-        "slices": [{"mindate": s.mindate, "maxdate": s.maxdate, "count": s.result.count, "esearch_file": s.esearch_file}
-                   for s in slices],
-        "batch_size": batch_size, "batches": partial.batches, "warnings": warnings,
-        "tool": settings.tool, "tool_version": __version__, "biopython_version": Bio.__version__,
-        "eutils_url": settings.base_url, "requests": client.requests - requests_before, "status": "complete",
-    }
-    return partial.finish(log)

@@ -4,7 +4,9 @@ Why not `Bio.Entrez.read`: it validates against the DTD the document names and t
 any DTD it does not bundle, which fails offline; it is also a pure-Python SAX handler. Here lxml
 streams the document with DTD loading, entity expansion and network access all switched off, so
 any DTD version (or none) parses the same way, and each `PubmedArticle` / `PubmedBookArticle` is
-reduced to one `RECORD_SCHEMA` row and then freed. `DeleteCitation` blocks are ignored.
+reduced to one `RECORD_SCHEMA` row and then freed. `DeleteCitation` blocks are ignored. The
+search stage checks each efetch reply with this same reader (`iter_articles`, `article_pmid`)
+before storing it, so what a snapshot holds is what the import can read.
 
 Text is untrusted and is kept as plain text: inline markup (<i>, <sup>, MathML, ...) is reduced
 to its text, whitespace is collapsed, and escaping is left to whatever writes it out.
@@ -19,17 +21,18 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
 import polars as pl
 from lxml import etree
 
 from pipeline.errors import InputError
+from pipeline.links import pubmed_url
 from pipeline.records import LIST_COLUMNS, RECORD_SCHEMA, conform, find_registry_ids, normalise_doi, normalise_pmcid
 
-PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 ROOTS = ("PubmedArticleSet", "PubmedBookArticleSet")
 ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
+EMPTY_RESULT = "Empty result"
 
 # NLM DataBankList names that are clinical-trial registers (the rest are GenBank, GEO, PDB, ...).
 TRIAL_REGISTERS = frozenset(
@@ -44,9 +47,6 @@ TRIAL_REGISTERS = frozenset(
 _NOT_AVAILABLE = re.compile(r"^\[?\s*not available\s*\]?\.?$", re.IGNORECASE)
 _YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
 _NAME_PARTS = re.compile(r"[\s\-.]+")
-# Every pattern in records.find_registry_ids starts with "nct" or one of these (lower-cased); each
-# of these contains "rct", "ctr" or "drks", which are rare in prose, so those are tested first.
-_REGISTRY_PREFIXES = ("isrctn", "irct", "chictr", "actrn", "euctr", "ctri/", "drks", "jrct")
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 16  # small chunks keep the parser in cache: faster than 1 MiB ones
 _SEP = "\x1f"
@@ -95,7 +95,7 @@ def iter_records(data: bytes | BinaryIO | Path, source: str = "pubmed", source_f
         pmid = record["pmid"]
         record.update(
             record_id=f"{source}:{pmid}", source=source, source_file=source_file or None,
-            source_record_id=pmid, url=PUBMED_URL.format(pmid=pmid),
+            source_record_id=pmid, url=pubmed_url(pmid),
         )
         yield record
 
@@ -131,6 +131,8 @@ def iter_articles(data: bytes | BinaryIO | Path, name: str = "<efetch XML>") -> 
             stream.close()
     if root.tag not in ROOTS:
         error = " ".join((root.findtext(".//ERROR") or "").split())
+        if error.startswith(EMPTY_RESULT):
+            return  # NCBI's efetch reply when none of the PMIDs asked for exists any more: no articles
         raise InputError.one(
             name, f"not a PubMed efetch document: expected <PubmedArticleSet>, found <{root.tag}>"
             + (f" ({error})" if error else ""),
@@ -172,32 +174,29 @@ def _free(element: etree._Element) -> None:
             del parent[0]
 
 
-def _open(data: bytes | BinaryIO | Path, name: str) -> tuple[BinaryIO, bool]:
+def _open(data: bytes | BinaryIO | Path, name: str) -> tuple[IO[bytes], bool]:
     """A binary stream of the XML (gunzipped when the bytes start with the gzip magic) and whether we own it."""
     if isinstance(data, (bytes, bytearray, memoryview)):
-        raw = bytes(data)
-        return (gzip.GzipFile(fileobj=io.BytesIO(raw)) if raw[:2] == _GZIP_MAGIC else io.BytesIO(raw)), True
+        return _gunzipped(io.BytesIO(bytes(data))), True
     if isinstance(data, (str, Path)):
-        path = Path(data)
         try:
-            handle = open(path, "rb")
+            handle = open(Path(data), "rb")  # noqa: SIM115 (returned to the caller, who closes it)
         except OSError as exc:
             raise InputError.one(name, f"cannot open: {exc.strerror or exc}") from exc
-        if handle.read(2) == _GZIP_MAGIC:
-            handle.seek(0)
-            return gzip.GzipFile(fileobj=handle), True
-        handle.seek(0)
-        return handle, True
-    if hasattr(data, "peek"):
-        head = data.peek(2)[:2]
-    elif data.seekable():
-        position = data.tell()
-        head = data.read(2)
-        data.seek(position)
+        return _gunzipped(handle), True
+    stream: IO[bytes] = data if hasattr(data, "peek") or data.seekable() else io.BufferedReader(data)  # type: ignore[type-var]
+    return _gunzipped(stream), False
+
+
+def _gunzipped(stream: IO[bytes]) -> IO[bytes]:
+    """`stream`, or a gunzipping reader over it when it starts with the gzip magic (looked at, not consumed)."""
+    if hasattr(stream, "peek"):
+        head = stream.peek(2)[:2]
     else:
-        data = io.BufferedReader(data)  # type: ignore[arg-type]
-        head = data.peek(2)[:2]
-    return (gzip.GzipFile(fileobj=data), False) if head == _GZIP_MAGIC else (data, False)
+        position = stream.tell()
+        head = stream.read(2)
+        stream.seek(position)
+    return cast(IO[bytes], gzip.GzipFile(fileobj=stream)) if head == _GZIP_MAGIC else stream
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,6 +303,12 @@ def _first(element: etree._Element | None) -> dict[Any, etree._Element]:
 def _each(element: etree._Element | None, tag: str) -> Iterable[etree._Element]:
     """The children of `element` called `tag`, in order; none for None."""
     return () if element is None else element.iterchildren(tag)
+
+
+def article_pmid(article: etree._Element, name: str = "<efetch XML>") -> str:
+    """The own PMID of a `PubmedArticle` / `PubmedBookArticle` (as `iter_articles` yields them)."""
+    holder = "BookDocument" if article.tag == "PubmedBookArticle" else "MedlineCitation"
+    return _pmid(_first(_first(article).get(holder)), article, name)
 
 
 def _pmid(children: dict[Any, etree._Element], article: etree._Element, name: str) -> str:
@@ -428,25 +433,10 @@ def _registry_ids(databanks: Iterable[etree._Element], *texts: str | None) -> li
             ident = (_text(accession) or "").upper()
             if ident and ident not in found and (register in TRIAL_REGISTERS or find_registry_ids(ident)):
                 found.append(ident)
-    # The registry pattern is slow on long abstracts; a plain substring test rules most of them out.
-    mentioned = [text for text in texts if text and _may_name_registry(text.lower())]
-    for ident in find_registry_ids(*mentioned):
+    for ident in find_registry_ids(*texts):
         if ident not in found:
             found.append(ident)
     return found
-
-
-def _may_name_registry(lowered: str) -> bool:
-    """Whether `lowered` may hold a registration number (cheap substring tests; the registry pattern
-    itself is slow on long abstracts). "nct" must be followed by a digit: it occurs in "function"."""
-    if ("rct" in lowered or "ctr" in lowered or "drks" in lowered) and any(p in lowered for p in _REGISTRY_PREFIXES):
-        return True
-    at = lowered.find("nct")
-    while at >= 0:
-        if lowered[at + 3:at + 4].isdigit():
-            return True
-        at = lowered.find("nct", at + 3)
-    return False
 
 
 def _unique(values: list[str]) -> list[str]:
