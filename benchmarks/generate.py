@@ -103,7 +103,8 @@ def generate(pool: Pool, n: int, seed: int) -> tuple[list[Record], list[list[str
     while total < n:
         serial += 1
         if rng.random() < LOOKALIKE_RATE:
-            for work in lookalikes(rng.choice(flat), rng, serial)[: n - total]:
+            title = new_work(flat, rng, serial, titles)["title"]
+            for work in lookalikes(rng.choice(flat), rng, serial, title)[: n - total]:
                 works.append([work])
                 total += 1
             continue
@@ -120,8 +121,9 @@ RECURRING = ("Editorial", "Editor's Comments", "Editorial Introduction", "Remark
 NUMBERED = (("Part 1", "Part 2"), ("Part I", "Part II"), ("Study 1", "Study 2"), ("Case A", "Case B"), ("1", "2"))
 
 
-def lookalikes(template: Record, rng: random.Random, serial: int) -> list[Record]:
-    """Different works that look alike: one recurring item in 2-5 issues (or years), or a numbered pair."""
+def lookalikes(template: Record, rng: random.Random, serial: int, title: str) -> list[Record]:
+    """Different works that look alike: one recurring item in 2-5 issues (or years) of the template's
+    journal, or a pair of new works titled `title` plus "Part 1" / "Part 2" (and the like)."""
     base = {c: "" for c in COLUMNS}
     base.update(ENTRYTYPE="article", journal=template["journal"], volume=template["volume"], year=template["year"],
                 author=template["author"].split(" and ")[0])
@@ -138,7 +140,7 @@ def lookalikes(template: Record, rng: random.Random, serial: int) -> list[Record
             out.append(r)
         return out
     first, second = rng.choice(NUMBERED)
-    title = template["title"].rstrip(".")
+    title = title.rstrip(".")
     start = rng.randint(1, 2000)
     for k, tag in enumerate((first, second)):
         r = dict(base, author=template["author"], title=f"{title}: {tag}" if tag[0].isalpha() else f"{title} {tag}",

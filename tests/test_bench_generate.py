@@ -125,7 +125,7 @@ def test_export_quirks_are_the_ones_real_exports_show() -> None:
 
 
 def test_lookalikes_are_different_works_that_share_a_title_or_differ_by_one_number() -> None:
-    series = [lookalikes(_base(), random.Random(s), s) for s in range(40)]
+    series = [lookalikes(_base(), random.Random(s), s, "Remote conditioning in pigs") for s in range(40)]
     recurring = [s for s in series if len({r["title"] for r in s}) == 1]
     numbered = [s for s in series if len({r["title"] for r in s}) == 2]
     assert recurring and numbered and len(recurring) + len(numbered) == len(series)

@@ -77,6 +77,14 @@ def test_titles_one_number_or_letter_apart_stay_apart(one, other, pages):
     assert _apart(a, b)
 
 
+def test_long_titles_one_letter_apart_stay_apart():
+    long = ("High sustained efficacy of a prophylactic quadrivalent human papillomavirus vaccine in young women followed "
+            "for five years in a randomised double-blind placebo-controlled multicentre trial of cervical screening")
+    a = record("wos:1", title=f"{long}: Case A", pages="541-550", abstract=None)
+    b = record("wos:2", title=f"{long}: Case B", pages="551-560", abstract=None)
+    assert _apart(a, b)
+
+
 def test_part_two_and_part_ii_are_the_same_title():
     a = record("wos:1", title="Mesenchymal stem cells in progressive multiple sclerosis. Part II")
     b = record("embase:1", title="Mesenchymal stem cells in progressive multiple sclerosis. Part 2", pages="185-189")

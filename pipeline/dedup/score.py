@@ -6,6 +6,7 @@ every core, so scoring a million pairs takes no Python loop over pairs.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -87,7 +88,8 @@ def pair_features(prepared: pl.DataFrame, pairs: pl.DataFrame, workers: int = -1
     columns["jc_eq"] = journal_agreement(prepared["j_norm"].gather(left), prepared["j_norm"].gather(right), columns["j_sim"],
                                          close)
     columns["recurring"] = prepared["recurring"].gather(left) | prepared["recurring"].gather(right)
-    near = ((columns["t_sim"] >= 0.7) & (columns["t_sim"] < 1)).fill_null(False)
+    # not `< 1`: on long titles one letter apart the rounded similarity is 1.0
+    near = (columns["t_sim"] >= 0.7).fill_null(False)
     columns["one_marker"] = one_marker_apart(prepared["t_norm"], left, right, near)
     return pairs.with_columns(**{name: series.alias(name) for name, series in columns.items()})
 
@@ -141,7 +143,7 @@ def one_marker_apart(titles: pl.Series, left: pl.Series, right: pl.Series, mask:
     a = titles.gather(left.gather(where)).to_list()
     b = titles.gather(right.gather(where)).to_list()
     for k, x, y in zip(where, a, b):
-        if x and y:
+        if x and y and x != y:
             out[k] = _one_marker(x, y)
     return pl.Series(out)
 
@@ -151,8 +153,8 @@ def _one_marker(a: str, b: str) -> bool:
         return False  # "10 000" / "10000"
     wa = [_NUMBERS.get(w, w) for w in a.split()]
     wb = [_NUMBERS.get(w, w) for w in b.split()]
-    only_a = [w for w in wa if w not in wb]
-    only_b = [w for w in wb if w not in wa]
+    only_a = list((Counter(wa) - Counter(wb)).elements())  # as multisets: "of a ... case a" / "... case b"
+    only_b = list((Counter(wb) - Counter(wa)).elements())
     if len(only_a) != 1 or len(only_b) != 1 or len(wa) != len(wb):
         return False
     return all(w.isdigit() or len(w) == 1 for w in (only_a[0], only_b[0]))
