@@ -15,6 +15,7 @@ from pipeline.console import console
 from pipeline.dedup import command as dedup_cmd
 from pipeline.errors import InternalError, PipelineError, UsageError
 from pipeline.imports import command as import_cmd
+from pipeline.options import common_parser
 from pipeline.report import command as report_cmd
 from pipeline.screen import command as screen_cmd
 from pipeline.search import command as search_cmd
@@ -23,10 +24,7 @@ from pipeline.textio import printable
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole CLI; each stage registers its own sub-command and options."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", default=".", help="project folder (default: current folder)")
-    common.add_argument("--protocol", default=None, help="protocol file (default: ROOT/queries/review.toml)")
-    common.add_argument("--outputs", default=None, help="outputs folder (default: ROOT/outputs)")
+    common = common_parser()
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
         description="Systematic-review pipeline: search -> import -> dedup -> screen -> report (PRISMA 2020).",

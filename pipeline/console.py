@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
+
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from pipeline.textio import console_text
 
@@ -16,6 +19,28 @@ def progress() -> Progress:
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console, transient=False,
     )
+
+
+@contextlib.contextmanager
+def progress_callback() -> Iterator[Callable[[str, int, int | None], None]]:
+    """A `pipeline.progress.Progress` callback drawing one bar per task; the bars appear with the first call."""
+    bar: Progress | None = None
+    tasks: dict[str, TaskID] = {}
+
+    def update(task: str, done: int, total: int | None) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = progress()
+            bar.start()
+        if task not in tasks:
+            tasks[task] = bar.add_task(task, total=total)
+        bar.update(tasks[task], completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.stop()
 
 
 def summary(stage: str, text: str) -> None:

@@ -81,3 +81,7 @@ class InternalError(PipelineError):
 
 class ConcurrentChange(Exception):
     """A file changed on disk while a stage worked on it; callers re-read and try again."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(f"{path} changed on disk while it was being processed")

@@ -7,14 +7,8 @@ import shutil
 from pathlib import Path
 
 from pipeline.console import summary
-from pipeline.layout import Layout, from_args
-
-# Files under outputs/ that people write or that cannot be regenerated offline. `clean` keeps them:
-# search snapshots (every file, at any depth), reviewer sheets and resolutions
-# (screening/<stage>/<name>.csv), automation overrides and dedup decisions.
-KEEP_GLOBS = ("search/**/*", "screening/*/*.csv", "screening/automation_overrides.csv", "dedup/decisions.csv")
-# Generated files that the globs above would otherwise keep.
-GENERATED_GLOBS = ("screening/*/conflicts.csv",)
+from pipeline.layout import Layout, Owner
+from pipeline.options import from_args, layout_from_args
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -26,26 +20,33 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from pipeline.screen.command import print_status
+    from pipeline.screen.status import print_status
 
     layout, protocol = from_args(args)
     return print_status(layout, protocol)
 
 
 def regenerable(layout: Layout) -> list[Path]:
-    """Files under outputs/ that the pipeline can write again from inputs."""
-    keep = {p for pattern in KEEP_GLOBS for p in layout.outputs.glob(pattern)}
-    keep -= {p for pattern in GENERATED_GLOBS for p in layout.outputs.glob(pattern)}
-    return sorted(p for p in layout.outputs.rglob("*") if p.is_file() and p not in keep)
+    """Files under outputs/ that `Layout` marks generated: people's files and unknown files stay."""
+    if not layout.outputs.is_dir():
+        return []
+    return sorted(p for p in layout.outputs.rglob("*") if p.is_file() and layout.owner(p) == Owner.GENERATED)
 
 
-def run_clean(args: argparse.Namespace) -> int:
-    layout = Layout.at(args.root, args.outputs)
+def clean(layout: Layout) -> list[Path]:
+    """Remove every generated file (and folders left empty); return what was removed."""
     files = regenerable(layout)
     for path in files:
         path.unlink()
-    for folder in sorted((p for p in layout.outputs.rglob("*") if p.is_dir()), reverse=True):
-        if not any(folder.iterdir()):
-            shutil.rmtree(folder)
+    if layout.outputs.is_dir():
+        for folder in sorted((p for p in layout.outputs.rglob("*") if p.is_dir()), reverse=True):
+            if not any(folder.iterdir()):
+                shutil.rmtree(folder)
+    return files
+
+
+def run_clean(args: argparse.Namespace) -> int:
+    layout = layout_from_args(args)
+    files = clean(layout)
     summary("clean", f"removed {len(files)} regenerable files under {layout.outputs}; kept snapshots, sheets and decisions")
     return 0

@@ -1,11 +1,87 @@
-"""Where every stage reads and writes, relative to the project root (see README "Outputs")."""
+"""Where every stage reads and writes, and who owns each file (CoLRev's paths.py is the model).
+
+`Layout` is the one place a path is spelled. `OUTPUTS` lists every file the pipeline or a person
+puts under `outputs/`, each marked with its `Owner`:
+
+* `PEOPLE`: written (or frozen) for people and never deleted: search snapshots, reviewer sheets,
+  resolutions, automation overrides, dedup decisions. Tracked in git.
+* `GENERATED`: the pipeline writes it again from its inputs; `clean` removes it; git ignores it.
+* `IN_PROGRESS`: a search still being downloaded (`.partial-…`); the next run resumes it, so
+  `clean` keeps it, and git ignores it.
+
+`clean`'s keep-list and the test that checks `.gitignore` are both derived from `OUTPUTS`.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
-from pipeline.protocol import Protocol, load
+
+class Owner(StrEnum):
+    PEOPLE = "people"
+    GENERATED = "generated"
+    IN_PROGRESS = "in progress"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A family of files under outputs/: `pattern` is relative to outputs/, `{name}` is one path
+    segment and `**` any number of them. The first entry matching a file decides its owner."""
+
+    pattern: str
+    owner: Owner
+    what: str
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        parts = []
+        for piece in re.split(r"(\*\*|\{[a-z_]+\}|\*)", self.pattern):
+            if piece == "**":
+                parts.append(".+")
+            elif piece == "*" or (piece.startswith("{") and piece.endswith("}")):
+                parts.append("[^/]+")
+            else:
+                parts.append(re.escape(piece))
+        return re.compile("".join(parts))
+
+    def example(self) -> str:
+        """A concrete path of this family (for checks such as .gitignore's)."""
+        return re.sub(r"\{[a-z_]+\}", "example", self.pattern).replace("**", "file").replace("*", "file")
+
+
+STAGE_FOLDERS = ("title_abstract", "full_text")
+
+# Order matters: specific entries first (conflicts.csv before a reviewer's <name>.csv).
+OUTPUTS: tuple[Entry, ...] = (
+    Entry("search/{source}/.partial-{stamp}/**", Owner.IN_PROGRESS, "a search still downloading; rerun to resume"),
+    Entry("search/{source}/{stamp}/**", Owner.PEOPLE, "frozen search snapshots: raw replies + search_log.json"),
+    Entry("records/records.parquet", Owner.GENERATED, "every record of every source"),
+    Entry("records/sources.json", Owner.GENERATED, "what the import stage did per source"),
+    Entry("dedup/decisions.csv", Owner.PEOPLE, "people's duplicate / not_duplicate decisions"),
+    Entry("dedup/*", Owner.GENERATED, "clusters, studies, pairs to review, summary"),
+    Entry("screening/{stage}/conflicts.csv", Owner.GENERATED, "disagreements per stage"),
+    Entry("screening/{stage}/resolutions.csv", Owner.PEOPLE, "how conflicts were settled"),
+    Entry("screening/{stage}/{reviewer}.csv", Owner.PEOPLE, "one reviewer's sheet"),
+    Entry("screening/automation_overrides.csv", Owner.PEOPLE, "studies a person declared eligible"),
+    Entry("screening/final.csv", Owner.GENERATED, "final decisions per study"),
+    Entry("screening/summary.json", Owner.GENERATED, "screening counts and agreement"),
+    Entry("screening/automation.csv", Owner.GENERATED, "studies marked ineligible by automation"),
+    Entry("screening/orphans.csv", Owner.GENERATED, "sheet rows whose records are gone"),
+    Entry("report/**", Owner.GENERATED, "the report and its exports"),
+    Entry("bench/**", Owner.GENERATED, "benchmark reports"),
+)
+
+
+def owner_of(relative: str) -> Owner | None:
+    """The owner of a file given relative to outputs/ in / form; None for a file no entry knows."""
+    for entry in OUTPUTS:
+        if entry.regex.fullmatch(relative):
+            return entry.owner
+    return None
 
 
 @dataclass(frozen=True)
@@ -27,10 +103,26 @@ class Layout:
         except ValueError:
             return str(path)
 
+    def owner(self, path: Path) -> Owner | None:
+        """Who owns a file under outputs/ (see `OUTPUTS`); None when no entry describes it."""
+        try:
+            relative = Path(path).relative_to(self.outputs).as_posix()
+        except ValueError:
+            return None
+        return owner_of(relative)
+
+    # the protocol (people's, outside outputs/)
+    @property
+    def protocol(self) -> Path:
+        return self.root / "queries" / "review.toml"
+
     # search: outputs/search/<source>/<UTC timestamp>/ (raw gzip responses + search_log.json)
     @property
     def search(self) -> Path:
         return self.outputs / "search"
+
+    def search_source(self, source: str) -> Path:
+        return self.search / source
 
     # import: the records table of every source
     @property
@@ -71,17 +163,60 @@ class Layout:
     def screening(self) -> Path:
         return self.outputs / "screening"
 
+    def screening_stage(self, stage: str) -> Path:
+        return self.screening / stage
+
     def sheet(self, stage: str, reviewer: str) -> Path:
-        return self.screening / stage / f"{reviewer}.csv"
+        return self.screening_stage(stage) / f"{reviewer}.csv"
+
+    def resolutions(self, stage: str) -> Path:
+        return self.screening_stage(stage) / "resolutions.csv"
+
+    def conflicts(self, stage: str) -> Path:
+        return self.screening_stage(stage) / "conflicts.csv"
+
+    @property
+    def automation_overrides(self) -> Path:
+        return self.screening / "automation_overrides.csv"
+
+    @property
+    def automation(self) -> Path:
+        return self.screening / "automation.csv"
+
+    @property
+    def final(self) -> Path:
+        return self.screening / "final.csv"
+
+    @property
+    def screening_summary(self) -> Path:
+        return self.screening / "summary.json"
+
+    @property
+    def orphans(self) -> Path:
+        return self.screening / "orphans.csv"
 
     # report
     @property
     def report(self) -> Path:
         return self.outputs / "report"
 
+    @property
+    def report_index(self) -> Path:
+        return self.report / "index.html"
 
-def from_args(args: object) -> tuple[Layout, Protocol]:
-    """The layout and protocol named by the CLI's common options (--root, --protocol, --outputs)."""
-    layout = Layout.at(getattr(args, "root", "."), getattr(args, "outputs", None))
-    protocol_path = getattr(args, "protocol", None) or layout.root / "queries" / "review.toml"
-    return layout, load(protocol_path, root=layout.root)
+    @property
+    def prisma_svg(self) -> Path:
+        return self.report / "prisma.svg"
+
+    @property
+    def prisma_csv(self) -> Path:
+        return self.report / "prisma.csv"
+
+    @property
+    def screenshot(self) -> Path:
+        return self.report / "screenshot.png"
+
+    # benchmarks
+    @property
+    def bench(self) -> Path:
+        return self.outputs / "bench"

@@ -48,7 +48,7 @@ def test_studies_included_add_up_over_both_columns(tmp_path: Path) -> None:
 
 def test_without_other_method_sources_there_is_no_other_column(tmp_path: Path) -> None:
     studies = [s for s in COMPLETE if all(m[0] != "websites" for m in s["members"])]
-    write_stage_files(tmp_path / "outputs", studies, [s for s in SOURCES if s["kind"] != "other"])
+    write_stage_files(tmp_path / "outputs", studies, [s for s in SOURCES if s.kind != "other"])
     counts = counts_for(tmp_path / "outputs")
     assert counts.other is None and counts.columns == (counts.dbr,)
 

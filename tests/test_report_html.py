@@ -89,7 +89,7 @@ def test_other_methods_column_is_drawn_only_when_the_protocol_has_such_sources(t
     from fixtures.report.stage_files import COMPLETE, SOURCES
 
     studies = [s for s in COMPLETE if all(m[0] != "websites" for m in s["members"])]
-    layout = write_stage_files(tmp_path / "outputs", studies, [s for s in SOURCES if s["kind"] != "other"])
+    layout = write_stage_files(tmp_path / "outputs", studies, [s for s in SOURCES if s.kind != "other"])
     build(layout, load(PROTOCOL, root=tmp_path))
     svg = (layout.report / "prisma.svg").read_text()
     assert "databases and registers" in svg and "other methods" not in svg

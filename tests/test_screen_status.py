@@ -8,9 +8,10 @@ import pytest
 
 from pipeline import housekeeping
 from pipeline.cli import main
+from pipeline.errors import ConcurrentChange
 from pipeline.layout import Layout
 from pipeline.screen import engine, sheets
-from pipeline.screen.command import print_status
+from pipeline.screen.status import print_status
 from tests.fixtures.screen.project import decide, final, project, rows, screen, study, write_people_file, write_protocol
 
 
@@ -49,7 +50,7 @@ def test_status_walks_through_the_next_steps(duo, capsys) -> None:
     assert "│ │ bob │ 2/2 │ 0 │ 1 │" in out
     assert "Next: Settle 1 open title/abstract conflict(s) listed in outputs/screening/title_abstract/conflicts.csv" in out
 
-    write_people_file(engine.resolutions(layout, "title_abstract"), ["study_id", "decision", "reason", "resolved_by"],
+    write_people_file(layout.resolutions("title_abstract"), ["study_id", "decision", "reason", "resolved_by"],
                       [["pubmed:2", "exclude", "", "carol"]])
     _, out = status(layout, capsys)
     assert "Next: Run `make screen`" in out and "full_text/alice.csv" in out
@@ -96,7 +97,7 @@ def test_write_refuses_a_sheet_that_changed_since_it_was_read(tmp_path: Path) ->
     path.write_text("record_id,decision\r\npubmed:1,include\r\n")
     table = sheets.read_table(path)
     path.write_text("record_id,decision\r\npubmed:1,exclude\r\n")
-    with pytest.raises(sheets.SheetChanged):
+    with pytest.raises(ConcurrentChange):
         sheets.write_if_unchanged(path, b"new", table.fingerprint)
     assert "exclude" in path.read_text()
 
@@ -104,14 +105,14 @@ def test_write_refuses_a_sheet_that_changed_since_it_was_read(tmp_path: Path) ->
 def test_clean_keeps_sheets_resolutions_overrides_decisions_and_snapshots(duo) -> None:
     layout, protocol = duo
     screen(layout, protocol)
-    write_people_file(engine.resolutions(layout, "title_abstract"), ["study_id", "decision", "reason", "resolved_by"], [])
+    write_people_file(layout.resolutions("title_abstract"), ["study_id", "decision", "reason", "resolved_by"], [])
     snapshot = layout.search / "pubmed" / "2026-01-01T000000Z" / "efetch-00001.xml.gz"
     snapshot.parent.mkdir(parents=True)
     snapshot.write_bytes(b"raw")
     (layout.dedup / "decisions.csv").write_text("record_id_a,record_id_b,decision,reviewer,notes\n")
     gone = set(housekeeping.regenerable(layout))
     kept = {layout.sheet("title_abstract", "alice"), layout.sheet("title_abstract", "bob"),
-            engine.resolutions(layout, "title_abstract"), engine.automation_overrides(layout),
+            layout.resolutions("title_abstract"), layout.automation_overrides,
             snapshot, layout.dedup / "decisions.csv"}
     assert not kept & gone
     assert {layout.screening / "final.csv", layout.screening / "summary.json", layout.studies,
@@ -134,3 +135,15 @@ def test_walkthrough_lists_every_accepted_decision_word() -> None:
     cells = {w.strip() for line in table.splitlines()[2:] for part in line.strip("|").split("|") for w in part.split(",")}
     cells = {c.replace(" (full text only)", "") for c in cells if c}
     assert cells == set(DECISION_WORDS) | {"not_retrieved"}
+
+
+def test_status_names_the_orphans_file_where_it_is_under_outputs(tmp_path: Path, capsys) -> None:
+    layout, _ = project(tmp_path, [study("pubmed:1")], ft=("alice",))
+    moved = Layout.at(tmp_path, tmp_path / "elsewhere")
+    (moved.studies.parent).mkdir(parents=True)
+    layout.studies.rename(moved.studies)
+    write_people_file(moved.sheet("title_abstract", "alice"), ["record_id", "decision", "study_id"],
+                      [["pubmed:1", "", "pubmed:1"], ["pubmed:9", "include", "pubmed:9"]])
+    assert main(["status", "--root", str(tmp_path), "--outputs", str(moved.outputs)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "1 orphaned sheet row(s): their records are gone (see elsewhere/screening/orphans.csv)" in out

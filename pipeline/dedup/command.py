@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import polars as pl
 
-from pipeline.console import console, summary
-from pipeline.dedup import decisions as person
+from pipeline.console import console, progress_callback, summary
 from pipeline.dedup.engine import dedup
-from pipeline.errors import InputError, PipelineError
-from pipeline.files import write_bytes_atomic, write_parquet_atomic, write_text_atomic
-from pipeline.layout import Layout
-from pipeline.textio import csv_bytes, frame_to_csv_atomic
+from pipeline.dedup.stage import run as run_stage
+from pipeline.errors import InputError
+from pipeline.files import write_bytes_atomic
+from pipeline.options import layout_from_args
+from pipeline.textio import csv_bytes
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -35,25 +34,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    """The dedup stage on the project's records table."""
-    layout = Layout.at(getattr(args, "root", "."), getattr(args, "outputs", None))
-    if not layout.records.exists():
-        raise PipelineError(f"{layout.records} is missing: run `python -m pipeline import` first")
-    records = pl.read_parquet(layout.records)
-    person.ensure_file(layout.dedup_decisions)
-    decided = person.read(layout.dedup_decisions, set(records["record_id"].to_list()))
-    with console.status(f"comparing {records.height:,} records"):
-        result = dedup(records, decided, decisions_file=str(layout.dedup_decisions))
-    write_parquet_atomic(layout.clusters, result.clusters)
-    write_parquet_atomic(layout.studies, result.studies)
-    frame_to_csv_atomic(layout.pairs_to_review, result.pairs_to_review)
-    write_text_atomic(layout.dedup_summary, json.dumps(result.summary, indent=2) + "\n")
-    s = result.summary
-    removed = s["duplicates_removed"]
-    summary("dedup", f"{s['records_in']:,} records -> {s['studies']:,} studies; duplicates removed: "
-                     f"{removed['identifier']:,} by identifier, {removed['fuzzy']:,} fuzzy, {removed['person']:,} by people; "
-                     f"{s['pairs_waiting']:,} pairs waiting in {layout.relative(layout.pairs_to_review)}; "
-                     f"wrote {layout.relative(layout.dedup)}/")
+    """`pipeline.dedup.run` on the project's records table, then its summary line."""
+    layout = layout_from_args(args)
+    with progress_callback() as progress:
+        result = run_stage(layout, progress=progress)
+    summary("dedup", result.describe(layout))
     return 0
 
 
@@ -73,8 +58,8 @@ def run_csv(args: argparse.Namespace) -> int:
     order = records.select(pl.col("source_record_id").alias("ID")).with_row_index("n")
     ids = order.join(ids, on="ID", how="left").sort("n")
     write_bytes_atomic(args.output, csv_bytes(["ID", "cluster_id"], ids.select("ID", "cluster_id").iter_rows(), bom=False))
-    s = result.summary
-    summary("dedup-csv", f"{s['records_in']:,} records -> {s['studies']:,} studies "
-                         f"({sum(s['duplicates_removed'].values()):,} duplicates); wrote {args.output}")
+    s = result.stats
+    summary("dedup-csv", f"{s.records_in:,} records -> {s.studies:,} studies "
+                         f"({s.removed_total:,} duplicates); wrote {args.output}")
     return 0
 

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.contracts import DEDUP_DECISION_COLUMNS, DedupDecision
 from pipeline.errors import InputError, Problem
 from pipeline.textio import unguard_cell, write_csv_atomic
 
-COLUMNS = ["record_id_a", "record_id_b", "decision", "reviewer", "notes"]
-DECISIONS = ("duplicate", "not_duplicate")
+COLUMNS = DEDUP_DECISION_COLUMNS
+DECISIONS = tuple(str(d) for d in DedupDecision)
 SCHEMA = {"record_id_a": pl.Utf8, "record_id_b": pl.Utf8, "decision": pl.Utf8, "reviewer": pl.Utf8,
           "notes": pl.Utf8, "row": pl.Int64}
 

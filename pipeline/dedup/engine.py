@@ -11,26 +11,29 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from pipeline.contracts import CLUSTER_SCHEMA, DedupSummary
+from pipeline.contracts import PAIRS_TO_REVIEW_COLUMNS as REVIEW_COLUMNS
 from pipeline.dedup import blocking, canonical, normalise, score, vetoes
 from pipeline.dedup.cluster import UnionFind
 from pipeline.dedup.thresholds import Thresholds
 from pipeline.errors import InputError, Problem
 
 METHOD_ORDER = {"person": 0, "identifier": 1, "fuzzy": 2}
-CLUSTER_SCHEMA = {"record_id": pl.Utf8, "study_id": pl.Utf8, "method": pl.Utf8, "score": pl.Float64,
-                  "matched_to": pl.Utf8}
-REVIEW_COLUMNS = ["record_id_a", "record_id_b", "score", "reason", "title_a", "title_b", "year_a", "year_b",
-                  "journal_a", "journal_b", "doi_a", "doi_b", "decision"]
 
 
 @dataclass(frozen=True)
 class DedupResult:
-    """Everything the stage writes, as frames and a summary dict (see contracts §3)."""
+    """Everything the stage writes (`pipeline.contracts`: CLUSTER_SCHEMA, PAIRS_TO_REVIEW_COLUMNS, DedupSummary)."""
 
     clusters: pl.DataFrame
     studies: pl.DataFrame
     pairs_to_review: pl.DataFrame
-    summary: dict
+    stats: DedupSummary
+
+    @property
+    def summary(self) -> dict:
+        """summary.json's content."""
+        return self.stats.to_json()
 
 
 def pair_features(records: pl.DataFrame, workers: int = -1) -> pl.DataFrame:
@@ -182,14 +185,14 @@ def _review_rows(records: pl.DataFrame, pairs: pl.DataFrame, labels: list[int], 
 
 
 def _summary(records_in: int, clusters: pl.DataFrame, studies: pl.DataFrame, review: pl.DataFrame,
-             decisions: pl.DataFrame) -> dict:
+             decisions: pl.DataFrame) -> DedupSummary:
     removed = clusters.filter(pl.col("record_id") != pl.col("study_id"))
     counts = dict(removed.group_by("method").len().iter_rows())
     person = dict(decisions.group_by("decision").len().iter_rows())
-    return {
-        "records_in": records_in,
-        "studies": studies.height,
-        "duplicates_removed": {m: int(counts.get(m, 0)) for m in ("identifier", "fuzzy", "person")},
-        "pairs_waiting": review.height,
-        "person_decisions": {d: int(person.get(d, 0)) for d in ("duplicate", "not_duplicate")},
-    }
+    return DedupSummary(
+        records_in=records_in,
+        studies=studies.height,
+        duplicates_removed={m: int(counts.get(m, 0)) for m in ("identifier", "fuzzy", "person")},
+        pairs_waiting=review.height,
+        person_decisions={d: int(person.get(d, 0)) for d in ("duplicate", "not_duplicate")},
+    )

@@ -7,3 +7,7 @@ replies), `ris.read_ris` (rispy), `medline.read_medline` (Bio.Medline),
 `benchmark_csv.read`. `text` decodes files and cleans values, `assemble` gives record ids,
 `build` runs every source of the protocol and writes `records.parquet` + `sources.json`.
 """
+
+from pipeline.imports.build import ImportResult, run
+
+__all__ = ["ImportResult", "run"]

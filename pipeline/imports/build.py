@@ -1,7 +1,7 @@
 """The records stage: every source in the protocol -> `records.parquet` + `sources.json`.
 
 PubMed searches are read from their newest frozen snapshot (never from the network); a search
-with no snapshot yet is reported as "not searched yet", so the review still builds offline.
+with no snapshot yet is `SourceState.NOT_SEARCHED`, so the review still builds offline.
 Import files go through the reader for their format. All problems in all files are collected
 and reported together; nothing is written unless every source was read.
 """
@@ -9,21 +9,20 @@ and reported together; nothing is written unless every source was read.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import polars as pl
-from rich.progress import Progress
 
-from pipeline.console import progress, warn
-from pipeline.errors import InputError, PipelineError, Problem
+from pipeline.contracts import SourceEntry, SourceState, SourceType, sources_to_json
+from pipeline.errors import InputError, InternalError, Problem
 from pipeline.files import sha256_file, write_parquet_atomic, write_text_atomic
 from pipeline.imports.csv_exports import read_csv, read_pubmed_csv, read_scopus_csv
 from pipeline.imports.medline import read_medline
 from pipeline.imports.ris import read_ris
 from pipeline.imports.text import ReadLog
 from pipeline.layout import Layout
+from pipeline.progress import Progress, report
 from pipeline.protocol import ImportFile, Protocol, PubMedSearch
 from pipeline.records import RECORD_SCHEMA, empty
 
@@ -33,66 +32,75 @@ class Built:
     """The records of every source, sorted by source then record_id, and what happened per source."""
 
     records: pl.DataFrame
-    sources: list[dict[str, Any]]
+    sources: list[SourceEntry]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [text for source in self.sources for text in source.warnings]
 
 
-def build(layout: Layout, protocol: Protocol) -> Built:
+@dataclass(frozen=True)
+class ImportResult(Built):
+    """What `run` built and which files it changed."""
+
+    changed: list[Path] = field(default_factory=list)
+
+    def describe(self, layout: Layout) -> str:
+        """The stage's one-line summary: records per source and where they were written."""
+        return describe(self, layout, self.changed)
+
+
+def run(layout: Layout, protocol: Protocol, *, progress: Progress | None = None) -> ImportResult:
+    """The records stage: read every source, write records.parquet and sources.json."""
+    built = build(layout, protocol, progress=progress)
+    return ImportResult(built.records, built.sources, write(layout, built))
+
+
+def build(layout: Layout, protocol: Protocol, *, progress: Progress | None = None) -> Built:
     """Read every source of `protocol`; raise one InputError listing every bad file."""
     frames: list[pl.DataFrame] = []
-    infos: list[dict[str, Any]] = []
+    infos: list[SourceEntry] = []
     problems: list[Problem] = []
-    with progress() as bar:
-        task = bar.add_task("import: sources", total=len(protocol.sources))
-        total = 0
-        for source in protocol.sources:
-            bar.update(task, description=f"import: {source.name}")
-            try:
-                if isinstance(source, PubMedSearch):
-                    frame, info = read_search(layout, source, bar)
-                else:
-                    frame, info = read_import(layout, source)
-            except InputError as exc:
-                problems += exc.problems
-                continue
-            finally:
-                bar.advance(task)
-            total += frame.height
-            bar.update(task, description=f"import: {total} records")
-            frames.append(frame)
-            infos.append(info)
+    for done, source in enumerate(protocol.sources):
+        report(progress, "import: sources", done, len(protocol.sources))
+        try:
+            if isinstance(source, PubMedSearch):
+                frame, info = read_search(layout, source, progress)
+            else:
+                frame, info = read_import(layout, source)
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        frames.append(frame)
+        infos.append(info)
+    report(progress, "import: sources", len(protocol.sources), len(protocol.sources))
     if problems:
         raise InputError(problems)
-    for info in infos:
-        for text in info["warnings"]:
-            warn(text)
     records = pl.concat(frames, how="vertical") if frames else empty()
     records = records.sort("source", "record_id")
     repeated = records.filter(pl.col("record_id").is_duplicated())["record_id"].unique().sort().to_list()
     if repeated:
-        raise PipelineError(f"record ids are not unique: {', '.join(repeated[:5])}")
+        raise InternalError(f"record ids are not unique across sources: {', '.join(repeated[:5])}")
     return Built(records, infos)
 
 
-def read_search(layout: Layout, search: PubMedSearch, bar: Progress | None = None) -> tuple[pl.DataFrame, dict[str, Any]]:
+def read_search(layout: Layout, search: PubMedSearch, progress: Progress | None = None) -> tuple[pl.DataFrame, SourceEntry]:
     """Records of a PubMed search's newest snapshot, one per PMID; a missing snapshot is not an error."""
     from pipeline.imports import pubmed_xml
     from pipeline.search import snapshot
 
-    info: dict[str, Any] = {
-        "name": search.name, "type": "pubmed", "kind": search.kind, "database": search.database,
-        "status": "ok", "records": 0, "warnings": [], "platform": search.platform, "snapshot": None,
-        "query": search.query, "query_translation": None, "date": None, "mindate": search.mindate,
-        "maxdate": search.maxdate, "datetype": search.datetype, "count_reported": None, "retrieved": None,
-    }
+    info = SourceEntry(
+        name=search.name, type=SourceType.PUBMED, kind=search.kind, database=search.database,
+        platform=search.platform, query=search.query, mindate=search.mindate, maxdate=search.maxdate,
+        datetype=search.datetype)
     folder = snapshot.latest(layout, search.name)
     if folder is None:
-        info["status"] = "not searched yet"
-        info["warnings"].append(f"{search.name}: no PubMed snapshot yet under {layout.relative(layout.search / search.name)}/; "
-                                "run `make search` (needs network) to search it; 0 records for now")
-        return empty(), info
+        warning = (f"{search.name}: no PubMed snapshot yet under {layout.relative(layout.search_source(search.name))}/; "
+                   "run `make search` (needs network) to search it; 0 records for now")
+        return empty(), replace(info, status=SourceState.NOT_SEARCHED, warnings=(warning,))
     log = snapshot.read_log(folder)
-    info.update(
-        database=log.get("database") or search.database, platform=log.get("platform") or search.platform,
+    info = replace(
+        info, database=log.get("database") or search.database, platform=log.get("platform") or search.platform,
         snapshot=layout.relative(folder), query=log.get("query", search.query),
         query_translation=log.get("query_translation"), date=log.get("finished_at"),
         mindate=log.get("mindate", search.mindate), maxdate=log.get("maxdate", search.maxdate),
@@ -100,20 +108,17 @@ def read_search(layout: Layout, search: PubMedSearch, bar: Progress | None = Non
         retrieved=log.get("retrieved"),
     )
     files = snapshot.efetch_files(folder)
-    task = bar.add_task(f"import: {search.name} batches", total=len(files)) if bar else None
     frames = []
-    for path in files:
+    for done, path in enumerate(files, start=1):
         frames.append(pubmed_xml.parse(path, source=search.name, source_file=layout.relative(path)))
-        if bar and task is not None:
-            bar.advance(task)
+        report(progress, f"import: {search.name} batches", done, len(files))
     records = pl.concat(frames, how="vertical") if frames else empty()
     records, warnings = one_per_pmid(records, search, info)
-    info["warnings"] = [f"{search.name}: {w}" for w in log.get("warnings") or []] + warnings
-    info["records"] = records.height
-    return records, info
+    warnings = [f"{search.name}: {w}" for w in log.get("warnings") or []] + warnings
+    return records, replace(info, warnings=tuple(warnings), records=records.height)
 
 
-def one_per_pmid(records: pl.DataFrame, search: PubMedSearch, info: dict[str, Any]) -> tuple[pl.DataFrame, list[str]]:
+def one_per_pmid(records: pl.DataFrame, search: PubMedSearch, info: SourceEntry) -> tuple[pl.DataFrame, list[str]]:
     """Keep the first record of each PMID (batches of a live search can overlap); say what looks off."""
     warnings: list[str] = []
     records = records.with_columns(
@@ -122,24 +127,22 @@ def one_per_pmid(records: pl.DataFrame, search: PubMedSearch, info: dict[str, An
     unique = records.unique(subset=["pmid"], keep="first", maintain_order=True)
     if unique.height < records.height:
         warnings.append(f"{search.name}: {records.height - unique.height} repeated PMID(s) across the snapshot's batches; kept the first of each")
-    if info.get("retrieved") is not None and info["retrieved"] != unique.height:
-        warnings.append(f"{search.name}: the search log says {info['retrieved']} records were retrieved, the snapshot holds {unique.height}")
-    if " ".join(str(info.get("query") or "").split()) != " ".join(search.query.split()):
-        warnings.append(f"{search.name}: the protocol's query has changed since the snapshot {info['snapshot']}; run `make search` to search it again")
+    if info.retrieved is not None and info.retrieved != unique.height:
+        warnings.append(f"{search.name}: the search log says {info.retrieved} records were retrieved, the snapshot holds {unique.height}")
+    if " ".join(str(info.query or "").split()) != " ".join(search.query.split()):
+        warnings.append(f"{search.name}: the protocol's query has changed since the snapshot {info.snapshot}; run `make search` to search it again")
     return unique, warnings
 
 
-def read_import(layout: Layout, source: ImportFile) -> tuple[pl.DataFrame, dict[str, Any]]:
+def read_import(layout: Layout, source: ImportFile) -> tuple[pl.DataFrame, SourceEntry]:
     """Records of one import file through the reader for its format."""
     label = layout.relative(source.path)
     log = ReadLog()
     records = read_file(source, label, log)
-    return records, {
-        "name": source.name, "type": "import", "kind": source.kind, "database": source.database,
-        "status": "ok", "records": records.height, "warnings": log.warnings, "file": label,
-        "format": source.format, "sha256": sha256_file(source.path), "encoding": log.encoding,
-        "searched": source.searched, "rows_read": log.rows_read,
-    }
+    return records, SourceEntry(
+        name=source.name, type=SourceType.IMPORT, kind=source.kind, database=source.database,
+        records=records.height, warnings=tuple(log.warnings), file=label, format=source.format,
+        sha256=sha256_file(source.path), encoding=log.encoding, searched=source.searched, rows_read=log.rows_read)
 
 
 def read_file(source: ImportFile, label: str, log: ReadLog) -> pl.DataFrame:
@@ -167,7 +170,7 @@ def read_file(source: ImportFile, label: str, log: ReadLog) -> pl.DataFrame:
 def write(layout: Layout, built: Built) -> list[Path]:
     """Write records.parquet and sources.json atomically; return the files whose content changed."""
     records = built.records.select(list(RECORD_SCHEMA))
-    text = json.dumps({"sources": built.sources}, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(sources_to_json(built.sources), indent=2, ensure_ascii=False) + "\n"
     changed = []
     if write_parquet_atomic(layout.records, records):
         changed.append(layout.records)
@@ -178,7 +181,7 @@ def write(layout: Layout, built: Built) -> list[Path]:
 
 def describe(built: Built, layout: Layout, changed: list[Path]) -> str:
     """The stage's one-line summary: records per source and where they were written."""
-    parts = [f"{s['name']} {s['records']}" + (" (not searched yet)" if s["status"] != "ok" else "") for s in built.sources]
+    parts = [f"{s.name} {s.records}" + ("" if s.searched_yet else f" ({s.status})") for s in built.sources]
     where = f"{layout.relative(layout.records)} + {layout.records_sources.name}"
     return (f"{built.records.height} records from {len(built.sources)} sources ({', '.join(parts) or 'none'}) -> {where}"
             + ("" if changed else " (unchanged)"))

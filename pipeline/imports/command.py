@@ -1,12 +1,12 @@
-"""CLI for the records stage: `python -m pipeline import`."""
+"""CLI for the records stage: `python -m pipeline import` (one call of `pipeline.imports.run`)."""
 
 from __future__ import annotations
 
 import argparse
 
-from pipeline.console import summary
-from pipeline.imports.build import build, describe, write
-from pipeline.layout import from_args
+from pipeline.console import progress_callback, summary, warn
+from pipeline.imports.build import run as run_stage
+from pipeline.options import from_args
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -23,7 +23,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     """Read every source, write the records table and per-source provenance, print one summary line."""
     layout, protocol = from_args(args)
-    built = build(layout, protocol)
-    changed = write(layout, built)
-    summary("import", describe(built, layout, changed))
+    with progress_callback() as progress:
+        result = run_stage(layout, protocol, progress=progress)
+    for text in result.warnings:
+        warn(text)
+    summary("import", result.describe(layout))
     return 0

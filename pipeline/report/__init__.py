@@ -1,1 +1,5 @@
-"""The report stage."""
+"""The report stage: `run` writes outputs/report/ from the other stages' files (and can check it in Chromium)."""
+
+from pipeline.report.build import ReportResult, run
+
+__all__ = ["ReportResult", "run"]

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.errors import PipelineError
+from pipeline.contracts import SourceState
+from pipeline.errors import UserError
 from pipeline.files import write_bytes_atomic
 from pipeline.report.counts import Count, SourceCount
 
@@ -62,7 +63,7 @@ class Reading:
 def parse(text: str) -> Reading | None:
     """Read `(n = 1,234)`, `(n = pending: 12 awaiting title/abstract decisions; 30 so far)` or `not searched yet`."""
     text = " ".join(text.split())
-    if "not searched yet" in text:
+    if SourceState.NOT_SEARCHED in text:
         return Reading(not_searched=True)
     pending = re.search(r"n = pending: (.*?)([\d,]+) so far", text)
     if pending:
@@ -123,7 +124,7 @@ def check(html: Path, expected: dict[str, Count | SourceCount], screenshot: Path
     """Load `html` in headless Chromium, check it, and save a full-page screenshot to `screenshot`."""
     executable = chromium()
     if executable is None:
-        raise PipelineError(f"the browser check needs Debian's chromium ({CHROMIUM}): run `make browser` "
+        raise UserError(f"the browser check needs Debian's chromium ({CHROMIUM}): run `make browser` "
                             "(or `apt-get install chromium`)")
     from playwright.sync_api import sync_playwright  # dev dependency: only needed for the check
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.console import console, summary
-from pipeline.errors import PipelineError
-from pipeline.layout import from_args
+from pipeline.console import progress_callback, summary
+from pipeline.options import from_args
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -22,28 +21,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.report.build import build
+    """`pipeline.report.run`, then its summary line."""
+    from pipeline.report.build import run as run_stage
 
     layout, protocol = from_args(args)
-    with console.status("Writing the report ..."):
-        report = build(layout, protocol)
-    counts = report.counts
-    waiting = counts.studies_included
-    state = "complete" if counts.complete else (
-        f"in progress: {waiting.awaiting_ta} awaiting title/abstract and {waiting.awaiting_ft} awaiting "
-        "full-text decisions")
-    changed = f"{len(report.changed)} of {len(report.written)} files changed"
-    text = (f"{report.included} studies included ({state}); wrote {layout.relative(report.index)} "
-            f"+ prisma.svg, prisma.csv, included.ris, included.csv ({changed})")
-    if args.check:
-        from pipeline.report.browser import check
-
-        with console.status("Checking the report in headless Chromium ..."):
-            result = check(report.index, counts.expected(), layout.report / "screenshot.png")
-        if not result.ok:
-            raise PipelineError("the browser check failed:\n  - " + "\n  - ".join(result.problems))
-        text += (f"; browser check passed ({result.numbers_checked} diagram numbers read back, no console "
-                 f"errors, no outside requests; screenshot {layout.relative(result.screenshot)})")  # type: ignore[arg-type]
-    summary("report", text)
+    with progress_callback() as progress:
+        result = run_stage(layout, protocol, check=args.check, progress=progress)
+    summary("report", result.describe(layout))
     return 0
-

@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from pipeline.errors import PipelineError
+from pipeline.contracts import INELIGIBLE, UNDECIDED, DedupSummary, ScreeningSummary, SourceEntry, SourceState
+from pipeline.errors import InternalError
 
 DBR, OTHER = "dbr", "other"
 COLUMN_NAMES = {DBR: "databases and registers", OTHER: "other methods"}
-TA_PENDING = ("pending", "conflict")
-FT_PENDING = ("pending", "conflict")
+TA_PENDING = FT_PENDING = tuple(str(o) for o in UNDECIDED)
 NO_REASON = "Reason not recorded"
 
 
@@ -76,7 +76,7 @@ class SourceCount:
     n: int | None
 
     def text(self) -> str:
-        return "not searched yet" if self.n is None else f"n = {self.n:,}"
+        return str(SourceState.NOT_SEARCHED) if self.n is None else f"n = {self.n:,}"
 
 
 @dataclass(frozen=True)
@@ -156,14 +156,13 @@ class PrismaCounts:
         return out
 
 
-def source_group(source: dict) -> str:
+def source_group(source: SourceEntry) -> str:
     """PRISMA identification line for a source: its kind, and for other methods a guess from its name."""
-    kind = source.get("kind", "database")
-    if kind == "register":
+    if source.kind == "register":
         return "Registers"
-    if kind != "other":
+    if source.kind != "other":
         return "Databases"
-    text = f"{source.get('database', '')} {source.get('name', '')}".lower()
+    text = f"{source.database} {source.name}".lower()
     if "citation" in text or "reference list" in text:
         return "Citation searching"
     if "organisation" in text or "organization" in text:
@@ -171,21 +170,20 @@ def source_group(source: dict) -> str:
     return "Websites"
 
 
-def column_of(source: dict) -> str:
-    return OTHER if source.get("kind") == "other" else DBR
+def column_of(source: SourceEntry) -> str:
+    return OTHER if source.kind == "other" else DBR
 
 
-def _source_counts(sources: list[dict]) -> list[SourceCount]:
-    databases = [s.get("database") or s["name"] for s in sources]
+def _source_counts(sources: list[SourceEntry]) -> list[SourceCount]:
+    databases = [s.database or s.name for s in sources]
     out = []
     for source, database in zip(sources, databases):
-        label = database if databases.count(database) == 1 else f"{database} ({source['name']})"
-        searched = source.get("status", "ok") != "not searched yet"
-        out.append(SourceCount(source["name"], label, source_group(source), int(source.get("records") or 0) if searched else None))
+        label = database if databases.count(database) == 1 else f"{database} ({source.name})"
+        out.append(SourceCount(source.name, label, source_group(source), source.records if source.searched_yet else None))
     return out
 
 
-def _groups(sources: list[dict], counts: list[SourceCount], key: str) -> tuple[Group, ...]:
+def _groups(sources: list[SourceEntry], counts: list[SourceCount], key: str) -> tuple[Group, ...]:
     names = ["Databases", "Registers"] if key == DBR else ["Websites", "Organisations", "Citation searching"]
     mine = [c for s, c in zip(sources, counts) if column_of(s) == key]
     groups = []
@@ -196,18 +194,18 @@ def _groups(sources: list[dict], counts: list[SourceCount], key: str) -> tuple[G
     return tuple(groups)
 
 
-def study_columns(records: pl.DataFrame, clusters: pl.DataFrame, sources: list[dict]) -> pl.DataFrame:
+def study_columns(records: pl.DataFrame, clusters: pl.DataFrame, sources: list[SourceEntry]) -> pl.DataFrame:
     """record_id, study_id, source, column (of the record) and study_column (of its study)."""
-    columns = {s["name"]: column_of(s) for s in sources}
+    columns = {s.name: column_of(s) for s in sources}
     frame = clusters.select("record_id", "study_id").join(
         records.select("record_id", "source"), on="record_id", how="left")
     unknown = frame.filter(pl.col("source").is_null())
     if unknown.height:
-        raise PipelineError(f"{unknown.height} record(s) in clusters.parquet are not in records.parquet, "
+        raise InternalError(f"{unknown.height} record(s) in clusters.parquet are not in records.parquet, "
                             f"e.g. {unknown['record_id'][0]!r}: rerun `python -m pipeline dedup`")
     nameless = sorted(set(frame["source"].unique().to_list()) - set(columns))
     if nameless:
-        raise PipelineError(f"records come from source(s) {', '.join(map(repr, nameless))} that "
+        raise InternalError(f"records come from source(s) {', '.join(map(repr, nameless))} that "
                             "sources.json does not list: rerun `python -m pipeline import`")
     frame = frame.with_columns(pl.col("source").replace_strict(columns).alias("column"))
     return frame.with_columns(
@@ -232,7 +230,7 @@ def _column(key: str, groups: tuple[Group, ...], records: pl.DataFrame, final: p
     return ColumnCounts(
         key=key, groups=groups, identified=sum(g.n for g in groups),
         duplicates=n_records - mine.height,
-        automation=count(pl.col("automation") == "ineligible"),
+        automation=count(pl.col("automation") == INELIGIBLE),
         removed_other=0,
         screened=count(ta != ""),
         records_excluded=Count(count(ta == "exclude"), awaiting_ta=ta_pending),
@@ -245,9 +243,9 @@ def _column(key: str, groups: tuple[Group, ...], records: pl.DataFrame, final: p
     )
 
 
-def compute(sources: list[dict], records: pl.DataFrame, clusters: pl.DataFrame, final: pl.DataFrame,
-            dedup_summary: dict, screening_summary: dict) -> PrismaCounts:
-    """Every PRISMA number from the stage files; raise PipelineError when any identity fails."""
+def compute(sources: list[SourceEntry], records: pl.DataFrame, clusters: pl.DataFrame, final: pl.DataFrame,
+            dedup_summary: DedupSummary, screening_summary: ScreeningSummary) -> PrismaCounts:
+    """Every PRISMA number from the stage files; raise InternalError when any identity fails."""
     source_counts = _source_counts(sources)
     membership = study_columns(records, clusters, sources)
     per_study = membership.select("study_id", "study_column").unique()
@@ -255,7 +253,7 @@ def compute(sources: list[dict], records: pl.DataFrame, clusters: pl.DataFrame, 
     orphans = joined.filter(pl.col("study_column").is_null())["study_id"].to_list()
     unscreened = joined.filter(pl.col("title_abstract").is_null())["study_id"].to_list()
     if orphans or unscreened:
-        raise PipelineError(
+        raise InternalError(
             "final.csv and clusters.parquet name different studies"
             + (f"; in final.csv only: {len(orphans)} (e.g. {orphans[0]!r})" if orphans else "")
             + (f"; in clusters.parquet only: {len(unscreened)} (e.g. {unscreened[0]!r})" if unscreened else "")
@@ -267,11 +265,11 @@ def compute(sources: list[dict], records: pl.DataFrame, clusters: pl.DataFrame, 
     awaiting_ft = sum(c.included.awaiting_ft for c in columns)
     studies = Count(sum(c.included.n for c in columns), awaiting_ta, awaiting_ft)
     record_counts = dict(records.group_by("source").len().iter_rows())
-    per_source = tuple((s["name"], int(s.get("records") or 0), int(record_counts.get(s["name"], 0))) for s in sources)
+    per_source = tuple((s.name, s.records, int(record_counts.get(s.name, 0))) for s in sources)
     counts = PrismaCounts(columns[0], columns[1] if has_other else None, studies, studies, per_source)
     problems = identity_problems(counts) + summary_problems(counts, membership, dedup_summary, screening_summary)
     if problems:
-        raise PipelineError("PRISMA counts do not add up:\n  - " + "\n  - ".join(problems))
+        raise InternalError("PRISMA counts do not add up:\n  - " + "\n  - ".join(problems))
     return counts
 
 
@@ -303,7 +301,8 @@ def identity_problems(counts: PrismaCounts) -> list[str]:
     return out
 
 
-def summary_problems(counts: PrismaCounts, membership: pl.DataFrame, dedup: dict, screening: dict) -> list[str]:
+def summary_problems(counts: PrismaCounts, membership: pl.DataFrame, dedup: DedupSummary,
+                     screening: ScreeningSummary) -> list[str]:
     """Cross-checks against what import, dedup and screen said they did."""
     out = []
     for name, listed, found in counts.per_source_check:
@@ -317,32 +316,32 @@ def summary_problems(counts: PrismaCounts, membership: pl.DataFrame, dedup: dict
     }
     if total["clustered"] != total["records"]:
         out.append(f"clusters.parquet holds {total['clustered']} records, the sources identified {total['records']}")
-    removed = dedup.get("duplicates_removed", {})
-    checks = [
-        ("dedup summary.json records_in", dedup.get("records_in"), "records in clusters.parquet", total["clustered"]),
-        ("dedup summary.json studies", dedup.get("studies"), "studies in clusters.parquet", total["studies"]),
-        ("dedup summary.json duplicates_removed (sum)", sum(int(v) for v in removed.values()),
+    checks: list[tuple[str, int | None, str, int]] = [
+        ("dedup summary.json records_in", dedup.records_in, "records in clusters.parquet", total["clustered"]),
+        ("dedup summary.json studies", dedup.studies, "studies in clusters.parquet", total["studies"]),
+        ("dedup summary.json duplicates_removed (sum)", dedup.removed_total,
          "duplicate records in the diagram", total["duplicates"]),
-        ("screening summary.json automation.ineligible", screening.get("automation", {}).get("ineligible"),
+        ("screening summary.json automation.ineligible", screening.automation.ineligible,
          "studies marked ineligible in final.csv", total["automation"]),
     ]
-    stages = screening.get("stages", {})
-    ta, ft = stages.get("title_abstract", {}), stages.get("full_text", {})
+    ta, ft = screening.stages.get("title_abstract"), screening.stages.get("full_text")
+    if ta is None or ft is None:
+        return out + [f"screening summary.json has no {'title_abstract' if ta is None else 'full_text'} stage"]
 
     def total_of(attr: str) -> int:
         return sum(getattr(c, attr).n for c in cols)
 
     checks += [
-        ("title_abstract.studies", ta.get("studies"), "records screened", total["screened"]),
-        ("title_abstract.excluded", ta.get("excluded"), "records excluded", total_of("records_excluded")),
-        ("title_abstract.included", ta.get("included"), "reports sought for retrieval", total_of("sought")),
-        ("title_abstract.pending", ta.get("pending"), "studies awaiting title/abstract decisions",
+        ("title_abstract.studies", ta.studies, "records screened", total["screened"]),
+        ("title_abstract.excluded", ta.excluded, "records excluded", total_of("records_excluded")),
+        ("title_abstract.included", ta.included, "reports sought for retrieval", total_of("sought")),
+        ("title_abstract.pending", ta.pending, "studies awaiting title/abstract decisions",
          sum(c.sought.awaiting_ta for c in cols)),
-        ("full_text.studies", ft.get("studies"), "reports sought for retrieval", total_of("sought")),
-        ("full_text.not_retrieved", ft.get("not_retrieved"), "reports not retrieved", total_of("not_retrieved")),
-        ("full_text.excluded", ft.get("excluded"), "reports excluded", total_of("reports_excluded")),
-        ("full_text.included", ft.get("included"), "studies included", counts.studies_included.n),
-        ("full_text.pending", ft.get("pending"), "studies awaiting full-text decisions",
+        ("full_text.studies", ft.studies, "reports sought for retrieval", total_of("sought")),
+        ("full_text.not_retrieved", ft.not_retrieved, "reports not retrieved", total_of("not_retrieved")),
+        ("full_text.excluded", ft.excluded, "reports excluded", total_of("reports_excluded")),
+        ("full_text.included", ft.included, "studies included", counts.studies_included.n),
+        ("full_text.pending", ft.pending, "studies awaiting full-text decisions",
          sum(c.assessed.awaiting_ft for c in cols)),
     ]
     for label, stated, what, found in checks:
@@ -354,7 +353,7 @@ def summary_problems(counts: PrismaCounts, membership: pl.DataFrame, dedup: dict
     for col in cols:
         for reason, n in col.reasons:
             reasons[reason] = reasons.get(reason, 0) + n
-    stated_reasons = {(k or NO_REASON): int(v) for k, v in (ft.get("excluded_by_reason") or {}).items() if int(v)}
+    stated_reasons = {(k or NO_REASON): v for k, v in (ft.excluded_by_reason or {}).items() if v}
     if stated_reasons != reasons:
         out.append(f"full_text.excluded_by_reason = {stated_reasons}, but final.csv gives {reasons}")
     return out

@@ -1,6 +1,6 @@
 """Read the stage files the report is made from (the I/O edge of the report stage).
 
-The report reads only what earlier stages wrote (see the stage file contracts): the sources list and
+The report reads only what earlier stages wrote (`pipeline.contracts`): the sources list and
 records table (import), clusters, studies and summary (dedup), the final decisions and summary
 (screen). A missing file names the stage to run; a malformed one names the file, row and column.
 """
@@ -9,23 +9,31 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import polars as pl
 
-from pipeline.errors import InputError, PipelineError, Problem
+from pipeline.contracts import (
+    FINAL_COLUMNS,
+    FINAL_SCHEMA,
+    FULL_TEXT_OUTCOMES,
+    INELIGIBLE,
+    TITLE_ABSTRACT_OUTCOMES,
+    DedupSummary,
+    ScreeningSummary,
+    SourceEntry,
+    sources_from_json,
+)
+from pipeline.errors import InputError, InternalError, Problem, UserError
 from pipeline.layout import Layout
 from pipeline.textio import unguard_cell
 
-TA_VALUES = ("include", "exclude", "pending", "conflict", "")
-FT_VALUES = ("include", "exclude", "not_retrieved", "pending", "conflict", "")
-FINAL_COLUMNS = ("study_id", "automation", "title_abstract", "full_text", "full_text_reason", "example")
-FINAL_SCHEMA = {
-    "study_id": pl.Utf8(), "automation": pl.Utf8(), "title_abstract": pl.Utf8(), "full_text": pl.Utf8(),
-    "full_text_reason": pl.Utf8(), "example": pl.Boolean(),
-}
+TA_VALUES = tuple(str(o) for o in TITLE_ABSTRACT_OUTCOMES)
+FT_VALUES = tuple(str(o) for o in FULL_TEXT_OUTCOMES)
+T = TypeVar("T")
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
 
@@ -34,48 +42,46 @@ _FALSE = {"false", "0", "no", "n", "f", ""}
 class StageFiles:
     """Everything the report needs from the stages, loaded and checked for shape."""
 
-    sources: list[dict]
+    sources: list[SourceEntry]
     records: pl.DataFrame          # record_id, source, year
     clusters: pl.DataFrame         # record_id, study_id, method
     studies: pl.DataFrame          # RECORD_SCHEMA + study_id, member_ids, sources, n_members
-    dedup_summary: dict
+    dedup_summary: DedupSummary
     final: pl.DataFrame            # FINAL_SCHEMA
-    screening_summary: dict
+    screening_summary: ScreeningSummary
     paths: tuple[Path, ...]        # every file read, for the report's timestamp
 
 
-def final_csv(layout: Layout) -> Path:
-    return layout.screening / "final.csv"
-
-
-def screening_summary(layout: Layout) -> Path:
-    return layout.screening / "summary.json"
-
-
 def load(layout: Layout) -> StageFiles:
-    """Load and shape-check every stage file; raise PipelineError naming what is missing or wrong."""
+    """Load and shape-check every stage file; raise UserError naming a missing one, InternalError a malformed one."""
     needed = {
         layout.records_sources: "python -m pipeline import", layout.records: "python -m pipeline import",
         layout.clusters: "python -m pipeline dedup", layout.studies: "python -m pipeline dedup",
         layout.dedup_summary: "python -m pipeline dedup",
-        final_csv(layout): "python -m pipeline screen", screening_summary(layout): "python -m pipeline screen",
+        layout.final: "python -m pipeline screen", layout.screening_summary: "python -m pipeline screen",
     }
     missing = [f"{path} (run `{cmd}` first)" for path, cmd in needed.items() if not path.is_file()]
     if missing:
-        raise PipelineError("the report needs files the earlier stages write; missing: " + "; ".join(missing))
-    sources = read_json(layout.records_sources).get("sources")
-    if not isinstance(sources, list):
-        raise InputError.one(layout.records_sources, "expected an object with a 'sources' list")
+        raise UserError("the report needs files the earlier stages write; missing: " + "; ".join(missing))
     return StageFiles(
-        sources=sources,
+        sources=read_typed(layout.records_sources, sources_from_json),
         records=read_parquet(layout.records, ("record_id", "source", "year")),
         clusters=read_parquet(layout.clusters, ("record_id", "study_id", "method")),
         studies=pl.read_parquet(layout.studies),
-        dedup_summary=read_json(layout.dedup_summary),
-        final=read_final(final_csv(layout)),
-        screening_summary=read_json(screening_summary(layout)),
+        dedup_summary=read_typed(layout.dedup_summary, DedupSummary.from_json),
+        final=read_final(layout.final),
+        screening_summary=read_typed(layout.screening_summary, ScreeningSummary.from_json),
         paths=tuple(needed),
     )
+
+
+def read_typed(path: Path, parse: Callable[[dict], T]) -> T:
+    """A generated JSON file through its `pipeline.contracts` reader; a wrong shape names the file."""
+    data = read_json(path)
+    try:
+        return parse(data)
+    except ValueError as exc:
+        raise InternalError(f"{path}: {exc}; rerun the stage that writes it") from None
 
 
 def read_json(path: Path) -> dict:
@@ -109,23 +115,23 @@ def read_final(path: Path) -> pl.DataFrame:
         absent = [c for c in FINAL_COLUMNS if c not in header]
         if absent:
             raise InputError([Problem(str(path), "column is missing", row=1, column=c) for c in absent])
-        rows, problems = [], []
+        rows: list[dict[str, str | bool]] = []
+        problems: list[Problem] = []
         for number, raw in enumerate(reader, start=2):
-            row: dict[str, Any] = {c: unguard_cell((raw.get(c) or "").strip()) for c in FINAL_COLUMNS}
+            cells = {c: unguard_cell((raw.get(c) or "").strip()) for c in FINAL_COLUMNS}
             for column, allowed in (("title_abstract", TA_VALUES), ("full_text", FT_VALUES)):
-                if row[column] not in allowed:
-                    problems.append(Problem(str(path), f"unknown value {row[column]!r}; expected one of "
+                if cells[column] not in allowed:
+                    problems.append(Problem(str(path), f"unknown value {cells[column]!r}; expected one of "
                                             f"{', '.join(repr(v) for v in allowed)}", number, column))
-            if row["automation"] not in ("ineligible", ""):
-                problems.append(Problem(str(path), f"unknown value {row['automation']!r}; expected "
+            if cells["automation"] not in (INELIGIBLE, ""):
+                problems.append(Problem(str(path), f"unknown value {cells['automation']!r}; expected "
                                         "'ineligible' or empty", number, "automation"))
-            flag = row["example"].lower()
+            flag = cells["example"].lower()
             if flag not in _TRUE | _FALSE:
-                problems.append(Problem(str(path), f"expected true or false, not {row['example']!r}", number, "example"))
-            row["example"] = flag in _TRUE
-            if not row["study_id"]:
+                problems.append(Problem(str(path), f"expected true or false, not {cells['example']!r}", number, "example"))
+            if not cells["study_id"]:
                 problems.append(Problem(str(path), "study_id is empty", number, "study_id"))
-            rows.append(row)
+            rows.append({**cells, "example": flag in _TRUE})
     if problems:
         raise InputError(problems)
     return pl.DataFrame(rows, schema=FINAL_SCHEMA) if rows else pl.DataFrame(schema=FINAL_SCHEMA)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.contracts import SourceState
 from pipeline.files import write_bytes_atomic
 from pipeline.report.counts import ColumnCounts, Count, PrismaCounts
 from pipeline.textio import csv_bytes
@@ -122,7 +123,7 @@ def values(counts: PrismaCounts) -> dict[str, tuple[str, str | None]]:
         group = groups.get(name)
         searched = [(s.label, s.n) for s in group.sources if s.n is not None] if group else []
         waiting = [s.label for s in group.sources if s.n is None] if group else []
-        note = f"not searched yet: {', '.join(waiting)}" if waiting else None
+        note = f"{SourceState.NOT_SEARCHED}: {', '.join(waiting)}" if waiting else None
         return _listing(searched) if searched else "0", note
 
     def reasons(col: ColumnCounts | None) -> tuple[str, str | None]:

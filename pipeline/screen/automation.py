@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipeline import contracts
 from pipeline.errors import Problem
 from pipeline.protocol import AutomationRule
 from pipeline.screen.sheets import Table, column
 
-AUTOMATION_SCHEMA = {"study_id": pl.Utf8, "rule": pl.Utf8, "field": pl.Utf8, "value": pl.Utf8, "overruled": pl.Boolean}
-OVERRIDE_HEADER = ["study_id", "decision", "reviewer", "notes"]
+AUTOMATION_SCHEMA = contracts.AUTOMATION_SCHEMA
+OVERRIDE_HEADER = contracts.OVERRIDE_COLUMNS
 
 
 def _values(value: object) -> list[str]:
@@ -51,9 +52,10 @@ def fires(rule: AutomationRule, value: object) -> list[str] | None:
     return hits or None
 
 
-def evaluate(studies: pl.DataFrame, rules: tuple[AutomationRule, ...]) -> tuple[pl.DataFrame, list[Problem]]:
-    """One row per study some rule marks ineligible (first rule wins); problems for unknown fields."""
-    problems = [Problem("protocol", f"automation rule {r.name!r}: field {r.field!r} is not a records column")
+def evaluate(studies: pl.DataFrame, rules: tuple[AutomationRule, ...],
+             protocol_file: str = "the protocol") -> tuple[pl.DataFrame, list[Problem]]:
+    """One row per study some rule marks ineligible (first rule wins); problems (in `protocol_file`) for unknown fields."""
+    problems = [Problem(protocol_file, f"automation rule {r.name!r}: field {r.field!r} is not a records column")
                 for r in rules if r.field not in studies.columns]
     usable = [r for r in rules if r.field in studies.columns]
     rows = []

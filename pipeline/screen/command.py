@@ -1,15 +1,12 @@
-"""CLI for the screen stage: `python -m pipeline screen` (and `print_status` for `status`)."""
+"""CLI for the screen stage: `python -m pipeline screen`."""
 
 from __future__ import annotations
 
 import argparse
 
-from pipeline.console import summary, warn
-from pipeline.layout import from_args
+from pipeline.console import progress_callback, summary, warn
+from pipeline.options import from_args
 from pipeline.screen import engine
-from pipeline.screen.status import print_status
-
-__all__ = ["print_status", "register", "run"]
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -22,19 +19,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the stage and end with one line: what it decided and where it wrote."""
+    """`pipeline.screen.run`, then its warnings and one line: what it decided and where it wrote."""
     layout, protocol = from_args(args)
-    result, changed = engine.run(layout, protocol)
+    with progress_callback() as progress:
+        result = engine.run(layout, protocol, progress=progress)
     for warning in result.warnings:
         warn(warning)
     if result.orphans:
-        warn(f"{len(result.orphans)} sheet row(s) are orphaned (their records are gone); "
-             f"listed in {layout.screening / 'orphans.csv'}")
-    s = result.summary["stages"]
-    ta, ft = s["title_abstract"], s["full_text"]
-    summary("screen", f"{result.summary['automation']['ineligible']} ineligible by automation; title/abstract "
-                      f"{ta['included']} included, {ta['excluded']} excluded, {ta['pending']} pending "
-                      f"({ta['conflicts']['open']} conflicts); full text {ft['included']} included, "
-                      f"{ft['excluded']} excluded, {ft['not_retrieved']} not retrieved, {ft['pending']} pending; "
-                      f"{len(changed)} files updated under {layout.relative(layout.screening)}/")
+        warn(f"{len(result.orphans)} sheet row(s) are orphaned (their records are gone); listed in {layout.orphans}")
+    summary("screen", result.describe(layout))
     return 0

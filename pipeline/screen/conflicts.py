@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from pipeline.contracts import RESOLUTION_COLUMNS
 from pipeline.errors import Problem
 from pipeline.screen.decisions import (
     EXCLUDE,
@@ -27,7 +28,7 @@ from pipeline.screen.decisions import (
 )
 from pipeline.screen.sheets import Table, column
 
-RESOLUTION_HEADER = ["study_id", "decision", "reason", "resolved_by", "notes"]
+RESOLUTION_HEADER = RESOLUTION_COLUMNS
 SELF = "own copies disagree"
 
 

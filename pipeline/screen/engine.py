@@ -9,33 +9,35 @@ instead of overwriting their file.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from pipeline.errors import InputError, PipelineError, Problem
+from pipeline.contracts import (
+    FINAL_COLUMNS,
+    FINAL_SCHEMA,
+    INELIGIBLE,
+    ORPHAN_COLUMNS,
+    AutomationSummary,
+    Outcome,
+    ReviewerProgress,
+    ScreeningSummary,
+    StageSummary,
+)
+from pipeline.errors import ConcurrentChange, InputError, Problem, UserError
 from pipeline.files import write_text_atomic
 from pipeline.layout import Layout
+from pipeline.progress import Progress
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import agreement, automation, conflicts, merge
 from pipeline.screen.decisions import EXCLUDE, INCLUDE, NOT_RETRIEVED, STAGE_DECISIONS, Call, sheet_calls
-from pipeline.screen.sheets import SheetChanged, Table, column, read_table, render, write_if_unchanged
+from pipeline.screen.sheets import Table, column, read_table, render, write_if_unchanged
 from pipeline.textio import write_csv_atomic
 
 RESERVED_NAMES = ("conflicts", "resolutions")
-FINAL_HEADER = ["study_id", "automation", "title_abstract", "full_text", "full_text_reason", "example"]
-ORPHAN_HEADER = ["stage", "reviewer", "row", "record_id", "last_study_id", "decision"]
 ATTEMPTS = 3
-
-
-def automation_overrides(layout: Layout) -> Path:
-    return layout.screening / "automation_overrides.csv"
-
-
-def resolutions(layout: Layout, stage: str) -> Path:
-    return layout.screening / stage / "resolutions.csv"
 
 
 @dataclass
@@ -55,32 +57,53 @@ class Result:
 
     automation: pl.DataFrame
     final: pl.DataFrame
-    summary: dict
+    screening: ScreeningSummary
     conflicts: dict[str, tuple[list[str], list[list[str]]]]
     sheets: dict[tuple[str, str], tuple[list[str], list[list[str]]]]
     orphans: list[list[object]]
     warnings: list[str]
+
+    @property
+    def summary(self) -> dict:
+        """summary.json's content."""
+        return self.screening.to_json()
+
+
+@dataclass
+class ScreenResult(Result):
+    """What `run` computed and which files it changed."""
+
+    changed: list[Path] = field(default_factory=list)
+
+    def describe(self, layout: Layout) -> str:
+        """The stage's one-line summary."""
+        ta, ft = self.screening.stages["title_abstract"], self.screening.stages["full_text"]
+        return (f"{self.screening.automation.ineligible} ineligible by automation; title/abstract "
+                f"{ta.included} included, {ta.excluded} excluded, {ta.pending} pending "
+                f"({ta.conflicts_open} conflicts); full text {ft.included} included, "
+                f"{ft.excluded} excluded, {ft.not_retrieved} not retrieved, {ft.pending} pending; "
+                f"{len(self.changed)} files updated under {layout.relative(layout.screening)}/")
 
 
 def check_reviewers(protocol: Protocol) -> None:
     """Reviewer names become file names next to conflicts.csv and resolutions.csv."""
     clash = [n for names in protocol.reviewers.values() for n in names if n.lower() in RESERVED_NAMES]
     if clash:
-        raise PipelineError(f"{protocol.path}: reviewer name(s) {', '.join(clash)} are reserved for "
+        raise UserError(f"{protocol.path}: reviewer name(s) {', '.join(clash)} are reserved for "
                             f"{', '.join(f'{r}.csv' for r in RESERVED_NAMES)}; rename them")
 
 
 def read_inputs(layout: Layout, protocol: Protocol) -> Inputs:
     """Read studies.parquet and every people's file of the screen stage."""
     if not layout.studies.exists():
-        raise PipelineError(f"{layout.studies} is missing: run `python -m pipeline dedup` (make dedup) first")
+        raise UserError(f"{layout.studies} is missing: run `python -m pipeline dedup` (make dedup) first")
     check_reviewers(protocol)
     studies = pl.read_parquet(layout.studies).sort("study_id")
     sheets = {(stage, who): read_table(layout.sheet(stage, who)) for stage in STAGES for who in protocol.reviewers[stage]}
-    strays = sorted(p for stage in STAGES for p in (layout.screening / stage).glob("*.csv")
+    strays = sorted(p for stage in STAGES for p in layout.screening_stage(stage).glob("*.csv")
                     if p.stem not in RESERVED_NAMES and p.stem not in protocol.reviewers[stage])
-    return Inputs(studies, sheets, {s: read_table(resolutions(layout, s)) for s in STAGES},
-                  read_table(automation_overrides(layout)), strays)
+    return Inputs(studies, sheets, {s: read_table(layout.resolutions(s)) for s in STAGES},
+                  read_table(layout.automation_overrides), strays)
 
 
 def compute(inputs: Inputs, protocol: Protocol) -> Result:
@@ -94,7 +117,7 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
                 for p in inputs.strays]
     warnings += [t.warning for t in (*inputs.sheets.values(), *inputs.resolutions.values(), inputs.overrides) if t.warning]
 
-    marked, rule_problems = automation.evaluate(studies, protocol.automation)
+    marked, rule_problems = automation.evaluate(studies, protocol.automation, str(protocol.path))
     problems += rule_problems
     overrides, override_problems = automation.read_overrides(inputs.overrides, study_of)
     problems += override_problems
@@ -166,22 +189,21 @@ def final_table(studies: pl.DataFrame, ineligible: dict[str, str], outcomes: dic
         deciders = set((ta.deciders if ta else ()) + (ft.deciders if ft else ()))
         rows.append({
             "study_id": study,
-            "automation": "ineligible" if study in ineligible else "",
+            "automation": INELIGIBLE if study in ineligible else "",
             "title_abstract": ta.final if ta else "",
             "full_text": ft.final if ft else "",
             "full_text_reason": ft.reason if ft and ft.final == EXCLUDE else "",
             "example": bool(deciders) and deciders <= examples,
         })
-    schema = {c: pl.Utf8 for c in FINAL_HEADER} | {"example": pl.Boolean}
-    return pl.DataFrame(rows, schema=schema).sort("study_id")
+    return pl.DataFrame(rows, schema=FINAL_SCHEMA).sort("study_id")
 
 
 def build_summary(protocol: Protocol, marked: pl.DataFrame, entering: dict[str, list[str]],
-                  outcomes: dict[str, dict[str, conflicts.Outcome]], made_by_stage: dict[str, dict]) -> dict:
-    """summary.json (contracts §4)."""
+                  outcomes: dict[str, dict[str, conflicts.Outcome]], made_by_stage: dict[str, dict]) -> ScreeningSummary:
+    """summary.json (`pipeline.contracts.ScreeningSummary`)."""
     active = marked.filter(~pl.col("overruled"))
     by_rule = {rule.name: active.filter(pl.col("rule") == rule.name).height for rule in protocol.automation}
-    stages: dict[str, dict] = {}
+    stages: dict[str, StageSummary] = {}
     for stage in STAGES:
         finals = [o.final for o in outcomes[stage].values()]
         reviewers = protocol.reviewers[stage]
@@ -190,28 +212,23 @@ def build_summary(protocol: Protocol, marked: pl.DataFrame, entering: dict[str, 
         people = {}
         for who in reviewers:
             screened = sum(1 for s in in_stage if who in made_by.get(s, {}))
-            people[who] = {"assigned": len(in_stage), "screened": screened, "remaining": len(in_stage) - screened,
-                           "example": who in protocol.example_reviewers}
+            people[who] = ReviewerProgress(len(in_stage), screened, len(in_stage) - screened,
+                                           who in protocol.example_reviewers)
         definite = {s: {w: c[0] for w, c in made_by.get(s, {}).items() if c != conflicts.SELF} for s in in_stage}
-        pending = sum(f in ("pending", "conflict") for f in finals)
-        entry = {
-            "studies": len(in_stage),
-            "included": finals.count(INCLUDE),
-            "excluded": finals.count(EXCLUDE),
-            "pending": pending,
-            "complete": pending == 0 and (stage == "title_abstract" or stages["title_abstract"]["complete"]),
-            "conflicts": {"open": finals.count("conflict"),
-                          "resolved": sum(1 for o in outcomes[stage].values() if o.issue and o.resolution)},
-            "reviewers": people,
-            "agreement": agreement.stage_agreement(definite, reviewers, STAGE_DECISIONS[stage]),
-        }
+        pending = sum(f in (Outcome.PENDING, Outcome.CONFLICT) for f in finals)
+        not_retrieved = by_reason = None
         if stage == "full_text":
-            entry["not_retrieved"] = finals.count(NOT_RETRIEVED)
+            not_retrieved = finals.count(NOT_RETRIEVED)
             reasons = [o.reason for o in outcomes[stage].values() if o.final == EXCLUDE]
-            entry["excluded_by_reason"] = {r: reasons.count(r) for r in protocol.exclusion_reasons if r in reasons}
-        stages[stage] = entry
-    return {"automation": {"ineligible": active.height, "overruled": marked.height - active.height, "by_rule": by_rule},
-            "stages": stages}
+            by_reason = {r: reasons.count(r) for r in protocol.exclusion_reasons if r in reasons}
+        stages[stage] = StageSummary(
+            studies=len(in_stage), included=finals.count(INCLUDE), excluded=finals.count(EXCLUDE), pending=pending,
+            complete=pending == 0 and (stage == "title_abstract" or stages["title_abstract"].complete),
+            conflicts_open=finals.count(Outcome.CONFLICT),
+            conflicts_resolved=sum(1 for o in outcomes[stage].values() if o.issue and o.resolution),
+            reviewers=people, agreement=agreement.stage_agreement(definite, reviewers, STAGE_DECISIONS[stage]),
+            not_retrieved=not_retrieved, excluded_by_reason=by_reason)
+    return ScreeningSummary(AutomationSummary(active.height, marked.height - active.height, by_rule), stages)
 
 
 def _bool(frame: pl.DataFrame, name: str) -> pl.DataFrame:
@@ -225,35 +242,39 @@ def write(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
         table = inputs.sheets[(stage, who)]
         if write_if_unchanged(table.path, render(header, rows, table.delimiter), table.fingerprint):
             changed.append(table.path)
-    people_files = [(automation_overrides(layout), inputs.overrides, automation.OVERRIDE_HEADER)]
-    people_files += [(resolutions(layout, s), inputs.resolutions[s], conflicts.RESOLUTION_HEADER)
+    people_files = [(layout.automation_overrides, inputs.overrides, automation.OVERRIDE_HEADER)]
+    people_files += [(layout.resolutions(s), inputs.resolutions[s], conflicts.RESOLUTION_HEADER)
                      for s in STAGES if any(k[0] == s for k in result.sheets)]
     for path, table, header in people_files:
         if not table.exists and write_if_unchanged(path, render(header, []), ""):
             changed.append(path)
-    out = layout.screening
-    generated: list[tuple[Path, Sequence[object], Iterable[Sequence[object]]]] = [
-        (out / "automation.csv", list(automation.AUTOMATION_SCHEMA), _bool(result.automation, "overruled").rows()),
-        (out / "final.csv", FINAL_HEADER, _bool(result.final, "example").rows()),
-        (out / "orphans.csv", ORPHAN_HEADER, result.orphans),
+    generated: list[tuple[Path, list[str], Sequence[Sequence[object]]]] = [
+        (layout.automation, list(automation.AUTOMATION_SCHEMA), _bool(result.automation, "overruled").rows()),
+        (layout.final, list(FINAL_COLUMNS), _bool(result.final, "example").rows()),
+        (layout.orphans, ORPHAN_COLUMNS, result.orphans),
     ]
-    generated += [(out / stage / "conflicts.csv", *result.conflicts[stage]) for stage in STAGES]
-    for path, header, rows in generated:  # type: ignore[assignment]  # header, rows: also the sheet loop above
-        if write_csv_atomic(path, header, rows):
+    generated += [(layout.conflicts(stage), *result.conflicts[stage]) for stage in STAGES]
+    for path, header, body in generated:
+        if write_csv_atomic(path, header, body):
             changed.append(path)
-    if write_text_atomic(out / "summary.json", json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n"):
-        changed.append(out / "summary.json")
+    text = json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n"
+    if write_text_atomic(layout.screening_summary, text):
+        changed.append(layout.screening_summary)
     return changed
 
 
-def run(layout: Layout, protocol: Protocol) -> tuple[Result, list[Path]]:
-    """Read, compute and write; start over when a person saves a sheet in the meantime."""
+def run(layout: Layout, protocol: Protocol, *, progress: Progress | None = None) -> ScreenResult:
+    """Read, compute and write; start over when a person saves a sheet in the meantime.
+
+    Screening takes well under a second, so `progress` is accepted for the common signature only.
+    """
     for _ in range(ATTEMPTS):
         inputs = read_inputs(layout, protocol)
         result = compute(inputs, protocol)
         try:
-            return result, write(layout, inputs, result)
-        except SheetChanged:
+            changed = write(layout, inputs, result)
+        except ConcurrentChange:
             continue
-    raise PipelineError(f"sheets under {layout.screening} kept changing while screening ran; "
-                        "save and close them, then run `python -m pipeline screen` again")
+        return ScreenResult(**{f: getattr(result, f) for f in Result.__dataclass_fields__}, changed=changed)
+    raise UserError(f"sheets under {layout.screening} kept changing while screening ran; "
+                    "save and close them, then run `python -m pipeline screen` again")

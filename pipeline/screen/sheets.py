@@ -7,7 +7,7 @@ empty rows and columns, reordered rows or columns, UTF-16 ("Unicode text") and c
 apostrophe, header cells too) follow the rules of `pipeline.textio`, the same as imports and exports.
 
 A sheet is only ever replaced atomically, and only if it is byte-for-byte what we read: when a
-person saved it in between, `SheetChanged` is raised so the caller re-reads instead of overwriting.
+person saved it in between, `errors.ConcurrentChange` is raised so the caller re-reads instead of overwriting.
 """
 
 from __future__ import annotations
@@ -19,16 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.errors import ConcurrentChange
 from pipeline.files import write_bytes_atomic
 from pipeline.textio import SHEET_FIX, csv_bytes, decode, sniff_delimiter, unguard_cell
-
-
-class SheetChanged(Exception):
-    """A person saved the file after we read it; re-read it instead of overwriting their work."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        super().__init__(f"{path} changed on disk while it was being processed")
 
 
 @dataclass
@@ -126,5 +119,5 @@ def write_if_unchanged(path: Path, data: bytes, expected_fingerprint: str) -> bo
     Returns whether the file was written (identical bytes are left alone).
     """
     if fingerprint(path) != expected_fingerprint:
-        raise SheetChanged(Path(path))
+        raise ConcurrentChange(Path(path))
     return write_bytes_atomic(path, data)

@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from pipeline.errors import InputError, PipelineError
+from pipeline.errors import InputError, UserError
 from pipeline.layout import Layout
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import engine
@@ -47,8 +47,8 @@ def next_step(layout: Layout, protocol: Protocol, result: engine.Result, stale: 
             return f"Screen {LABEL[stage]}: {todo}. Then run `make screen`."
         if info["conflicts"]["open"]:
             return (f"Settle {info['conflicts']['open']} open {LABEL[stage]} conflict(s) listed in "
-                    f"{rel(layout.screening / stage / 'conflicts.csv')}: add a row per study to "
-                    f"{rel(engine.resolutions(layout, stage))} (study_id, decision, reason, resolved_by, notes), "
+                    f"{rel(layout.conflicts(stage))}: add a row per study to "
+                    f"{rel(layout.resolutions(stage))} (study_id, decision, reason, resolved_by, notes), "
                     "then run `make screen`.")
         if not protocol.reviewers[stage] and info["studies"]:
             return f"Name the {LABEL[stage]} reviewers in {rel(protocol.path)} ([screening.{stage}] reviewers)."
@@ -68,10 +68,11 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
             out.print(f"  {printable(problem)}", markup=False)
         out.print("Next: fix the problems above, then run `make screen`.", markup=False)
         return 1
-    except PipelineError as exc:
+    except UserError as exc:
         out.print(f"Next: {printable(exc)}", markup=False)
         return 0
 
+    rel = layout.relative
     table = RichTable(title="Screening status", caption="conflicts: open conflicts in which the reviewer made a call")
     table.add_column("stage")
     table.add_column("reviewer")
@@ -98,7 +99,7 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
                 out.print(f"Agreement at {LABEL[stage]}, {pair['a']} vs {pair['b']}: {pair['percent']}% over {pair['n']}, "
                           f"Cohen's kappa {pair['kappa']} (95% CI {pair['ci_low']} to {pair['ci_high']}).", markup=False)
     if result.orphans:
-        out.print(f"{len(result.orphans)} orphaned sheet row(s): their records are gone (see outputs/screening/orphans.csv).",
+        out.print(f"{len(result.orphans)} orphaned sheet row(s): their records are gone (see {rel(layout.orphans)}).",
                   markup=False)
     for warning in result.warnings:
         out.print(f"Warning: {printable(warning)}", markup=False)

@@ -16,5 +16,10 @@ Layered as httpx is, from the wire up; each module imports only those above it:
     snapshot.py   snapshot folders on disk: Partial (a BatchStore, resumable), latest, read_log, read_raw
     pubmed.py     take(): one PubMed search, checked, planned, fetched and frozen
     query.py      PubMed query checks before anything is sent
-    command.py    the CLI
+    stage.py      run(): the stage as a library call (checks, then take() per search); prints nothing
+    command.py    the CLI: parses options, calls run, prints
 """
+
+from pipeline.search.stage import SearchResult, run
+
+__all__ = ["SearchResult", "run"]

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from rich.progress import Progress
-
-from pipeline.console import console, progress, summary, warn
-from pipeline.errors import InputError, PipelineError, Problem
-from pipeline.layout import from_args
-from pipeline.protocol import Protocol, PubMedSearch
-from pipeline.search.entrez import MAX_BATCH, EntrezClient
+from pipeline.console import console, progress_callback, summary, warn
+from pipeline.options import from_args
+from pipeline.search.entrez import MAX_BATCH
 from pipeline.search.fetch import DEFAULT_BATCH
-from pipeline.search.pubmed import take
-from pipeline.search.query import check
-from pipeline.search.settings import Settings
-from pipeline.search.slicing import check_dates
-from pipeline.search.snapshot import read_log
+from pipeline.search.stage import run as run_stage
 
 DESCRIPTION = """\
 Run each PubMed search of the protocol (queries/review.toml, [[sources]] with type = "pubmed") live
@@ -60,75 +52,19 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    """`pipeline.search.run`: every query checked first, then one search at a time, each with its summary line."""
     layout, protocol = from_args(args)
-    searches = selected(protocol, args.source)
-    if not searches:
-        summary("search", f"no PubMed sources in {protocol.path}; nothing to do")
+    checked = run_stage(layout, protocol, sources=args.source, check_only=True)
+    if args.check or not checked.checked:
+        summary("search", checked.describe(layout)[0])
         return 0
-    check_all(searches)
-    if args.check:
-        summary("search", f"{len(searches)} PubMed {'query' if len(searches) == 1 else 'queries'} checked; nothing sent")
-        return 0
-    if args.tries < 1:
-        raise PipelineError(f"--tries must be at least 1, not {args.tries}")
-    client = EntrezClient(Settings.from_env(timeout=args.timeout, tries=args.tries, backoff=args.backoff))
-    for search in searches:
-        with FetchProgress(f"{search.name}: records fetched") as bar:
-            folder = take(layout, search, client, batch_size=args.batch_size, report=bar.update,
-                          note=lambda text: console.print(text, markup=False, soft_wrap=True))
-        log = read_log(folder)
-        for text in log["warnings"]:
-            warn(f"{search.name}: {text}")
-        where = layout.relative(folder)
-        summary("search", f"{search.name}: {log['retrieved']:,} of {log['count_reported']:,} records "
-                          f"({len(log['slices'])} slice{'s' if len(log['slices']) != 1 else ''}, "
-                          f"{len(log['batches'])} batches, {log['requests']} requests) -> {where}")
+    for search in checked.checked:
+        with progress_callback() as progress:
+            result = run_stage(layout, protocol, sources=[search.name], batch_size=args.batch_size,
+                               timeout=args.timeout, tries=args.tries, backoff=args.backoff, progress=progress,
+                               note=lambda text: console.print(text, markup=False, soft_wrap=True))
+        for text in result.warnings:
+            warn(text)
+        for line in result.describe(layout):
+            summary("search", line)
     return 0
-
-
-class FetchProgress:
-    """A records-fetched bar that appears with the first batch, so an early failure stays one line."""
-
-    def __init__(self, description: str):
-        self.description = description
-        self.bar: Progress | None = None
-
-    def update(self, done: int, total: int) -> None:
-        if self.bar is None:
-            self.bar = progress()
-            self.bar.start()
-            self.task = self.bar.add_task(self.description, total=total)
-        self.bar.update(self.task, completed=done, total=total)
-
-    def __enter__(self) -> FetchProgress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
-def selected(protocol: Protocol, names: list[str] | None) -> list[PubMedSearch]:
-    """The PubMed searches to run: all of them, or those named with --source."""
-    if not names:
-        return list(protocol.searches)
-    known = {s.name: s for s in protocol.searches}
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise InputError.one(protocol.path, f"no PubMed source named {', '.join(map(repr, unknown))}; "
-                                            f"PubMed sources: {', '.join(known) or 'none'}")
-    return [known[n] for n in dict.fromkeys(names)]
-
-
-def check_all(searches: list[PubMedSearch]) -> None:
-    """Every query and date limit, all problems reported at once, before any request."""
-    problems: list[Problem] = []
-    for search in searches:
-        for checker in (lambda s=search: check(s.query, s.name),
-                        lambda s=search: check_dates(s.name, s.mindate, s.maxdate)):
-            try:
-                checker()
-            except InputError as exc:
-                problems += exc.problems
-    if problems:
-        raise InputError(problems)

@@ -1,0 +1,71 @@
+"""Layout: every path in one place, each marked people's or generated; clean and .gitignore agree with it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipeline.housekeeping import clean, regenerable
+from pipeline.layout import OUTPUTS, Layout, Owner
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _ignored(relative: str) -> bool:
+    proc = subprocess.run(["git", "check-ignore", "--no-index", "-q", relative], cwd=REPO)
+    assert proc.returncode in (0, 1), proc
+    return proc.returncode == 0
+
+
+@pytest.mark.parametrize("entry", OUTPUTS, ids=lambda e: e.pattern)
+def test_gitignore_ignores_exactly_what_layout_does_not_mark_as_peoples(entry) -> None:
+    if not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    path = f"outputs/{entry.example()}"
+    assert _ignored(path) == (entry.owner != Owner.PEOPLE), f"{path} is {entry.owner}"
+
+
+@pytest.mark.parametrize("relative, owner", [
+    ("search/pubmed/2026-01-01T000000Z/efetch-00001.xml.gz", Owner.PEOPLE),
+    ("search/pubmed/.partial-2026-01-01T000000Z/state.json", Owner.IN_PROGRESS),
+    ("screening/title_abstract/alice.csv", Owner.PEOPLE),
+    ("screening/full_text/resolutions.csv", Owner.PEOPLE),
+    ("screening/full_text/conflicts.csv", Owner.GENERATED),
+    ("screening/automation_overrides.csv", Owner.PEOPLE),
+    ("dedup/decisions.csv", Owner.PEOPLE),
+    ("dedup/studies.parquet", Owner.GENERATED),
+    ("report/index.html", Owner.GENERATED),
+    ("notes-by-a-person.txt", None),
+])
+def test_each_file_under_outputs_has_the_owner_a_reviewer_expects(tmp_path: Path, relative: str, owner) -> None:
+    layout = Layout.at(tmp_path)
+    assert layout.owner(layout.outputs / relative) == owner
+
+
+def test_every_path_layout_spells_is_described_by_an_entry(tmp_path: Path) -> None:
+    layout = Layout.at(tmp_path)
+    paths = [layout.records, layout.records_sources, layout.clusters, layout.studies, layout.pairs_to_review,
+             layout.dedup_decisions, layout.dedup_summary, layout.sheet("title_abstract", "alice"),
+             layout.resolutions("full_text"), layout.conflicts("full_text"), layout.automation_overrides,
+             layout.automation, layout.final, layout.screening_summary, layout.orphans, layout.report_index,
+             layout.prisma_svg, layout.prisma_csv, layout.screenshot, layout.bench / "parse.md"]
+    assert [p for p in paths if layout.owner(p) is None] == []
+
+
+def test_clean_removes_generated_files_only_and_leaves_files_it_does_not_know(tmp_path: Path) -> None:
+    layout = Layout.at(tmp_path)
+    keep = [layout.sheet("title_abstract", "alice"), layout.dedup_decisions, layout.outputs / "my notes.txt",
+            layout.search_source("pubmed") / "2026-01-01T000000Z" / "search_log.json"]
+    gone = [layout.final, layout.studies, layout.conflicts("title_abstract"), layout.report_index]
+    for path in keep + gone:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    assert set(regenerable(layout)) == set(gone)
+    assert sorted(clean(layout)) == sorted(gone)
+    assert all(p.exists() for p in keep) and not any(p.exists() for p in gone)
+
+
+def test_clean_on_a_project_without_outputs_removes_nothing(tmp_path: Path) -> None:
+    assert clean(Layout.at(tmp_path)) == []
