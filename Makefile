@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(PY) -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help venv review search check records dedup screen extract report report-check status test lint browser bench bench-parse bench-dedup bench-screen bench-extract clean
+.PHONY: help venv review search check records dedup screen extract report report-check status test lint browser bench bench-parse bench-dedup bench-screen bench-extract train-dedup clean
 
 help: ## List the targets
 	@echo "make review       run the whole review offline on what the repo ships -> outputs/report/index.html"
@@ -18,7 +18,8 @@ help: ## List the targets
 	@echo "make status       what each reviewer has screened, what remains, and the next step"
 	@echo "make bench        parse, dedup, screen and extraction benchmarks (vs Bio.Entrez.read, bib-dedupe, ASReview LAB)"
 	@echo "make bench-parse  PubMed XML parse throughput vs Bio.Entrez.read"
-	@echo "make bench-dedup  dedup accuracy, time and memory vs bib-dedupe on ../shared/benchmarks/dedup"
+	@echo "make bench-dedup  dedup accuracy (in sample and leave-one-dataset-out), time and memory vs bib-dedupe"
+	@echo "make train-dedup  choose the dedup thresholds on ../shared/benchmarks/dedup -> pipeline/dedup/thresholds.json"
 	@echo "make bench-screen prioritisation vs ASReview LAB on ../shared/benchmarks/screening (ARGS='--datasets ADHD --seeds 2')"
 	@echo "make bench-extract precision and coverage of each suggested extraction field"
 	@echo "make clean        remove what can be regenerated (never snapshots, sheets or decisions)"
@@ -100,6 +101,9 @@ bench-extract: $(STAMP)
 
 bench-screen: $(STAMP)
 	@$(PY) -m benchmarks.screen $(ARGS)
+
+train-dedup: $(STAMP)
+	@$(PY) -m benchmarks.dedup_train
 
 clean: $(STAMP) ## Only what the pipeline regenerates
 	@$(PIPE) clean
