@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(PY) -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help venv review search check records dedup screen screen-app extract report report-check status test lint browser bench bench-parse bench-dedup bench-screen bench-extract bench-app clean
+.PHONY: help venv review search check records dedup screen screen-app extract report report-check status test lint browser bench bench-parse bench-dedup bench-screen bench-extract bench-app train-dedup clean
 
 help: ## List the targets
 	@echo "make review       run the whole review offline on what the repo ships -> outputs/report/index.html"
@@ -19,7 +19,8 @@ help: ## List the targets
 	@echo "make screen-app   screen in the browser (http://127.0.0.1:8765), on the same sheets; Ctrl+C stops"
 	@echo "make bench        parse, dedup, screen and extraction benchmarks (vs Bio.Entrez.read, bib-dedupe, ASReview LAB) and the app"
 	@echo "make bench-parse  PubMed XML parse throughput vs Bio.Entrez.read"
-	@echo "make bench-dedup  dedup accuracy, time and memory vs bib-dedupe on ../shared/benchmarks/dedup"
+	@echo "make bench-dedup  dedup accuracy (in sample and leave-one-dataset-out), time and memory vs bib-dedupe"
+	@echo "make train-dedup  choose the dedup thresholds on ../shared/benchmarks/dedup -> pipeline/dedup/thresholds.json"
 	@echo "make bench-screen prioritisation vs ASReview LAB on ../shared/benchmarks/screening (ARGS='--datasets ADHD --seeds 2')"
 	@echo "make bench-extract precision and coverage of each suggested extraction field"
 	@echo "make bench-app    the screening app: 2 reviewers x 2,000 decisions over HTTP, p50/p95 latency"
@@ -109,6 +110,9 @@ bench-extract: $(STAMP)
 
 bench-screen: $(STAMP)
 	@$(PY) -m benchmarks.screen $(ARGS)
+
+train-dedup: $(STAMP)
+	@$(PY) -m benchmarks.dedup_train
 
 clean: $(STAMP) ## Only what the pipeline regenerates
 	@$(PIPE) clean

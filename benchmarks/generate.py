@@ -12,7 +12,13 @@ How it is built:
    size drawn from the real datasets' distribution, and its extra copies carry the errors seen between
    real duplicates: typos, upper-case titles, journal abbreviations (learned from real duplicate
    groups, else ISO-like), re-formatted authors and pages, dropped DOI/abstract/issue/pages, DOI URL
-   prefixes, a year one off.
+   prefixes, a year one off; and, more rarely, the export quirks of real Ovid/Embase/EndNote files:
+   volume, issue and pages inside the journal field, issues and pages a spreadsheet turned into
+   dates, a database record number as issue, DOI fields with a PII and tags, glued author lists,
+   bracketed (translated) titles or a language tag, a subtitle cut off.
+3. Look-alike works that are not duplicates: series of one recurring item ("Editorial", "Issue
+   Information", ...) by one editor in consecutive issues, and pairs of titles one number or letter
+   apart ("... Part 1" / "... Part 2") on consecutive pages; each a work of its own.
 Records are then shuffled and renumbered `id_0000001`..., so IDs say nothing about groups.
 
 Usage: python -m benchmarks.generate N OUTDIR [--seed 1] [--source ../shared/benchmarks/dedup]
@@ -96,11 +102,53 @@ def generate(pool: Pool, n: int, seed: int) -> tuple[list[Record], list[list[str
     serial = 0
     while total < n:
         serial += 1
+        if rng.random() < LOOKALIKE_RATE:
+            title = new_work(flat, rng, serial, titles)["title"]
+            for work in lookalikes(rng.choice(flat), rng, serial, title)[: n - total]:
+                works.append([work])
+                total += 1
+            continue
         base = new_work(flat, rng, serial, titles)
         size = min(rng.choice(pool.group_sizes), n - total)
         works.append([base] + [perturb(base, rng, pool.journal_variants) for _ in range(size - 1)])
         total += size
     return _number(works, rng)
+
+
+LOOKALIKE_RATE = 0.01  # share of new works that start a series of look-alike (different) works
+RECURRING = ("Editorial", "Editor's Comments", "Editorial Introduction", "Remarks from the Editor", "Issue Information",
+             "Correction", "Preface", "In This Issue")
+NUMBERED = (("Part 1", "Part 2"), ("Part I", "Part II"), ("Study 1", "Study 2"), ("Case A", "Case B"), ("1", "2"))
+
+
+def lookalikes(template: Record, rng: random.Random, serial: int, title: str) -> list[Record]:
+    """Different works that look alike: one recurring item in 2-5 issues (or years) of the template's
+    journal, or a pair of new works titled `title` plus "Part 1" / "Part 2" (and the like)."""
+    base = {c: "" for c in COLUMNS}
+    base.update(ENTRYTYPE="article", journal=template["journal"], volume=template["volume"], year=template["year"],
+                author=template["author"].split(" and ")[0])
+    prefix = re.search(r"10\.\d{4,9}", template["doi"])
+    out = []
+    if rng.random() < 0.6:
+        title, by_year = rng.choice(RECURRING), rng.random() < 0.3
+        for k in range(rng.randint(2, 5)):
+            r = dict(base, title=title, number=str(k + 1), pages=f"{1 + 10 * k}-{2 + 10 * k}" if rng.random() < 0.5 else "")
+            if by_year and r["year"].isdigit():
+                r.update(year=str(int(r["year"]) + k), volume="", number="")
+            if prefix and rng.random() < 0.7:
+                r["doi"] = f"{prefix.group(0)}/recurring.{serial:06d}.{k}"
+            out.append(r)
+        return out
+    first, second = rng.choice(NUMBERED)
+    title = title.rstrip(".")
+    start = rng.randint(1, 2000)
+    for k, tag in enumerate((first, second)):
+        r = dict(base, author=template["author"], title=f"{title}: {tag}" if tag[0].isalpha() else f"{title} {tag}",
+                 number=template["number"], pages=f"{start + 10 * k}-{start + 10 * k + 9}", abstract="")
+        if prefix:
+            r["doi"] = f"{prefix.group(0)}/numbered.{serial:06d}.{k}"
+        out.append(r)
+    return out
 
 
 def _number(works: list[list[Record]], rng: random.Random) -> tuple[list[Record], list[list[str]]]:
@@ -197,7 +245,50 @@ def perturb(base: Record, rng: random.Random, journal_variants: dict[str, list[s
             r[field] = ""
     if r["year"].isdigit() and rng.random() < 0.03:
         r["year"] = str(int(r["year"]) + rng.choice([-1, 1]))
+    return export_quirk(r, rng) if rng.random() < QUIRK_RATE else r
+
+
+QUIRK_RATE = 0.15  # share of copies with one of the export quirks below
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def export_quirk(r: Record, rng: random.Random) -> Record:
+    """One quirk of real exports (Ovid/Embase, EndNote, a spreadsheet on the way)."""
+    r = dict(r)
+    kind = rng.randrange(7)
+    if kind == 0 and r["journal"] and r["volume"].isdigit():  # Ovid: "Brain Res Bull.82 (5-6) ()(pp 243-246)"
+        r["journal"] = f"{r['journal']}.{r['volume']} ({r['number']}) ()(pp {r['pages']})"
+        r.update(volume="", number="", pages="")
+    elif kind == 1:  # a spreadsheet made dates of small ranges: "5-6" -> "05-Jun", "1-13" -> "Jan-13"
+        r["number"] = _as_date(r["number"], day_first=True)
+        r["pages"] = _as_date(r["pages"], day_first=False)
+    elif kind == 2:  # the issue holds a database record number
+        r["number"] = str(rng.randint(1000, 9999))
+    elif kind == 3 and r["doi"]:
+        bare = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", r["doi"])
+        r["doi"] = f"S{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}({rng.randint(10, 99)})0{rng.randint(1000, 9999)}-1 [pii];{bare} [doi]"
+    elif kind == 4:  # glued: "KoksalM.BilgeS.S."
+        people = split_authors(r["author"])
+        if people:
+            r["author"] = "".join(f"{last}{'.'.join(initials)}." for last, initials in people)
+    elif kind == 5:
+        r["title"] = f"[{r['title'].rstrip('.')}]" if rng.random() < 0.5 else f"{r['title'].rstrip('.')}. LA: Chi"
+    elif kind == 6 and ": " in r["title"]:
+        r["title"] = r["title"].split(": ")[0]
     return r
+
+
+def _as_date(text: str, day_first: bool) -> str:
+    """What a spreadsheet shows for a small range: "5-6" -> "05-Jun" (day first) or "1-13" -> "Jan-13"."""
+    m = re.fullmatch(r"(\d{1,2})-(\d{1,2})", text)
+    if not m:
+        return text
+    a, b = int(m.group(1)), int(m.group(2))
+    if day_first and 1 <= b <= 12 and 1 <= a <= 31:
+        return f"{a:02d}-{_MONTH_NAMES[b - 1]}"
+    if not day_first and 1 <= a <= 12:
+        return f"{_MONTH_NAMES[a - 1]}-{b:02d}"
+    return text
 
 
 def typo(text: str, rng: random.Random) -> str:

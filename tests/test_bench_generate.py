@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from benchmarks.dedup_metrics import read_record_ids, read_truth
-from benchmarks.generate import COLUMNS, abbreviate_journal, reformat_pages, split_authors, write_dataset
+from benchmarks.generate import (
+    COLUMNS,
+    abbreviate_journal,
+    export_quirk,
+    lookalikes,
+    reformat_pages,
+    split_authors,
+    write_dataset,
+)
 
 REAL = [
     ("r1", "Cardioprotection by ACE inhibitors in acute myocardial ischemia", "Przyklenk K.Kloner R. A.",
@@ -99,3 +107,37 @@ def test_pages_reformat_between_full_and_short_ranges() -> None:
 
 def test_journal_abbreviation_drops_stopwords_and_shortens_journal() -> None:
     assert abbreviate_journal("Journal of Head Trauma") == "J Head Trauma"
+
+
+def _base() -> dict[str, str]:
+    row = dict(zip(("ID", "title", "author", "journal", "year", "volume", "pages", "doi"), REAL[0]))
+    return {c: "" for c in COLUMNS} | row | {"number": "5-6", "pages": "1-13"}
+
+
+def test_export_quirks_are_the_ones_real_exports_show() -> None:
+    seen = [export_quirk(_base(), random.Random(s)) for s in range(60)]
+    assert any(r["journal"] == "Basic Res Cardiol.88 (5-6) ()(pp 1-13)" and not r["volume"] for r in seen)
+    assert any(r["number"] == "05-Jun" and r["pages"] == "Jan-13" for r in seen)
+    assert any(r["number"].isdigit() and int(r["number"]) >= 1000 for r in seen)
+    assert any(r["doi"].endswith("[pii];10.1007/bf001 [doi]") for r in seen)
+    assert any(r["author"] == "PrzyklenkK.KlonerR.A." for r in seen)
+    assert any(r["title"].startswith("[") or r["title"].endswith("LA: Chi") for r in seen)
+
+
+def test_lookalikes_are_different_works_that_share_a_title_or_differ_by_one_number() -> None:
+    series = [lookalikes(_base(), random.Random(s), s, "Remote conditioning in pigs") for s in range(40)]
+    recurring = [s for s in series if len({r["title"] for r in s}) == 1]
+    numbered = [s for s in series if len({r["title"] for r in s}) == 2]
+    assert recurring and numbered and len(recurring) + len(numbered) == len(series)
+    for items in recurring:
+        assert len({(r["year"], r["number"], r["pages"], r["doi"]) for r in items}) == len(items) >= 2
+    for first, second in numbered:
+        assert first["pages"] != second["pages"]
+
+
+def test_lookalikes_are_not_in_any_true_group(tmp_path: Path, source: Path) -> None:
+    write_dataset(tmp_path / "out", 3000, 3, source, ["tiny"])
+    with open(tmp_path / "out" / "records_pre_merged.csv", newline="") as fh:
+        recurring = {row["ID"] for row in csv.DictReader(fh) if row["title"] in ("Editorial", "Issue Information", "Preface")}
+    grouped = {i for g in read_truth(tmp_path / "out" / "merged_record_ids.csv") for i in g}
+    assert recurring and not recurring & grouped

@@ -17,6 +17,7 @@ from pipeline.contracts import PAIRS_TO_REVIEW_COLUMNS as REVIEW_COLUMNS
 from pipeline.dedup import blocking, canonical, normalise, score, vetoes
 from pipeline.dedup import links as report_links
 from pipeline.dedup.cluster import UnionFind
+from pipeline.dedup.thresholds import Thresholds
 from pipeline.errors import InputError, Problem
 
 METHOD_ORDER = {"person": 0, "identifier": 1, "fuzzy": 2}
@@ -38,16 +39,51 @@ class DedupResult:
         return self.stats.to_json()
 
 
-def scored_pairs(records: pl.DataFrame, workers: int = -1) -> pl.DataFrame:
-    """Every candidate pair (row indices i < j) with features, veto, decision and score."""
+def pair_features(records: pl.DataFrame, workers: int = -1) -> pl.DataFrame:
+    """Every candidate pair (row indices i < j of `records`) with its similarity features."""
     prepared = normalise.prepare(records)
     pairs = blocking.candidate_pairs(prepared)
-    features = score.pair_features(prepared, pairs, workers=workers)
-    return score.classify(vetoes.veto_reason(features))
+    return score.pair_features(prepared, pairs, workers=workers)
+
+
+def decide(features: pl.DataFrame, thresholds: Thresholds | None = None) -> pl.DataFrame:
+    """Pair features with veto, decision and score, under `thresholds` (default: the shipped ones)."""
+    return score.classify(vetoes.veto_reason(features, thresholds), thresholds)
+
+
+def scored_pairs(records: pl.DataFrame, workers: int = -1, thresholds: Thresholds | None = None) -> pl.DataFrame:
+    """Every candidate pair (row indices i < j) with features, veto, decision and score."""
+    return decide(pair_features(records, workers=workers), thresholds)
+
+
+def machine_matches(pairs: pl.DataFrame) -> tuple[list[tuple[int, int]], list[tuple[int, int, str, float]]]:
+    """From decided pairs: the pairs to keep apart (vetoed) and the matches in the order they are
+    applied (identifiers first, then fuzzy matches best score first)."""
+    vetoed = pairs.filter(pl.col("veto").is_not_null())
+    matches = (
+        pairs.filter(pl.col("decision").is_in(["identifier", "fuzzy"]))
+        .with_columns(pl.col("decision").replace_strict(METHOD_ORDER, return_dtype=pl.Int8).alias("order"))
+        .sort(["order", "score", "i", "j"], descending=[False, True, False, False])
+    )
+    return (list(zip(vetoed["i"].to_list(), vetoed["j"].to_list())),
+            list(matches.select("i", "j", "decision", "score").iter_rows()))
+
+
+def machine_labels(n: int, pairs: pl.DataFrame) -> list[int]:
+    """Cluster labels of n records from decided pairs alone (no people's decisions): what the
+    benchmarks score."""
+    uf = UnionFind(n)
+    apart, matches = machine_matches(pairs)
+    for a, b in apart:
+        uf.keep_apart(a, b)
+    for a, b, _method, _value in matches:
+        uf.union(a, b)
+    return uf.labels()
 
 
 def dedup(records: pl.DataFrame, decisions: pl.DataFrame | None = None, *, decisions_file: str = "decisions.csv",
-          workers: int = -1, links: pl.DataFrame | None = None) -> DedupResult:
+          workers: int = -1, links: pl.DataFrame | None = None,
+          thresholds: Thresholds | None = None) -> DedupResult:
     """Group `records` (RECORD_SCHEMA) into studies, applying people's `decisions` first.
 
     `links` (LINK_SCHEMA) join each preprint to its published version right after people's
@@ -57,7 +93,7 @@ def dedup(records: pl.DataFrame, decisions: pl.DataFrame | None = None, *, decis
     records = records.sort("record_id")
     ids = records["record_id"].to_list()
     position = {record_id: k for k, record_id in enumerate(ids)}
-    pairs = scored_pairs(records, workers=workers)
+    pairs = scored_pairs(records, workers=workers, thresholds=thresholds)
     decisions = decisions if decisions is not None else pl.DataFrame(
         schema={"record_id_a": pl.Utf8, "record_id_b": pl.Utf8, "decision": pl.Utf8, "row": pl.Int64})
 
@@ -92,16 +128,11 @@ def dedup(records: pl.DataFrame, decisions: pl.DataFrame | None = None, *, decis
         if (min(a, b), max(a, b)) not in person_pairs and link(a, b, "identifier", None):
             preprints += 1
 
-    vetoed = pairs.filter(pl.col("veto").is_not_null())
-    for a, b in zip(vetoed["i"].to_list(), vetoed["j"].to_list()):
+    apart, matches = machine_matches(pairs)
+    for a, b in apart:
         if (a, b) not in person_pairs:
             uf.keep_apart(a, b)
-    matches = (
-        pairs.filter(pl.col("decision").is_in(["identifier", "fuzzy"]))
-        .with_columns(pl.col("decision").replace_strict(METHOD_ORDER, return_dtype=pl.Int8).alias("order"))
-        .sort(["order", "score", "i", "j"], descending=[False, True, False, False])
-    )
-    for a, b, method, value in matches.select("i", "j", "decision", "score").iter_rows():
+    for a, b, method, value in matches:
         if (a, b) not in person_pairs:
             link(a, b, method, value)
 
