@@ -43,10 +43,11 @@ from pipeline.console import console, summary, warn
 from pipeline.dedup import thresholds
 from pipeline.errors import PipelineError
 from pipeline.files import write_bytes_atomic, write_text_atomic
+from pipeline.layout import Layout
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared" / "benchmarks" / "dedup"
-OUT = ROOT / "outputs" / "bench"
+OUT = Layout.at(ROOT).bench
 BENCH_VENV = ROOT / ".bench-venv"
 BIB_DEDUPE = "bib-dedupe==0.11.0"
 RUNNER = ROOT / "benchmarks" / "bibdedupe_runner.py"

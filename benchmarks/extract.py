@@ -38,13 +38,14 @@ from pipeline.console import summary
 from pipeline.extract import values
 from pipeline.extract.suggest import suggest, suggestable
 from pipeline.files import write_text_atomic
+from pipeline.layout import Layout
 from pipeline.protocol import ExtractionForm, load
 from pipeline.records import find_registry_ids
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "queries" / "sample"
 FIXTURES = REPO / "tests" / "fixtures" / "extract" / "suggestions.csv"
-OUT = REPO / "outputs" / "bench"
+OUT = Layout.at(REPO).bench
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from lxml import etree
 from benchmarks import git_head
 from pipeline.console import console, summary
 from pipeline.files import write_text_atomic
+from pipeline.layout import Layout
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_PUBMED = REPO.parent / "shared" / "fixtures" / "entrez"
@@ -45,7 +46,7 @@ DOCTYPE = (
     b'<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
     b'"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">'
 )
-OUT = REPO / "outputs" / "bench"
+OUT = Layout.at(REPO).bench
 FIRST_PMID = 90_000_000
 TARGET = 5.0  # the target: at least 5x Bio.Entrez.read on the large document
 
