@@ -47,7 +47,7 @@ from pipeline.protocol import load
 from pipeline.screen import engine, sheets
 
 REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / "outputs" / "bench"
+OUT = Layout.at(REPO).bench
 TARGET_P95_MS = 50.0
 WORDS = ["mesenchymal", "stem", "stromal", "cells", "multiple", "sclerosis", "relapsing", "remitting", "progressive", "intrathecal", "intravenous", "transplantation", "autologous", "bone", "marrow", "adipose", "umbilical", "cord", "Wharton", "jelly", "exosomes", "extracellular", "vesicles", "EDSS", "disability", "relapse", "lesion", "gadolinium", "MRI", "regulatory", "T", "cells", "cytokine", "safety", "adverse", "events", "trial", "randomised", "placebo", "phase", "open-label", "cohort", "patients", "mice", "experimental", "autoimmune", "encephalomyelitis", "demyelination", "remyelination", "neuroprotection", "immunomodulation", "outcome", "follow-up", "months", "baseline"]
 PROTOCOL = """[review]
