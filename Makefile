@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(PY) -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help venv review search check records dedup screen extract report report-check status test lint browser bench bench-parse bench-dedup bench-screen bench-extract train-dedup clean
+.PHONY: help venv review search check records dedup screen screen-app extract report report-check status test lint browser bench bench-parse bench-dedup bench-screen bench-extract bench-app train-dedup clean
 
 help: ## List the targets
 	@echo "make review       run the whole review offline on what the repo ships -> outputs/report/index.html"
@@ -16,12 +16,14 @@ help: ## List the targets
 	@echo "make search       refresh every live search: PubMed, ClinicalTrials.gov, Europe PMC (needs NCBI_EMAIL)"
 	@echo "make check        look up included studies in Crossref for retractions (live; needs CONTACT_EMAIL or NCBI_EMAIL)"
 	@echo "make status       what each reviewer has screened, what remains, and the next step"
-	@echo "make bench        parse, dedup, screen and extraction benchmarks (vs Bio.Entrez.read, bib-dedupe, ASReview LAB)"
+	@echo "make screen-app   screen in the browser (http://127.0.0.1:8765), on the same sheets; Ctrl+C stops"
+	@echo "make bench        parse, dedup, screen and extraction benchmarks (vs Bio.Entrez.read, bib-dedupe, ASReview LAB) and the app"
 	@echo "make bench-parse  PubMed XML parse throughput vs Bio.Entrez.read"
 	@echo "make bench-dedup  dedup accuracy (in sample and leave-one-dataset-out), time and memory vs bib-dedupe"
 	@echo "make train-dedup  choose the dedup thresholds on ../shared/benchmarks/dedup -> pipeline/dedup/thresholds.json"
 	@echo "make bench-screen prioritisation vs ASReview LAB on ../shared/benchmarks/screening (ARGS='--datasets ADHD --seeds 2')"
 	@echo "make bench-extract precision and coverage of each suggested extraction field"
+	@echo "make bench-app    the screening app: 2 reviewers x 2,000 decisions over HTTP, p50/p95 latency"
 	@echo "make clean        remove what can be regenerated (never snapshots, sheets or decisions)"
 	@echo "make report-check the report, checked in headless Chromium (console, requests, numbers) + screenshot"
 	@echo "Stages one by one: make records | dedup | screen | extract | report"
@@ -57,6 +59,10 @@ dedup: $(STAMP)
 screen: $(STAMP)
 	@$(PIPE) screen
 
+# The sheets are refreshed first (new studies, full-text rows), then the app serves them.
+screen-app: $(STAMP)
+	@$(PIPE) screen
+	@$(PIPE) app $(ARGS)
 extract: $(STAMP)
 	@$(PIPE) extract
 
@@ -88,13 +94,16 @@ lint: $(STAMP) ## ruff (style, imports, bug patterns) and mypy (types of pipelin
 	@$(PY) -m ruff check .
 	@$(PY) -m mypy
 
-bench: bench-parse bench-dedup bench-screen bench-extract
+bench: bench-parse bench-dedup bench-screen bench-extract bench-app
 
 bench-parse: $(STAMP)
 	@$(PY) -m benchmarks.parse
 
 bench-dedup: $(STAMP)
 	@$(PY) -m benchmarks.dedup
+
+bench-app: $(STAMP)
+	@$(PY) -m benchmarks.app $(ARGS)
 
 bench-extract: $(STAMP)
 	@$(PY) -m benchmarks.extract

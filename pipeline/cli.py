@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__, housekeeping
+from pipeline.app import command as app_cmd
 from pipeline.check import command as check_cmd
 from pipeline.console import console
 from pipeline.dedup import command as dedup_cmd
@@ -35,8 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
-    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, extract_cmd, report_cmd, check_cmd, housekeeping,
-                   simulate_cmd):
+    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, app_cmd, extract_cmd, report_cmd, check_cmd,
+                   housekeeping, simulate_cmd):
         module.register(sub, common)
     return parser
 

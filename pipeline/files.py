@@ -14,6 +14,9 @@ that fails part-way (a full disk, a permission) leaves every earlier file as it 
   denied, read-only file system), never a traceback.
 - Temporary files are named `.<target>.<pid>.<random>.tmp`; one left behind by a killed process
   (its pid no longer runs) is removed the next time its target is written.
+- `locked(target)` makes writers of one file take turns: an exclusive `flock` on a `.<name>.lock`
+  file beside it, held while a writer checks the file is unchanged and replaces it (the screen stage
+  and the screening app both take it for every sheet and resolutions file).
 """
 
 from __future__ import annotations
@@ -21,19 +24,21 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import errno
+import fcntl
 import hashlib
 import io
 import os
 import re
 import stat
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import polars as pl
 
 from pipeline import manifest
-from pipeline.errors import ConcurrentChange, InputError, StorageError, UserError
+from pipeline.errors import ConcurrentChange, InputError, PipelineError, StorageError, UserError
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -93,12 +98,16 @@ def _fingerprint(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path, expected: str | None = None) -> Iterator[Path]:
+def atomic_path(target: Path, expected: str | None = None, mode: int | None = None,
+                digest: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it over `target` only if the block succeeds.
 
     A symbolic link is followed (to its final target, which need not exist yet), so the link stays.
-    Raises StorageError when the file cannot be written; the target is then unchanged.
+    Raises StorageError when the file cannot be written; the target is then unchanged. `mode` sets
+    the permissions (0o600 for secrets); `digest` is the SHA-256 of what the block writes, when the
+    caller has it (saves reading the file back).
     """
+    wanted_mode = mode
     follow = Path(target).is_symlink() and not manifest.is_generated(Path(target))
     target = Path(os.path.realpath(target)) if follow else Path(target)
     try:
@@ -126,8 +135,8 @@ def atomic_path(target: Path, expected: str | None = None) -> Iterator[Path]:
     try:
         try:
             yield tmp_path
-            os.chmod(tmp_path, mode)
-            digest = sha256_file(tmp_path)
+            os.chmod(tmp_path, mode if wanted_mode is None else wanted_mode)
+            digest = digest or sha256_file(tmp_path)
             if pending is not None:
                 pending.append((tmp_path, target, digest, expected))
                 committed = True
@@ -196,21 +205,27 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_bytes_atomic(target: Path, data: bytes, *, expected: str | None = None) -> bool:
+def write_bytes_atomic(target: Path, data: bytes, *, expected: str | None = None, mode: int | None = None,
+                       skip_same: bool = True) -> bool:
     """Write `data` to `target` atomically; skip the write (return False) when it is unchanged.
 
     With `expected` (the SHA-256 of the file as read, "" for none), raise ConcurrentChange instead
-    of writing when the file no longer holds that: a person saved it in between.
+    of writing when the file no longer holds that: a person saved it in between. `mode` sets the
+    permissions (0o600 for secrets); `skip_same=False` writes without reading the old file first
+    (the caller knows it differs).
     """
     target = Path(target)
     if expected is not None and _fingerprint(target) != expected:
         raise ConcurrentChange(target)
     sweep_stale_temps(Path(os.path.realpath(target)).parent)
-    with contextlib.suppress(OSError):
-        if target.is_file() and target.read_bytes() == data:
-            manifest.note(Path(os.path.realpath(target)), hashlib.sha256(data).hexdigest())
-            return False
-    with atomic_path(target, expected) as tmp:
+    digest = hashlib.sha256(data).hexdigest()
+    if skip_same:
+        with contextlib.suppress(OSError):
+            if (target.is_file() and target.read_bytes() == data
+                    and mode in (None, stat.S_IMODE(target.stat().st_mode))):
+                manifest.note(Path(os.path.realpath(target)), digest)
+                return False
+    with atomic_path(target, expected, mode, digest) as tmp:
         fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
         try:
             view = memoryview(data)
@@ -222,9 +237,9 @@ def write_bytes_atomic(target: Path, data: bytes, *, expected: str | None = None
     return True
 
 
-def write_text_atomic(target: Path, text: str) -> bool:
+def write_text_atomic(target: Path, text: str, mode: int | None = None) -> bool:
     """UTF-8 text version of `write_bytes_atomic`."""
-    return write_bytes_atomic(target, text.encode("utf-8"))
+    return write_bytes_atomic(target, text.encode("utf-8"), mode=mode)
 
 
 def write_parquet_atomic(target: Path, frame: pl.DataFrame) -> bool:
@@ -297,5 +312,39 @@ def read_input(path: Path | str, what: str = "file") -> bytes:
         raise
     except OSError as exc:
         raise InputError.one(path, f"{what} cannot be read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+
+
+def lock_path(target: Path) -> Path:
+    """The lock file of `target`: `.<name>.lock` in the same folder."""
+    target = Path(target)
+    return target.parent / f".{target.name}.lock"
+
+
+@contextlib.contextmanager
+def locked(target: Path, timeout: float = 30.0) -> Iterator[None]:
+    """Hold the exclusive write lock of `target` (see the module docstring); wait up to `timeout` s.
+
+    Works between processes and between threads of one process (each call opens its own descriptor).
+    """
+    path = lock_path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_UMASK)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise PipelineError(f"{target} is being written by another process (lock {path}) "
+                                        f"for over {timeout:.0f} s; try again when it has finished") from None
+                time.sleep(0.005)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

@@ -8,6 +8,9 @@ puts under `outputs/`, each marked with its `Owner`:
 * `GENERATED`: the pipeline writes it again from its inputs; `clean` removes it; git ignores it.
 * `IN_PROGRESS`: a search still being downloaded (`.partial-…`); the next run resumes it, so
   `clean` keeps it, and git ignores it.
+* `RUNTIME`: what a running process relies on: write locks beside people's files (the screen
+  stage and the screening app take turns), the app's token file (the links people were given);
+  `clean` keeps them, git ignores them.
 
 `clean`'s keep-list and the test that checks `.gitignore` are both derived from `OUTPUTS`.
 """
@@ -21,12 +24,14 @@ from functools import cached_property
 from pathlib import Path
 
 from pipeline import manifest
+from pipeline.files import lock_path
 
 
 class Owner(StrEnum):
     PEOPLE = "people"
     GENERATED = "generated"
     IN_PROGRESS = "in progress"
+    RUNTIME = "runtime"
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ STAGE_FOLDERS = ("title_abstract", "full_text")
 
 # Order matters: specific entries first (conflicts.csv before a reviewer's <name>.csv).
 OUTPUTS: tuple[Entry, ...] = (
+    Entry("**/.{file}.lock", Owner.RUNTIME, "write lock of the file beside it (files.locked); empty"),
+    Entry("app/tokens.json", Owner.RUNTIME, "screening app: hashes of the secret links and the CSRF key (mode 0600)"),
     Entry("search/{source}/.partial-{stamp}/**", Owner.IN_PROGRESS, "a search still downloading; rerun to resume"),
     Entry("search/{source}/{stamp}/**", Owner.PEOPLE, "frozen search snapshots: raw replies + search_log.json"),
     Entry("records/id_register.csv", Owner.PEOPLE, "every record id ever given, so ids survive re-imports (appended to)"),
@@ -273,6 +280,22 @@ class Layout:
     @property
     def extraction_summary(self) -> Path:
         return self.extraction / "summary.json"
+    # screening app: its secrets (reviewers' token hashes, the CSRF key), mode 0600; one server at a time
+    @property
+    def app(self) -> Path:
+        return self.outputs / "app"
+
+    @property
+    def app_tokens(self) -> Path:
+        return self.app / "tokens.json"
+
+    @property
+    def app_server_lock(self) -> Path:
+        return self.app / ".server.lock"
+
+    def lock(self, target: Path) -> Path:
+        """The write lock beside a file people edit (`files.locked` takes it): `.<name>.lock`."""
+        return lock_path(target)
 
     # report
     @property

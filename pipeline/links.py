@@ -11,6 +11,8 @@ from urllib.parse import quote, urlsplit
 PUBMED = "https://pubmed.ncbi.nlm.nih.gov/"
 DOI = "https://doi.org/"
 PMC = "https://pmc.ncbi.nlm.nih.gov/articles/"
+# Trial registers whose record pages have a stable address built from the registration number alone.
+REGISTER_PAGES = {"NCT": "https://clinicaltrials.gov/study/", "ISRCTN": "https://www.isrctn.com/"}
 _DOI_SAFE = "/:;()._-<>[]"
 
 
@@ -27,6 +29,15 @@ def doi_url(doi: str) -> str:
 def pmc_url(pmcid: str) -> str:
     """`https://pmc.ncbi.nlm.nih.gov/articles/<PMCID>/`."""
     return f"{PMC}{quote(pmcid)}/"
+
+
+def register_url(registry_id: str) -> str | None:
+    """The register's page for a registration number (ClinicalTrials.gov, ISRCTN), else None."""
+    ident = registry_id.strip().upper()
+    for prefix, base in REGISTER_PAGES.items():
+        if ident.startswith(prefix) and ident[len(prefix):].isdigit():
+            return f"{base}{quote(ident)}"
+    return None
 
 
 def identifier_links(pmid: object, doi: str | None, pmcid: str | None) -> dict[str, str]:

@@ -238,6 +238,9 @@ class Protocol:
     example_reviewers: tuple[str, ...] = ()            # reviewers whose decisions are labelled examples
     notes: str = ""
     prior_screening: tuple[PriorScreening, ...] = ()   # [[screening.imported]]: decisions made in other tools
+    resolvers: tuple[str, ...] = ()                    # who may settle conflicts in the screening app
+    highlight_include: tuple[str, ...] = ()            # terms the app highlights as pointing to inclusion
+    highlight_exclude: tuple[str, ...] = ()            # ... and to exclusion ([screening.highlight])
     retractions: tuple[RetractionAcknowledgment, ...] = ()   # [[retractions]]: flagged studies acknowledged
     extraction: ExtractionForm = field(default_factory=ExtractionForm)
     stopping: dict[str, Stopping] = field(default_factory=dict)   # stage -> its stopping rule
@@ -351,7 +354,7 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
             ))
 
     screening = check.table(data, "screening")
-    check.keys(screening, "screening", {"example_reviewers", "imported", *STAGES})
+    check.keys(screening, "screening", {"example_reviewers", "imported", "resolvers", "highlight", *STAGES})
     reviewers: dict[str, tuple[str, ...]] = {}
     for stage in STAGES:
         where = f"screening.{stage}"
@@ -362,6 +365,11 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
     reasons = check.strings(check.table(screening, "full_text", "screening"), "exclusion_reasons", "screening.full_text")
     check.unique(reasons, "screening.full_text.exclusion_reasons", "exclusion reason")
     examples = check.reviewers(check.strings(screening, "example_reviewers", "screening"), "screening.example_reviewers")
+    resolvers = check.reviewers(check.strings(screening, "resolvers", "screening"), "screening.resolvers")
+    highlight = check.table(screening, "highlight", "screening")
+    check.keys(highlight, "screening.highlight", {"include", "exclude"})
+    highlight_terms = {side: tuple(t.strip() for t in check.strings(highlight, side, "screening.highlight") if t.strip())
+                       for side in ("include", "exclude")}
 
     prior = []
     for i, raw in enumerate(check.tables(screening, "imported"), start=1):
@@ -442,7 +450,8 @@ def load(path: Path | str = "queries/review.toml", root: Path | str | None = Non
         question=check.string(review, "question", "review"), criteria=criteria_lists,
         sources=tuple(sources), reviewers=reviewers, exclusion_reasons=reasons,
         automation=tuple(rules), example_reviewers=examples, notes=check.string(review, "notes", "review"), prior_screening=tuple(prior),
-        retractions=tuple(acknowledged), extraction=form, stopping=stopping,
+        retractions=tuple(acknowledged), extraction=form, stopping=stopping, resolvers=resolvers,
+        highlight_include=highlight_terms["include"], highlight_exclude=highlight_terms["exclude"],
     )
 
 

@@ -8,7 +8,8 @@
   `;` in many locales); `,` when none does.
 - Formula guard: every cell written, header cells included, that a spreadsheet would run as a
   formula gets a leading apostrophe; reading undoes exactly that, so text round-trips unchanged.
-- CSV written: UTF-8 with a BOM (so Excel detects UTF-8), CRLF line ends, atomically (`files`).
+- CSV written: UTF-8 with a BOM (so Excel detects UTF-8), CRLF line ends, atomically (`files`);
+  a sheet read as UTF-16 is written back as UTF-16 (with its BOM), the encoding Excel saved.
 - Console: record text printed to a terminal has control characters, escape sequences (colours,
   hyperlinks, cursor moves) and bidirectional overrides removed (`printable`), and is never parsed
   as rich markup or emoji (`console`), so a title cannot recolour, hide, link or rewrite what a
@@ -161,14 +162,39 @@ def unguard_cell(text: str) -> str:
 
 
 def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]], *, delimiter: str = ",",
-              bom: bool = True) -> bytes:
-    """CSV with a UTF-8 BOM (so Excel detects UTF-8), CRLF line ends and every cell guarded, header too."""
+              bom: bool = True, encoding: str = "utf-8") -> bytes:
+    """CSV with a BOM (so Excel detects the encoding), CRLF line ends and every cell guarded, header too.
+
+    `encoding` is "utf-8" or "utf-16" (a sheet Excel saved as "Unicode text" is written back so).
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow([guard_cell(v) for v in header])
     for row in rows:
         writer.writerow([guard_cell(v) for v in row])
-    return (("\ufeff" if bom else "") + buf.getvalue()).encode("utf-8")
+    return encode_text(buf.getvalue(), encoding, bom=bom)
+
+
+def csv_line(row: Sequence[object], *, delimiter: str = ",") -> str:
+    """One guarded CSV line as `csv_bytes` writes it (CRLF included), for rewriting one row of a file."""
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerow([guard_cell(v) for v in row])
+    return buf.getvalue()
+
+
+def encode_text(text: str, encoding: str = "utf-8", *, bom: bool = True) -> bytes:
+    """Text as bytes of a file we write: UTF-8 or UTF-16 little-endian, with the encoding's BOM unless `bom=False`."""
+    if encoding == "utf-16":
+        return (b"\xff\xfe" if bom else b"") + text.encode("utf-16-le")
+    return (("\ufeff" if bom else "") + text).encode("utf-8")
+
+
+def output_encoding(read_as: str) -> str:
+    """The encoding a people's file is written back in: UTF-16 stays UTF-16; all else becomes UTF-8.
+
+    Windows-1252 is only ever a guess and cannot hold every record's text, so it is not written.
+    """
+    return "utf-16" if read_as.startswith("utf-16") else "utf-8"
 
 
 def write_csv_atomic(target: Path, header: Sequence[object], rows: Iterable[Sequence[object]]) -> bool:

@@ -38,6 +38,9 @@ def test_gitignore_ignores_exactly_what_layout_does_not_mark_as_peoples(entry) -
     ("dedup/decisions.csv", Owner.PEOPLE),
     ("dedup/studies.parquet", Owner.GENERATED),
     ("report/index.html", Owner.GENERATED),
+    ("screening/title_abstract/.alice.csv.lock", Owner.RUNTIME),
+    ("dedup/.decisions.csv.lock", Owner.RUNTIME),
+    ("app/tokens.json", Owner.RUNTIME),
     ("extraction/alice.csv", Owner.PEOPLE),
     ("extraction/same_study.csv", Owner.PEOPLE),
     ("extraction/resolutions.csv", Owner.PEOPLE),
@@ -58,7 +61,8 @@ def test_every_path_layout_spells_is_described_by_an_entry(tmp_path: Path) -> No
              layout.automation, layout.final, layout.screening_summary, layout.orphans, layout.report_index,
              layout.prisma_svg, layout.prisma_csv, layout.screenshot, layout.bench / "parse.md",
              layout.extraction_sheet("alice"), layout.extraction_resolutions, layout.same_study, layout.study_links,
-             layout.discrepancies, layout.extraction_final, layout.extraction_summary, layout.extraction_csv]
+             layout.discrepancies, layout.extraction_final, layout.extraction_summary, layout.extraction_csv,
+             layout.app_tokens, layout.app_server_lock, layout.lock(layout.sheet("full_text", "bob"))]
     assert [p for p in paths if layout.owner(p) is None] == []
 
 

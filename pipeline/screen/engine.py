@@ -8,6 +8,7 @@ instead of overwriting their file.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ from pipeline.contracts import (
     StageSummary,
 )
 from pipeline.errors import ConcurrentChange, InputError, Problem, UserError
-from pipeline.files import read_parquet, transaction, write_text_atomic
+from pipeline.files import locked, read_parquet, transaction, write_text_atomic
 from pipeline.imports import prior_screening
 from pipeline.layout import Layout
 from pipeline.progress import Progress
@@ -297,12 +298,19 @@ def _bool(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     return frame.with_columns(pl.when(pl.col(name)).then(pl.lit("true")).otherwise(pl.lit("false")).alias(name))
 
 
+def people_paths(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
+    """The people's files `write` may write: every sheet it refreshes, resolutions and overrides files."""
+    paths = [inputs.sheets[key].path for key in result.sheets]
+    paths += [layout.automation_overrides] + [layout.resolutions(s) for s in STAGES if any(k[0] == s for k in result.sheets)]
+    return sorted(set(paths))
+
+
 def write(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
     """Write sheets (only if unchanged on disk since read) and every generated file; return what changed."""
     changed: list[Path] = []
     for (stage, who), (header, rows) in result.sheets.items():
         table = inputs.sheets[(stage, who)]
-        if write_if_unchanged(table.path, render(header, rows, table.delimiter), table.fingerprint):
+        if write_if_unchanged(table.path, render(header, rows, table.delimiter, table.encoding), table.fingerprint):
             changed.append(table.path)
     people_files = [(layout.automation_overrides, inputs.overrides, automation.OVERRIDE_HEADER)]
     people_files += [(layout.resolutions(s), inputs.resolutions[s], conflicts.RESOLUTION_HEADER)
@@ -338,8 +346,12 @@ def run(layout: Layout, protocol: Protocol, *, progress: Progress | None = None)
         inputs = read_inputs(layout, protocol)
         result = compute(inputs, protocol)
         try:
-            with transaction():          # every file or none: a full disk leaves all as they were
-                changed = write(layout, inputs, result)
+            # The screening app takes these locks too: no sheet changes between the check and the rename.
+            with contextlib.ExitStack() as locks:
+                for path in people_paths(layout, inputs, result):
+                    locks.enter_context(locked(path))
+                with transaction():          # every file or none: a full disk leaves all as they were
+                    changed = write(layout, inputs, result)
         except ConcurrentChange:
             continue
         return ScreenResult(**{f: getattr(result, f) for f in Result.__dataclass_fields__}, changed=changed)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 from pipeline.files import read_input, write_bytes_atomic
-from pipeline.textio import SHEET_FIX, csv_bytes, decode, sniff_delimiter, unguard_cell
+from pipeline.textio import SHEET_FIX, csv_bytes, decode, output_encoding, sniff_delimiter, unguard_cell
 
 # Every column name the pipeline reads in a people's file, as it writes them.
 KNOWN_COLUMNS = ("record_id", "key", "id", "study_id", "title", "decision", "reason", "notes", "authors", "year",
@@ -43,7 +43,8 @@ class Table:
 
     `rows[i]` came from spreadsheet row `row_numbers[i]` (header = row 1), so problems can name the
     row a person sees. `fingerprint` is the SHA-256 of the bytes read ("" when the file is missing);
-    `warning` says when its encoding had to be guessed (Windows-1252).
+    `warning` says when its encoding had to be guessed (Windows-1252); `encoding` is the one it is
+    written back in (`textio.output_encoding`: UTF-16 stays, everything else becomes UTF-8).
     """
 
     path: Path
@@ -54,6 +55,7 @@ class Table:
     fingerprint: str = ""
     exists: bool = True
     warning: str | None = None
+    encoding: str = "utf-8"
 
 
 def fingerprint(path: Path) -> str:
@@ -79,6 +81,7 @@ def parse(data: bytes, path: Path) -> Table:
         raise InputError.one(path, f"is not a readable CSV file ({exc}); re-save it as CSV from the spreadsheet",
                              reader.line_num) from None
     digest = hashlib.sha256(data).hexdigest()
+    encoding = output_encoding(decoded.encoding)
     raw_header = [unguard_cell(h.strip()) for h in records[0]]
     body = records[1:]
     width = max([len(raw_header)] + [len(r) for r in body])
@@ -110,7 +113,7 @@ def parse(data: bytes, path: Path) -> Table:
         numbers.append(number)
     warnings = [decoded.warning] if decoded.warning else []
     warnings += renamed + _spelling_warnings(path, header)
-    return Table(path, header, rows, numbers, delimiter, digest, warning="; ".join(warnings) or None)
+    return Table(path, header, rows, numbers, delimiter, digest, warning="; ".join(warnings) or None, encoding=encoding)
 
 
 def read_table(path: Path) -> Table:
@@ -163,15 +166,18 @@ def _spelling_warnings(path: Path, header: list[str]) -> list[str]:
     return out
 
 
-def render(header: Sequence[str], rows: Sequence[Sequence[object]], delimiter: str = ",") -> bytes:
-    """A sheet's bytes, in the delimiter it was read with: `textio.csv_bytes` (UTF-8 BOM, CRLF, guarded)."""
-    return csv_bytes(header, rows, delimiter=delimiter)
+def render(header: Sequence[str], rows: Sequence[Sequence[object]], delimiter: str = ",",
+           encoding: str = "utf-8") -> bytes:
+    """A sheet's bytes, in the delimiter and encoding it was read with: `textio.csv_bytes` (BOM, CRLF, guarded)."""
+    return csv_bytes(header, rows, delimiter=delimiter, encoding=encoding)
 
 
 def write_if_unchanged(path: Path, data: bytes, expected_fingerprint: str) -> bool:
     """Atomically replace `path` with `data` unless it changed since it was read (then raise `ConcurrentChange`;
     inside `files.transaction()` the check is made again just before the renames).
 
+    The caller holds the file's write lock (`files.locked`, shared with the screening app) from the
+    check to the rename: the screen stage takes every sheet's lock around its whole transaction.
     Returns whether the file was written (identical bytes are left alone).
     """
     return write_bytes_atomic(path, data, expected=expected_fingerprint)

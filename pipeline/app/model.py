@@ -1,0 +1,95 @@
+"""The prioritisation model behind the app's "prioritised order" and its stopping-rule state.
+
+`pipeline.prioritise` supplies the method (TF-IDF features, cold start from the protocol, a linear
+classifier, the Callaghan & Müller-Hansen stopping rule); this module keeps its state between the
+decisions of one reviewer at one stage, so a decision costs a re-ranking, not a rebuild:
+
+- features are built once per pool of studies (again only when the sheet gains or loses studies);
+- the classifier is retrained on the reviewer's own calls (blinding: never on another reviewer's)
+  after every include and, between includes, once `simulate.RETRAIN_FRACTION` more decisions are in:
+  the schedule the screening benchmark chose (docs/prioritisation.md); between retrains the last
+  scores rank what is left;
+- the stopping rule runs on the reviewer's calls in the order they made them (a maybe counts as an
+  include, the cautious side).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from pipeline.app.order import Orderings, Pool, Stopping
+from pipeline.protocol import Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from pipeline.prioritise.features import Features
+
+NEGATIVE = ("exclude", "not_retrieved")
+POSITIVE = ("include", "maybe")
+
+
+class ModelOrder:
+    """One reviewer's model at one stage: `ranking` and `stopping` for `Orderings`."""
+
+    def __init__(self, protocol: Protocol, stage: str):
+        from pipeline.prioritise import coldstart, model, stopping
+
+        self.query = coldstart.query_text(protocol)
+        rule = protocol.stopping.get(stage)
+        self.rule = stopping.Rule(rule.target_recall, rule.confidence) if rule is not None else stopping.DEFAULT_RULE
+        self.spec = model.DEFAULT
+        self.keys: tuple[str, ...] = ()
+        self.row: dict[str, int] = {}
+        self.features: Features | None = None
+        self.cold: np.ndarray | None = None
+        self.scores: np.ndarray | None = None
+        self.method = ""
+        self.fitted_on = (0, 0)          # (decisions, includes) the scores were computed from
+
+    def _prepare(self, pool: Pool) -> None:
+        keys = tuple(pool.keys)
+        if keys == self.keys and self.features is not None:
+            return
+        from pipeline.prioritise import coldstart, features
+
+        self.keys, self.row = keys, {k: i for i, k in enumerate(keys)}
+        self.features = features.build([pool.text(k) for k in keys])
+        self.cold = coldstart.scores(self.features, self.query)
+        self.scores = None
+
+    def ranking(self, pool: Pool, decided: Mapping[str, str]) -> list[str]:
+        """Unscreened keys, likeliest include first; retrained on the schedule above."""
+        from pipeline.prioritise import ranking
+        from pipeline.prioritise.simulate import RETRAIN_FRACTION
+
+        self._prepare(pool)
+        assert self.features is not None and self.cold is not None
+        labels = {self.row[k]: 1 if d == "include" else 0 for k, d in decided.items()
+                  if k in self.row and d in ("include", *NEGATIVE)}
+        n, includes = len(labels), sum(labels.values())
+        done, done_includes = self.fitted_on
+        if self.scores is None or includes != done_includes or n - done >= max(1, int(done * RETRAIN_FRACTION)) or n < done:
+            self.scores, self.method = ranking.scores(self.features.matrix, labels, self.spec, self.cold)
+            self.fitted_on = (n, includes)
+        return [self.keys[i] for i in ranking.order(self.scores) if self.keys[i] not in decided]
+
+    def stopping(self, pool: Pool, decided: Mapping[str, str]) -> Stopping:
+        """The rule's state on the reviewer's calls in the order made (`decided` keeps that order)."""
+        from pipeline.prioritise import stopping
+
+        labels = [1 if d in POSITIVE else 0 for k, d in decided.items() if k in self.row or not self.row]
+        state = stopping.state(labels, max(len(pool.keys), len(labels)), self.rule)
+        target = f"{self.rule.target:.0%} recall at {self.rule.confidence:.0%} confidence"
+        detail = f"{target}; p = {state.p_value:.3f}; model: {self.method or 'cold start'}"
+        if state.met:
+            return Stopping("met: the rest may be left unscreened", detail, True)
+        if state.more_to_screen is None:
+            return Stopping("not met", detail)
+        return Stopping(f"not met ({state.more_to_screen} more excludes in a row would meet it)", detail)
+
+def orderings(protocol: Protocol, stage: str) -> Orderings:
+    """The app's prioritised order for one reviewer at one stage."""
+    order = ModelOrder(protocol, stage)
+    return Orderings("prioritisation model", order.ranking, order.stopping)

@@ -1,0 +1,94 @@
+"""The app's sheet store: one row changed, every other byte as the screen stage writes it; locks; re-reads."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.app.session import CELLS
+from pipeline.app.sheet import CsvFile, Stale
+from pipeline.files import locked
+from pipeline.screen import sheets
+from pipeline.screen.decisions import KEY_COLUMNS
+from tests.fixtures.app.project import make
+
+
+@pytest.fixture
+def sheet(tmp_path: Path) -> Path:
+    layout, _ = make(tmp_path, 5, ta=("alice",), ft=("alice",))
+    return layout.sheet("title_abstract", "alice")
+
+
+def store(path: Path) -> CsvFile:
+    return CsvFile(path, KEY_COLUMNS, CELLS)
+
+
+def test_a_change_writes_the_same_bytes_the_screen_stage_would(sheet: Path) -> None:
+    table = sheets.read_table(sheet)
+    store(sheet).change("pubmed:2", {"decision": "include", "notes": "=SUM(A1:A9)"})
+    body = [[("include" if h == "decision" else "=SUM(A1:A9)" if h == "notes" else r[h]) if r["record_id"] == "pubmed:2"
+             else r[h] for h in table.header] for r in table.rows]
+    assert sheet.read_bytes() == sheets.render(table.header, body, table.delimiter)
+    assert b"'=SUM(A1:A9)" in sheet.read_bytes()                 # formula guard
+    assert sheets.read_table(sheet).rows[1]["notes"] == "=SUM(A1:A9)"
+
+
+def test_a_semicolon_sheet_stays_semicolon_and_extra_columns_stay(sheet: Path) -> None:
+    table = sheets.read_table(sheet)
+    header = [*table.header, "my column"]
+    sheet.write_bytes(sheets.render(header, [[*(r[h] for h in table.header), "mine"] for r in table.rows], ";"))
+    store(sheet).change("pubmed:1", {"decision": "exclude"})
+    again = sheets.read_table(sheet)
+    assert again.delimiter == ";" and again.header == header
+    assert [r["my column"] for r in again.rows] == ["mine"] * 5 and again.rows[0]["decision"] == "exclude"
+
+
+def test_a_file_saved_meanwhile_is_reread_and_its_edits_kept(sheet: Path) -> None:
+    s = store(sheet)
+    table = sheets.read_table(sheet)
+    table.rows[3]["notes"] = "typed in Excel"
+    sheet.write_bytes(sheets.render(table.header, [[r[h] for h in table.header] for r in table.rows]))
+    s.change("pubmed:1", {"decision": "include"})
+    after = sheets.read_table(sheet).rows
+    assert after[3]["notes"] == "typed in Excel" and after[0]["decision"] == "include" and s.reloads == 1
+
+
+def test_a_row_whose_cells_changed_meanwhile_is_refused(sheet: Path) -> None:
+    s = store(sheet)
+    shown = {"decision": "", "reason": "", "notes": ""}
+    table = sheets.read_table(sheet)
+    table.rows[0]["decision"] = "exclude"
+    sheet.write_bytes(sheets.render(table.header, [[r[h] for h in table.header] for r in table.rows]))
+    before = sheet.read_bytes()
+    with pytest.raises(Stale):
+        s.change(table.rows[0]["record_id"], {"decision": "include"}, shown)
+    assert sheet.read_bytes() == before
+
+
+def test_a_write_waits_for_the_lock_the_screen_stage_holds(sheet: Path) -> None:
+    s = store(sheet)
+    order: list[str] = []
+    held = threading.Event()
+
+    def screen_stage() -> None:
+        with locked(sheet):
+            held.set()
+            time.sleep(0.3)
+            order.append("screen stage done")
+
+    other = threading.Thread(target=screen_stage)
+    other.start()
+    held.wait()
+    s.change("pubmed:1", {"decision": "include"})
+    order.append("app wrote")
+    other.join()
+    assert order == ["screen stage done", "app wrote"]
+
+
+def test_nothing_is_left_beside_the_sheet_but_lock_files(sheet: Path) -> None:
+    store(sheet).change("pubmed:1", {"decision": "include"})
+    hidden = [p.name for p in sheet.parent.iterdir() if p.name.startswith(".")]
+    assert ".alice.csv.lock" in hidden and all(n.endswith(".csv.lock") for n in hidden)
