@@ -179,10 +179,11 @@ def is_stale_temp(path: Path) -> bool:
     if not match:
         return False
     pid = int(match.group(1)) if match.group(1) else None
-    return pid is None or (pid != os.getpid() and not _alive(pid))
+    return pid is None or (pid != os.getpid() and not pid_alive(pid))
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` still runs (a lock or temp file whose owner died may be taken over)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -281,6 +282,8 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
 def read_input(path: Path | str, what: str = "file") -> bytes:
     """The bytes of a file people gave us; InputError (one line) when it is not a readable regular file.
 

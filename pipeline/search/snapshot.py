@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gzip
-import hashlib
 import json
 import os
 import re
@@ -32,7 +31,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pipeline.errors import BadReply, InputError, InternalError, UserError
-from pipeline.files import write_bytes_atomic, write_text_atomic
+from pipeline.files import pid_alive, sha256_file, write_bytes_atomic, write_text_atomic
 from pipeline.layout import Layout
 
 try:
@@ -114,7 +113,7 @@ def verify(snapshot: Path, log: dict, batch_kind: str = "efetch") -> None:
             target = snapshot / str(name)
             if Path(str(name)).name != name or not target.is_file():
                 raise InputError.one(target, f"file listed in {LOG_NAME} is missing; {fix}")
-            if _sha256(target) != digest:
+            if sha256_file(target) != digest:
                 raise InputError.one(target, f"does not match its SHA-256 in {LOG_NAME}; {fix}")
         unlisted = sorted(listed - files.keys())
         if unlisted:
@@ -237,7 +236,7 @@ class Partial:
         if missing:
             raise InternalError(f"{self.folder / missing[0]}: a stored reply is missing; the snapshot is left "
                                 "unfinished: run the same search again")
-        log = {**log, "files": {name: _sha256(self.folder / name) for name in names}}
+        log = {**log, "files": {name: sha256_file(self.folder / name) for name in names}}
         keep = {log_name, *names}
         write_text_atomic(self.folder / log_name, json.dumps(log, indent=2, ensure_ascii=False) + "\n")
         for path in self.folder.iterdir():
@@ -291,10 +290,6 @@ def _stored_ids(folder: Path, state: dict, ids_of: IdsOf) -> set[str] | None:
     return pmids
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 @contextlib.contextmanager
 def source_lock(layout: Layout, source: str) -> Iterator[Path]:
     """Hold `outputs/search/<source>/.lock` while a search of `source` runs; UserError when one already does.
@@ -341,7 +336,7 @@ def _acquire(path: Path, source: str) -> int:
                                 "(or stop that process), then run this again") from None
         else:
             owner = _holder_pid(path)
-            if owner and owner != os.getpid() and _alive(owner):
+            if owner and owner != os.getpid() and pid_alive(owner):
                 os.close(fd)
                 raise UserError(f"another search of {source!r} is running ({_holder(path)}); wait for it to finish")
         try:
@@ -367,12 +362,3 @@ def _holder_pid(path: Path) -> int | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
