@@ -53,6 +53,7 @@ ASREVIEW = "asreview==3.0.8"
 OURS, THEIRS = "ours", "ASReview LAB"
 TARGET_SPEEDUP = 10.0
 TARGET_RERANK_MS = 200.0
+SCHEDULE_CANDIDATES = (0, 100, 300)      # `--select`: retrain after every decision until this many are in
 
 
 @dataclass
@@ -168,21 +169,35 @@ def rerank_ms(source: Path, n_records: int = 10_000, n_labelled: int = 1_000, re
     return float(np.median(times)), len(texts)
 
 
-def select(datasets: list[labelled.Labelled], seeds: list[int]) -> tuple[list[str], dict[str, dict[str, float]]]:
-    """Every candidate's mean WSS@95 per dataset (in-process), and the leave-one-dataset-out choice lines."""
-    wss: dict[str, dict[str, float]] = {}
-    for spec in model.CANDIDATES.values():
-        wss[spec.name] = {}
+def candidates() -> dict[str, tuple[model.ModelSpec, simulate.Schedule]]:
+    """The designs `--select` compares: each model on the shipped schedule, the shipped model on other schedules."""
+    out = {spec.name: (spec, simulate.SCHEDULE) for spec in model.CANDIDATES.values()}
+    for every in SCHEDULE_CANDIDATES:
+        if every != simulate.SCHEDULE.every_until:
+            out[f"{model.DEFAULT.name}, every decision until {every}"] = (
+                model.DEFAULT, simulate.Schedule(every, simulate.SCHEDULE.fraction))
+    return out
+
+
+def select(datasets: list[labelled.Labelled], seeds: list[int]) -> tuple[list[str], dict[str, dict[str, Metrics]]]:
+    """Every candidate's mean metrics per dataset (in-process), and the leave-one-dataset-out choice lines."""
+    means: dict[str, dict[str, Metrics]] = {}
+    for name, (spec, schedule) in candidates().items():
+        means[name] = {}
         for data in datasets:
             feats = features.build(data.texts)
-            vals = [evaluate(data.labels[simulate.run(feats, data.labels, seed, spec=spec).order], 2).wss95 for seed in seeds]
-            wss[spec.name][data.path.stem] = float(np.mean(vals))
-            console.print(f"  select {spec.name} {data.path.stem}: WSS@95 {wss[spec.name][data.path.stem]:.3f}")
+            ms = [evaluate(data.labels[simulate.run(feats, data.labels, seed, spec=spec, schedule=schedule).order], 2)
+                  for seed in seeds]
+            means[name][data.path.stem] = Metrics(*(float(np.mean([getattr(m, a) for m in ms]))
+                                                    for a in ("wss95", "recall10", "atd")))
+            console.print(f"  select {name} {data.path.stem}: WSS@95 {means[name][data.path.stem].wss95:.3f}")
     lines = []
     for held in (d.path.stem for d in datasets):
-        pick = max(wss, key=lambda m: np.mean([v for k, v in wss[m].items() if k != held]))
-        lines.append(f"| {held} | {pick} | {wss[pick][held]:.3f} | {wss[model.DEFAULT.name][held]:.3f} |")
-    return lines, wss
+        pick = max(means, key=lambda m: np.mean([v.wss95 for k, v in means[m].items() if k != held]))
+        mine, default = means[pick][held], means[model.DEFAULT.name][held]
+        lines.append(f"| {held} | {pick} | {mine.wss95:.3f} | {mine.recall10:.3f} | {default.wss95:.3f} | "
+                     f"{default.recall10:.3f} |")
+    return lines, means
 
 
 def _mean(runs: list[Run], attr: str) -> float:
@@ -248,8 +263,9 @@ def markdown(runs: list[Run], rerank: tuple[float, int], seeds: list[int], cmd: 
     if selection:
         lines += ["", "## Model choice, leave one dataset out", "",
                   "For each dataset: the candidate with the best mean WSS@95 on the other datasets, and its "
-                  "WSS@95 on the held-out one (the shipped default's beside it).", "",
-                  "| held-out dataset | chosen on the others | its WSS@95 | default's WSS@95 |", "|---|---|---:|---:|",
+                  "WSS@95 and recall@10% on the held-out one (the shipped default's beside them).", "",
+                  "| held-out dataset | chosen on the others | its WSS@95 | its recall@10% | default's WSS@95 | "
+                  "default's recall@10% |", "|---|---|---:|---:|---:|---:|",
                   *selection]
     errors = [r for r in runs if r.error]
     if errors:
