@@ -182,6 +182,16 @@ def test_the_svg_shows_one_line_per_database(layout: Layout, tmp_path: Path) -> 
     assert not [s.name for s in SHARED if "_" in s.name and s.name in svg]   # sources are not lines
 
 
+def test_the_svg_numbers_are_exactly_the_computed_ones_without_an_other_removed_box(layout: Layout,
+                                                                                    tmp_path: Path) -> None:
+    report = build(layout, load(PROTOCOL, root=tmp_path))
+    assert report.counts.other is not None and not report.counts.other.removed
+    root = ET.parse(layout.prisma_svg).getroot()
+    shown = {t.get("data-count") for t in root.iter(f"{SVG}tspan") if t.get("data-count")}
+    assert shown == set(report.counts.expected())
+    assert "other_removed" not in {g.get("data-node") for g in root.iter(f"{SVG}g")}
+
+
 class _Table(HTMLParser):
     """Rows of the page's search-log table as lists of cell texts."""
 

@@ -95,9 +95,6 @@ class SourceCount:
     group: str          # Databases | Registers | Websites | Organisations | Citation searching
     n: int | None
 
-    def text(self) -> str:
-        return str(SourceState.NOT_SEARCHED) if self.n is None else f"n = {self.n:,}"
-
 
 @dataclass(frozen=True)
 class DatabaseCount:
