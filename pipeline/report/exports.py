@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 import rispy
 
+from pipeline.contracts import Outcome
 from pipeline.files import write_text_atomic
 from pipeline.links import identifier_links, outbound
 from pipeline.textio import frame_to_csv_atomic, plain_text, printable
@@ -22,7 +23,7 @@ CSV_COLUMNS = [
 
 def included(studies: pl.DataFrame, final: pl.DataFrame) -> pl.DataFrame:
     """Studies whose full-text decision is include, sorted by first author, year and study_id."""
-    chosen = final.filter(pl.col("full_text") == "include").select("study_id", "example")
+    chosen = final.filter(pl.col("full_text") == Outcome.INCLUDE).select("study_id", "example")
     return (studies.join(chosen, on="study_id", how="inner")
             .with_columns(pl.col("authors").list.first().alias("_first"))
             .sort(["_first", "year", "study_id"], nulls_last=True).drop("_first"))
