@@ -11,8 +11,8 @@ import pytest
 
 from pipeline.errors import InputError
 from pipeline.imports.pubmed_xml import drop_deleted, iter_records, parse, read
-from pipeline.search.replies import efetch_pmids
 from pipeline.records import RECORD_SCHEMA
+from pipeline.search.replies import efetch_pmids
 
 
 @pytest.fixture
