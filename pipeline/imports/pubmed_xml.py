@@ -74,8 +74,9 @@ _MESH = etree.XPath("MeshHeadingList/MeshHeading/DescriptorName/text()", smart_s
 _MATH_TOKENS = frozenset(("mi", "mn", "mo", "ms"))
 _MATH_SKIP = frozenset(("", "annotation", "annotation-xml", "none", "mprescripts"))
 _SPACES = re.compile(r"\s+")
-_ROOT_TAG = re.compile(rb"<(PubmedArticleSet|PubmedBookArticleSet|MedlineCitationSet)\b[^>]*>")
-_EVENT_TAGS = (*ARTICLE_TAGS, BARE_CITATION, DELETE_TAG)
+_ROOT_TAG = re.compile(rb"<(PubmedArticleSet|PubmedBookArticleSet|MedlineCitationSet)\b[^>]*>")  # the root element
+_EVENT_TAGS = (*ARTICLE_TAGS, DELETE_TAG)
+_BARE_EVENT_TAGS = (BARE_CITATION, DELETE_TAG)
 
 
 @dataclass(frozen=True)
@@ -170,27 +171,26 @@ def iter_articles(data: bytes | BinaryIO | Path, name: str = "<efetch XML>",
     the gzip it claims to be, or not a PubMed article set (e.g. an efetch `<ERROR>` reply).
     """
     stream, owned = _open(data, name)
-    parser = etree.XMLPullParser(
-        events=("end",), tag=_EVENT_TAGS, load_dtd=False, no_network=True, resolve_entities=False,
-        remove_comments=True, remove_pis=True,
-    )
     try:
-        first = True
-        while chunk := stream.read(_CHUNK):
-            if first:
-                chunk, first = _declare_mathml(chunk), False
+        chunk = stream.read(_CHUNK)
+        match = _ROOT_TAG.search(chunk)
+        bare = match is not None and match.group(1) == BARE_ROOT.encode()  # MedlineCitation: only top-level ones
+        parser = etree.XMLPullParser(
+            events=("end",), tag=_BARE_EVENT_TAGS if bare else _EVENT_TAGS, load_dtd=False, no_network=True,
+            resolve_entities=False, remove_comments=True, remove_pis=True,
+        )
+        chunk = _declare_mathml(chunk)
+        while chunk:
             parser.feed(chunk)
             for _, element in parser.read_events():
-                tag = element.tag
-                if tag == BARE_CITATION and _parent_tag(element) != BARE_ROOT:
-                    continue                  # inside a PubmedArticle: yielded with it
-                if tag == DELETE_TAG:
+                if element.tag == DELETE_TAG:
                     if deleted is not None:
                         deleted += [pmid for pmid in map(_text, element.iterchildren("PMID")) if pmid]
                 else:
                     yield element
                 _free(element)
             _raise_silent_stop(parser)
+            chunk = stream.read(_CHUNK)
         root = parser.close()
     except etree.XMLSyntaxError as exc:
         raise InputError.one(name, f"not well-formed XML: {exc.msg}", row=exc.lineno or None) from exc
@@ -207,11 +207,6 @@ def iter_articles(data: bytes | BinaryIO | Path, name: str = "<efetch XML>",
             name, f"not a PubMed efetch document: expected <PubmedArticleSet>, found <{root.tag}>"
             + (f" ({error})" if error else ""),
         )
-
-
-def _parent_tag(element: etree._Element) -> str | None:
-    parent = element.getparent()
-    return None if parent is None else parent.tag
 
 
 def _raise_silent_stop(parser: etree.XMLPullParser) -> None:
@@ -373,7 +368,7 @@ def _corrections(refs: set[str], pubtypes: list[str], updates: list[str]) -> dic
         "retracted": bool(refs & RETRACTION_REFS) or "Retracted Publication" in pubtypes,
         "has_erratum": bool(refs & ERRATUM_REFS),
         "has_expression_of_concern": bool(refs & CONCERN_REFS),
-        "updated_in": _unique([" ".join(pmid.split()) for pmid in updates if pmid.strip()]),
+        "updated_in": _unique([" ".join(pmid.split()) for pmid in updates if pmid.strip()]) if updates else [],
     }
 
 
