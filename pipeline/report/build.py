@@ -182,6 +182,7 @@ def registration_text(reg: dict) -> str:
 def study_view(row: dict, retraction: Assessment | None = None, registrations: dict[str, dict] | None = None) -> dict:
     flags = [label for label, key in (("Retracted", "retracted"), ("Erratum", "has_erratum"),
                                       ("Expression of concern", "has_expression_of_concern")) if row.get(key)]
+    flags += [f"Updated in PMID {pmid}" for pmid in row.get("updated_in") or []]
     for flag in (retraction.flags if retraction else ()):
         label = "Retracted" if flag.status == "retracted" else "Expression of concern"
         if flag.study_id == row["study_id"] and label not in flags:

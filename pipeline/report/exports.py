@@ -16,7 +16,7 @@ from pipeline.textio import frame_to_csv_atomic, plain_text, printable
 
 CSV_COLUMNS = [
     "study_id", "authors", "year", "title", "journal", "volume", "issue", "pages", "doi", "pmid", "pmcid",
-    "url", "registry_ids", "retracted", "has_erratum", "has_expression_of_concern", "sources", "member_ids",
+    "url", "registry_ids", "retracted", "has_erratum", "has_expression_of_concern", "updated_in", "sources", "member_ids",
     "example",
 ]
 
@@ -73,6 +73,7 @@ def ris_entries(frame: pl.DataFrame) -> list[dict]:
             entry["keywords"] = [_one_line(k) for k in row["keywords"]]
         notes = [label for label, flag in (("Retracted", row.get("retracted")), ("Has erratum", row.get("has_erratum")),
                                            ("Expression of concern", row.get("has_expression_of_concern"))) if flag]
+        notes += [f"Updated in PMID {_one_line(pmid)}" for pmid in row.get("updated_in") or []]
         if row.get("example"):
             notes.append("Included by example decisions only")
         if notes:
