@@ -7,8 +7,12 @@ tool runs as its own subprocess on the same file:
   --seed S --prior-seed S -o P.asreview` inside `.bench-venv-asreview/` (created here when missing,
   pinned version); its order is read from the project file's `results` table (record_id = file row).
   ASReview stops at the last include by default; the rest of its order holds only excludes.
-Both draw the same priors (checked per run). Metrics: benchmarks.screen_metrics. Wall time is
-measured around each subprocess. The stopping rule (ours only): the share of runs that stopped with
+Both draw the same priors (checked per run). Metrics: benchmarks.screen_metrics. Two times per run:
+wall time around each subprocess (start-up, reading the file and writing the result included), and
+the in-process simulation time: for ASReview from its results table's per-label timestamps (the
+priors' label to the last label: feature extraction and every retrain + re-rank until the last
+include); for ours `features.build` + `simulate.run` timed here in the benchmark's process on the
+same file and seed (whose order must equal the subprocess's). The stopping rule (ours only): the share of runs that stopped with
 recall >= target, and the share of records left unscreened. Then one retrain + re-rank of 10,000
 records (the app re-ranks after every decision). `--select` also compares the model candidates
 in-process and chooses one by leave-one-dataset-out. Markdown to outputs/bench/screen.md.
@@ -49,6 +53,7 @@ ASREVIEW = "asreview==3.0.8"
 OURS, THEIRS = "ours", "ASReview LAB"
 TARGET_SPEEDUP = 10.0
 TARGET_RERANK_MS = 200.0
+SCHEDULE_CANDIDATES = (0, 100)      # `--select`: retrain after every decision until this many are in
 
 
 @dataclass
@@ -57,6 +62,7 @@ class Run:
     dataset: str
     seed: int
     seconds: float
+    inner: float | None = None            # in-process simulation seconds (see the module docstring)
     metrics: Metrics | None = None
     stop_rank: int | None = None
     stop_ok: bool | None = None
@@ -93,6 +99,12 @@ def _timed(cmd: Sequence[str], cwd: Path) -> tuple[float, str]:
     return seconds, "" if done.returncode == 0 else (done.stderr.strip().splitlines() or ["failed"])[-1][:200]
 
 
+def warm_up() -> None:
+    """Load every lazily imported module once, so no in-process time below includes an import."""
+    texts = ["stem cell sclerosis", "hip asthma diet", "stem cell trial", "wound surgery child"]
+    simulate.run(features.build(texts), np.array([1, 0, 1, 0]), 0)
+
+
 def run_ours(data: labelled.Labelled, seed: int, work: Path, target: float) -> Run:
     out = work / f"ours-{seed}.csv"
     seconds, error = _timed(ours_cmd(data.path, out, seed), ROOT)
@@ -107,6 +119,11 @@ def run_ours(data: labelled.Labelled, seed: int, work: Path, target: float) -> R
     y = data.labels[order]
     run.metrics = evaluate(y, n_priors=2)
     run.priors = tuple(int(i) for i in order[:2])
+    started = time.perf_counter()
+    again = simulate.run(features.build(data.texts), data.labels, seed)
+    run.inner = time.perf_counter() - started
+    if again.order.tolist() != order.tolist():
+        run.error = "the in-process simulation gave another order than the subprocess"
     run.stop_rank = stops[0] if stops else None
     run.stop_ok, run.stop_recall, run.left = stop_outcome(y, run.stop_rank, target)
     return run
@@ -123,7 +140,9 @@ def run_asreview(exe: Path, data: labelled.Labelled, seed: int, work: Path) -> R
     with zipfile.ZipFile(project) as z:
         z.extract("results.db", folder)
     with sqlite3.connect(folder / "results.db") as db:
-        order = [r[0] for r in db.execute("SELECT record_id FROM results ORDER BY rowid")]
+        rows = db.execute("SELECT record_id, time FROM results ORDER BY rowid").fetchall()
+    order = [r[0] for r in rows]
+    run.inner = float(rows[-1][1] - rows[0][1]) if rows else None
     seen = set(order)
     order += [i for i in range(data.labels.size) if i not in seen]     # after the last include: excludes only
     run.metrics = evaluate(data.labels[np.array(order)], n_priors=2)
@@ -156,25 +175,44 @@ def rerank_ms(source: Path, n_records: int = 10_000, n_labelled: int = 1_000, re
     return float(np.median(times)), len(texts)
 
 
-def select(datasets: list[labelled.Labelled], seeds: list[int]) -> tuple[list[str], dict[str, dict[str, float]]]:
-    """Every candidate's mean WSS@95 per dataset (in-process), and the leave-one-dataset-out choice lines."""
-    wss: dict[str, dict[str, float]] = {}
-    for spec in model.CANDIDATES.values():
-        wss[spec.name] = {}
+def candidates() -> dict[str, tuple[model.ModelSpec, simulate.Schedule]]:
+    """The designs `--select` compares: each model on the shipped schedule, the shipped model on other schedules."""
+    out = {spec.name: (spec, simulate.SCHEDULE) for spec in model.CANDIDATES.values()}
+    for every in SCHEDULE_CANDIDATES:
+        if every != simulate.SCHEDULE.every_until:
+            out[f"{model.DEFAULT.name}, every decision until {every}"] = (
+                model.DEFAULT, simulate.Schedule(every, simulate.SCHEDULE.fraction))
+    return out
+
+
+def select(datasets: list[labelled.Labelled], seeds: list[int]) -> tuple[list[str], dict[str, dict[str, Metrics]]]:
+    """Every candidate's mean metrics per dataset (in-process), and the leave-one-dataset-out choice lines."""
+    means: dict[str, dict[str, Metrics]] = {}
+    for name, (spec, schedule) in candidates().items():
+        means[name] = {}
         for data in datasets:
             feats = features.build(data.texts)
-            vals = [evaluate(data.labels[simulate.run(feats, data.labels, seed, spec=spec).order], 2).wss95 for seed in seeds]
-            wss[spec.name][data.path.stem] = float(np.mean(vals))
-            console.print(f"  select {spec.name} {data.path.stem}: WSS@95 {wss[spec.name][data.path.stem]:.3f}")
+            ms = [evaluate(data.labels[simulate.run(feats, data.labels, seed, spec=spec, schedule=schedule).order], 2)
+                  for seed in seeds]
+            means[name][data.path.stem] = Metrics(*(float(np.mean([getattr(m, a) for m in ms]))
+                                                    for a in ("wss95", "recall10", "atd")))
+            console.print(f"  select {name} {data.path.stem}: WSS@95 {means[name][data.path.stem].wss95:.3f}")
     lines = []
     for held in (d.path.stem for d in datasets):
-        pick = max(wss, key=lambda m: np.mean([v for k, v in wss[m].items() if k != held]))
-        lines.append(f"| {held} | {pick} | {wss[pick][held]:.3f} | {wss[model.DEFAULT.name][held]:.3f} |")
-    return lines, wss
+        pick = max(means, key=lambda m: np.mean([v.wss95 for k, v in means[m].items() if k != held]))
+        mine, default = means[pick][held], means[model.DEFAULT.name][held]
+        lines.append(f"| {held} | {pick} | {mine.wss95:.3f} | {mine.recall10:.3f} | {default.wss95:.3f} | "
+                     f"{default.recall10:.3f} |")
+    return lines, means
 
 
 def _mean(runs: list[Run], attr: str) -> float:
     vals = [getattr(r.metrics, attr) for r in runs if r.metrics]
+    return float(np.mean(vals)) if vals else float("nan")
+
+
+def _mean_inner(runs: list[Run]) -> float:
+    vals = [r.inner for r in runs if r.inner is not None]
     return float(np.mean(vals)) if vals else float("nan")
 
 
@@ -188,14 +226,17 @@ def markdown(runs: list[Run], rerank: tuple[float, int], seeds: list[int], cmd: 
         f"- commit: {git_head('pipeline')}",
         f"- command: `{cmd}`",
         f"- ours: `python -m pipeline simulate FILE OUT --seed S` (model {model.DEFAULT.name}, TF-IDF 1-2-grams, "
-        f"retrain after each include and once {simulate.RETRAIN_FRACTION:.0%} more decisions have come in)",
+        f"{simulate.SCHEDULE.text()})",
         f"- ASReview LAB: `{ASREVIEW}`, `asreview simulate FILE --ai elas_u4 --n-prior-included 1 "
         "--n-prior-excluded 1 --seed S --prior-seed S -o P.asreview`",
         f"- seeds: {', '.join(map(str, seeds))}; metrics are means over seeds; WSS@95 and recall@10% higher is "
-        "better, ATD (share of records screened per include found) lower is better", "",
+        "better, ATD (share of records screened per include found) lower is better; times are means over seeds: "
+        "wall = the whole command (start-up included), in-process = the simulation alone (ASReview: from its "
+        "per-label timestamps, priors to the last include; ours: TF-IDF + simulation, timed in-process)", "",
         "| dataset | records | includes | WSS@95 ours | WSS@95 ASReview | recall@10% ours | recall@10% ASReview | "
-        "ATD ours | ATD ASReview | time ours (s) | time ASReview (s) | speed-up |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "ATD ours | ATD ASReview | wall ours (s) | wall ASReview (s) | speed-up wall | in-process ours (s) | "
+        "in-process ASReview (s) | speed-up in-process |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in names:
         ours = [r for r in runs if r.dataset == name and r.tool == OURS and r.metrics]
@@ -204,9 +245,11 @@ def markdown(runs: list[Run], rerank: tuple[float, int], seeds: list[int], cmd: 
         t_o = float(np.mean([r.seconds for r in ours])) if ours else float("nan")
         t_t = float(np.mean([r.seconds for r in theirs])) if theirs else float("nan")
         n, k = getattr(info, "_n", 0), getattr(info, "_k", 0)
+        i_o, i_t = _mean_inner(ours), _mean_inner(theirs)
         lines.append(f"| {name} | {n} | {k} | {_mean(ours, 'wss95'):.3f} | {_mean(theirs, 'wss95'):.3f} | "
                      f"{_mean(ours, 'recall10'):.3f} | {_mean(theirs, 'recall10'):.3f} | {_mean(ours, 'atd'):.3f} | "
-                     f"{_mean(theirs, 'atd'):.3f} | {t_o:.1f} | {t_t:.1f} | {t_t / t_o:.1f}x |")
+                     f"{_mean(theirs, 'atd'):.3f} | {t_o:.1f} | {t_t:.1f} | {t_t / t_o:.1f}x | {i_o:.2f} | {i_t:.2f} | "
+                     f"{i_t / i_o:.1f}x |")
     ok = [r for r in runs if r.tool == OURS and r.metrics]
     lines += ["", f"## Stopping rule: {stopping.rule_text(rule)}", "",
               "| dataset | runs | stopped with recall >= target | mean recall at stop | mean share left unscreened |",
@@ -226,8 +269,9 @@ def markdown(runs: list[Run], rerank: tuple[float, int], seeds: list[int], cmd: 
     if selection:
         lines += ["", "## Model choice, leave one dataset out", "",
                   "For each dataset: the candidate with the best mean WSS@95 on the other datasets, and its "
-                  "WSS@95 on the held-out one (the shipped default's beside it).", "",
-                  "| held-out dataset | chosen on the others | its WSS@95 | default's WSS@95 |", "|---|---|---:|---:|",
+                  "WSS@95 and recall@10% on the held-out one (the shipped default's beside them).", "",
+                  "| held-out dataset | chosen on the others | its WSS@95 | its recall@10% | default's WSS@95 | "
+                  "default's recall@10% |", "|---|---|---:|---:|---:|---:|",
                   *selection]
     errors = [r for r in runs if r.error]
     if errors:
@@ -256,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     datasets = []
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "screen-runs.jsonl").unlink(missing_ok=True)
+    warm_up()
     with tempfile.TemporaryDirectory(prefix="bench-screen-") as tmp:
         for path in paths:
             data = labelled.read(path)
@@ -270,14 +315,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         pair[1].error = f"different priors: ours {pair[0].priors}, ASReview {pair[1].priors}"
                 with open(OUT / "screen-runs.jsonl", "a", encoding="utf-8") as log:   # partial results survive a kill
                     for r in pair:
-                        log.write(json.dumps({"tool": r.tool, "dataset": r.dataset, "seed": r.seed, "seconds": r.seconds,
+                        log.write(json.dumps({"tool": r.tool, "dataset": r.dataset, "seed": r.seed, "seconds": r.seconds, "inner": r.inner,
                                               "metrics": r.metrics.__dict__ if r.metrics else None,
                                               "stop_rank": r.stop_rank, "stop_recall": r.stop_recall, "left": r.left,
                                               "error": r.error}) + "\n")
                 for r in pair:
                     r._n, r._k = data.labels.size, int(data.labels.sum())  # type: ignore[attr-defined]
                     m = f"WSS@95 {r.metrics.wss95:.3f}" if r.metrics else f"FAILED {r.error}"
-                    console.print(f"{path.stem} seed {seed} {r.tool}: {m}, {r.seconds:.1f} s")
+                    console.print(f"{path.stem} seed {seed} {r.tool}: {m}, {r.seconds:.1f} s ({r.inner or 0:.2f} s in-process)")
                 runs += pair
     rerank = rerank_ms(args.source)
     selection = select(datasets, list(range(args.select_seeds)))[0] if args.select else None

@@ -1,34 +1,44 @@
 """Command line: `python -m pipeline <stage>` (also installed as `review-pipeline`).
 
 Each stage package has a `command` module with `register(subparsers)`; this module only wires them
-together, adds the common options and turns user-facing errors into one clear message.
+together, adds the common options and turns user-facing errors into one clear message. A command
+imports only the module that registers it (`COMMANDS`): `simulate` need not load the web app, and
+every command starts faster; `--help` and an unknown command load them all.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from pipeline import __version__, housekeeping
-from pipeline.app import command as app_cmd
-from pipeline.check import command as check_cmd
+from pipeline import __version__
 from pipeline.console import console
-from pipeline.dedup import command as dedup_cmd
 from pipeline.errors import InternalError, PipelineError, UsageError
-from pipeline.extract import command as extract_cmd
 from pipeline.files import reason
-from pipeline.imports import command as import_cmd
 from pipeline.options import common_parser
-from pipeline.prioritise import command as simulate_cmd
-from pipeline.report import command as report_cmd
-from pipeline.screen import command as screen_cmd
-from pipeline.search import command as search_cmd
 from pipeline.textio import printable
 
+# sub-command -> the module whose `register` adds it (in the order `--help` lists them)
+COMMANDS: dict[str, str] = {
+    "search": "pipeline.search.command",
+    "import": "pipeline.imports.command",
+    "dedup": "pipeline.dedup.command",
+    "dedup-csv": "pipeline.dedup.command",
+    "screen": "pipeline.screen.command",
+    "app": "pipeline.app.command",
+    "extract": "pipeline.extract.command",
+    "report": "pipeline.report.command",
+    "check": "pipeline.check.command",
+    "status": "pipeline.housekeeping",
+    "clean": "pipeline.housekeeping",
+    "simulate": "pipeline.prioritise.command",
+}
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole CLI; each stage registers its own sub-command and options."""
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The CLI; each stage registers its own sub-command and options (only `command`'s module when it is known)."""
     common = common_parser()
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
@@ -36,15 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
-    for module in (search_cmd, import_cmd, dedup_cmd, screen_cmd, app_cmd, extract_cmd, report_cmd, check_cmd,
-                   housekeeping, simulate_cmd):
-        module.register(sub, common)
+    wanted = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
+    for name in dict.fromkeys(wanted):
+        importlib.import_module(name).register(sub, common)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one stage; user-facing errors print as messages and exit 1, never as tracebacks."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)    # the top level has no option taking a value
+    args = build_parser(command).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except InternalError as exc:

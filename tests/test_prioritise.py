@@ -290,3 +290,33 @@ def test_prisma_splits_records_excluded_into_reviewers_and_the_stopping_rule(tmp
     svg = flow_svg.render(counts, standalone=True)
     assert "by a stopping rule, automation tool" in svg and "by reviewers" in svg
     assert 'data-count="dbr.records_excluded_by_rule"' in svg
+
+
+def test_schedule_retrains_after_every_decision_while_few_are_in() -> None:
+    schedule = simulate.Schedule(every_until=50, fraction=0.1)
+    assert all(schedule.due(n, n - 1, new_include=False) for n in range(3, 50))
+    assert not schedule.due(60, 59, new_include=False)          # past every_until: waits for 10% more
+    assert schedule.due(66, 60, new_include=False) and not schedule.due(65, 60, new_include=False)
+    assert schedule.due(60, 59, new_include=True)                # an include always retrains
+
+
+def test_simulation_retrains_after_every_decision_up_to_the_last_include(tmp_path: Path) -> None:
+    data = labelled.read(labelled_csv(tmp_path / "l.csv"))
+    sim = simulate.run(features.build(data.texts), data.labels, seed=1,
+                       schedule=simulate.Schedule(every_until=10**9))
+    last_include = int(np.flatnonzero(data.labels[sim.order])[-1]) + 1
+    assert sim.retrains == last_include - sim.n_priors          # one per record screened after the priors, none after
+
+
+
+def test_training_does_not_depend_on_numpys_global_random_state(tmp_path: Path) -> None:
+    from pipeline.prioritise import model
+
+    data = labelled.read(labelled_csv(tmp_path / "l.csv", n=400, seed=5))
+    feats = features.build(data.texts)
+    rows = np.arange(0, 400, 2)
+    runs = []
+    for state in (1, 2):
+        np.random.seed(state)                       # what an unseeded solver would draw its shuffle from
+        runs.append(model.fit_scores(model.DEFAULT, feats.matrix, rows, data.labels[rows]))
+    assert np.array_equal(runs[0], runs[1])

@@ -6,9 +6,9 @@ decisions of one reviewer at one stage, so a decision costs a re-ranking, not a 
 
 - features are built once per pool of studies (again only when the sheet gains or loses studies);
 - the classifier is retrained on the reviewer's own calls (blinding: never on another reviewer's)
-  after every include and, between includes, once `simulate.RETRAIN_FRACTION` more decisions are in:
-  the schedule the screening benchmark chose (docs/prioritisation.md); between retrains the last
-  scores rank what is left;
+  on `simulate.SCHEDULE` (after every include, after every decision early on, then once a share more
+  decisions are in): the schedule the screening benchmark chose (docs/prioritisation.md); between
+  retrains the last scores rank what is left;
 - the stopping rule runs on the reviewer's calls in the order they made them (a maybe counts as an
   include, the cautious side).
 """
@@ -62,7 +62,7 @@ class ModelOrder:
     def ranking(self, pool: Pool, decided: Mapping[str, str]) -> list[str]:
         """Unscreened keys, likeliest include first; retrained on the schedule above."""
         from pipeline.prioritise import ranking
-        from pipeline.prioritise.simulate import RETRAIN_FRACTION
+        from pipeline.prioritise.simulate import SCHEDULE
 
         self._prepare(pool)
         assert self.features is not None and self.cold is not None
@@ -70,7 +70,7 @@ class ModelOrder:
                   if k in self.row and d in ("include", *NEGATIVE)}
         n, includes = len(labels), sum(labels.values())
         done, done_includes = self.fitted_on
-        if self.scores is None or includes != done_includes or n - done >= max(1, int(done * RETRAIN_FRACTION)) or n < done:
+        if self.scores is None or SCHEDULE.due(n, done, includes != done_includes):
             self.scores, self.method = ranking.scores(self.features.matrix, labels, self.spec, self.cold)
             self.fitted_on = (n, includes)
         return [self.keys[i] for i in ranking.order(self.scores) if self.keys[i] not in decided]
