@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 from markupsafe import Markup
 
-from pipeline import __version__
+from pipeline import __version__, hints
 from pipeline.check.assess import LABELS, Assessment
 from pipeline.check.stage import load_assessment
 from pipeline.contracts import LIVE_SOURCE_TYPES, ScreeningSummary, SourceEntry, SourceType
@@ -287,7 +287,7 @@ def build(layout: Layout, protocol: Protocol) -> Report:
         example_reviewers=list(protocol.example_reviewers),
         included=[study_view(r, retraction, registrations) for r in chosen.iter_rows(named=True)],
         included_duplicates={"pairs": list(duplicates.iter_rows(named=True)),
-                             "file": layout.relative(layout.dedup_decisions)},
+                             "file": layout.relative(layout.dedup_decisions), "command": hints.make("review", layout)},
         retraction=retraction_view(retraction), complete=counts.complete and (retraction is None or retraction.ok),
         characteristics=characteristics_view(study_rows, form),
         evidence_maps=[{"svg": Markup(evidence_map.svg(p)), "panel": p} for p in panels],
@@ -300,6 +300,7 @@ def build(layout: Layout, protocol: Protocol) -> Report:
         criteria=[(k.replace("_", " "), v) for k, v in protocol.criteria.items()],
         generated=stamp.strftime("%Y-%m-%d %H:%M UTC"), generated_iso=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         inputs=[layout.relative(p) for p in files.paths],
+        commands={step: hints.make(step, layout) for step in ("check", "extract")},
     )
     out = layout.report
     index, svg, csv = layout.report_index, layout.prisma_svg, layout.prisma_csv
