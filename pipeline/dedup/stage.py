@@ -11,9 +11,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
+
 from pipeline import hints
+from pipeline.contracts import DEDUP_DECISION_COLUMNS
 from pipeline.dedup import decisions as person
-from pipeline.dedup import pair_review
+from pipeline.dedup import leftovers, pair_review
 from pipeline.dedup.engine import DedupResult, dedup
 from pipeline.errors import UserError
 from pipeline.files import read_parquet, transaction, write_parquet_atomic, write_text_atomic
@@ -21,6 +24,7 @@ from pipeline.layout import Layout
 from pipeline.progress import Progress, report
 from pipeline.protocol import Protocol
 from pipeline.records import RECORD_SCHEMA
+from pipeline.screen.sheets import column, read_table
 from pipeline.textio import frame_to_csv_atomic
 
 
@@ -76,3 +80,21 @@ def run(layout: Layout, protocol: Protocol | None = None, *, progress: Progress 
         changed = [path for path, write in outputs if write(path)]
     return DedupRunResult(result.clusters, result.studies, waiting, result.stats, groups=result.groups,
                           changed=changed, moved=moved, warnings=warnings)
+
+
+def included_duplicates(layout: Layout, included: pl.DataFrame) -> pl.DataFrame:
+    """Possible duplicates among the `included` studies (`leftovers.find` on the records table and
+    people's decisions), each with its `merge` and `keep_apart` rows laid out as decisions.csv is.
+
+    Before the import has run there is nothing to compare (an empty frame); a decisions file with
+    problems raises InputError as it does in the dedup stage.
+    """
+    if not layout.records.exists() or included.height == 0:
+        return leftovers.with_settlements(pl.DataFrame(schema=leftovers.SCHEMA))
+    records = read_parquet(layout.records, "run `make records` (python -m pipeline import) to write it again",
+                           schema=RECORD_SCHEMA)
+    decided = person.read(layout.dedup_decisions)
+    table = read_table(layout.dedup_decisions)
+    spelled = {found: name for name in DEDUP_DECISION_COLUMNS if (found := column(table, name))}
+    header = [spelled.get(h, "") for h in table.header] if table.header else DEDUP_DECISION_COLUMNS
+    return leftovers.with_settlements(leftovers.find(included, records, decided), header, table.delimiter)

@@ -24,6 +24,7 @@ from pipeline import __version__, hints
 from pipeline.check.assess import LABELS, Assessment
 from pipeline.check.stage import load_assessment
 from pipeline.contracts import LIVE_SOURCE_TYPES, ScreeningSummary, SourceEntry, SourceState, SourceType
+from pipeline.dedup.stage import included_duplicates
 from pipeline.errors import UserError
 from pipeline.files import transaction, write_text_atomic
 from pipeline.layout import Layout
@@ -288,11 +289,12 @@ def build(layout: Layout, protocol: Protocol) -> Report:
     registrations = ({r["record_id"]: r for r in pl.read_parquet(layout.registrations).iter_rows(named=True)}
                      if layout.registrations.is_file() else {})
     chosen = exports.included(files.studies, files.final)
+    duplicates = included_duplicates(layout, chosen)
     form = protocol.extraction
     study_rows = characteristics.rows(chosen, files.links, files.extraction, form)
     panels = evidence_map.panels(study_rows, form)
     phases, by_design = evidence_map.design_phase([r for r in study_rows if r.group == characteristics.HUMAN], form)
-    stamp = generated_at([*files.paths, protocol.path])
+    stamp = generated_at([*files.paths, protocol.path, layout.dedup_decisions])
     dedup = files.dedup_summary
     removed, person = dedup.duplicates_removed, dedup.person_decisions
     automation = files.screening_summary.automation
@@ -310,6 +312,8 @@ def build(layout: Layout, protocol: Protocol) -> Report:
                            {s: curve.read_stamp(layout.model_stamp(s)) for s in ("title_abstract", "full_text")}),
         example_reviewers=list(protocol.example_reviewers),
         included=[study_view(r, retraction, registrations) for r in chosen.iter_rows(named=True)],
+        included_duplicates={"pairs": list(duplicates.iter_rows(named=True)),
+                             "file": layout.relative(layout.dedup_decisions), "command": hints.make("review", layout)},
         retraction=retraction_view(retraction), complete=counts.complete and (retraction is None or retraction.ok),
         characteristics=characteristics_view(study_rows, form),
         evidence_maps=[{"svg": Markup(evidence_map.svg(p)), "panel": p} for p in panels],

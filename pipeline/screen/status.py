@@ -148,6 +148,8 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
     retracted = retraction_lines(layout, protocol, inputs.studies, result.final)
     for line in retracted.lines:
         out.print(printable(line), markup=False)
+    for line in duplicate_lines(layout, inputs.studies, result.final):
+        out.print(printable(line), markup=False)
     if retracted.blocking and step.startswith("Screening is complete"):
         step = f"Screening is complete, but the review is not: {retracted.blocking[0]}."
     out.print("Next: " + printable(step), markup=False)
@@ -173,3 +175,33 @@ def retraction_lines(layout: Layout, protocol: Protocol, studies: pl.DataFrame, 
     lines = describe(found)
     lines += [f"Warning: {problem}" for problem in found.blocking]
     return RetractionLines(lines, found.blocking)
+
+
+def duplicate_lines(layout: Layout, studies: pl.DataFrame, final: pl.DataFrame) -> list[str]:
+    """Possible duplicates among included studies for `make status`: how many, each pair with its
+    reason, and the two decisions.csv rows that settle it (merge, or keep apart); none: no lines."""
+    from pipeline.dedup.stage import included_duplicates
+    from pipeline.report.exports import included
+
+    where = layout.relative(layout.dedup_decisions)
+    try:
+        pairs = included_duplicates(layout, included(studies, final))
+    except InputError as exc:
+        return [f"Possible duplicates among included studies: not checked, {where} has problems: {exc}"]
+    if not pairs.height:
+        return []
+    lines = [f"Possible duplicates among included studies: {pairs.height} "
+             f"{'pair' if pairs.height == 1 else 'pairs'}. Settle each by adding one of its two lines to {where} "
+             f"(the first merges the two, the second keeps them apart), then run `{hints.make('review', layout)}`:"]
+    for p in pairs.iter_rows(named=True):
+        lines.append(f"  {p['study_id_a']} ({_short(p['title_a'])}) and {p['study_id_b']} ({_short(p['title_b'])}): "
+                     f"{p['reason']}")
+        lines.append(f"    merge:      {p['merge']}")
+        lines.append(f"    keep apart: {p['keep_apart']}")
+    return lines
+
+
+def _short(title: str | None, width: int = 70) -> str:
+    """A title on one line, cut to `width` characters."""
+    text = " ".join((title or "no title").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
