@@ -283,7 +283,8 @@ def build_summary(protocol: Protocol, marked: pl.DataFrame, entering: dict[str, 
             reasons = [o.reason for o in outcomes[stage].values() if o.final == Outcome.EXCLUDE]
             by_reason = {r: reasons.count(r) for r in protocol.exclusion_reasons if r in reasons}
         stages[stage] = StageSummary(
-            studies=len(in_stage), included=finals.count(Outcome.INCLUDE), excluded=finals.count(Outcome.EXCLUDE), pending=pending,
+            studies=len(in_stage), included=finals.count(Outcome.INCLUDE), excluded=finals.count(Outcome.EXCLUDE),
+            pending=pending,
             complete=pending == 0 and (stage == "title_abstract" or stages["title_abstract"].complete),
             conflicts_open=finals.count(Outcome.CONFLICT),
             conflicts_resolved=sum(1 for o in outcomes[stage].values() if o.issue and o.resolution),
