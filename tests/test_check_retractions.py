@@ -8,6 +8,7 @@ import json
 import polars as pl
 import pytest
 from crossref_server import CrossrefServer
+from fake_clock import FakeClock
 
 from pipeline.check import assess, retractions
 from pipeline.contracts import CheckLog
@@ -85,6 +86,42 @@ def test_each_kind_of_fault_is_retried(tmp_path, fault):
         assert [h.fault for h in server.hits("works")][:3] == [None, fault, None]
     _, log = retractions.newest(Layout.at(tmp_path))
     assert log.dois_asked == 4 and folder.is_dir()
+
+
+def clocked(server: CrossrefServer, **options) -> tuple[retractions.CrossrefClient, FakeClock]:
+    """A client whose waits go to a FakeClock (recorded, never slept); no pacing against the stand-in."""
+    clock = FakeClock()
+    settings = ServiceSettings(CROSSREF, server.url, mailto="me@example.org",
+                               **{"interval": 0.0, "backoff": 0.5, "timeout": 2.0, "tries": 3, **options})
+    return retractions.CrossrefClient(settings, settings.client(clock=clock)), clock
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_retry_after_on_429_or_503_is_waited_rather_than_the_shorter_backoff(status):
+    with CrossrefServer() as server:
+        server.retry_after[status] = "7"
+        server.inject(str(status), "works")
+        crossref, clock = clocked(server)
+        _, work = crossref.work("10.5555/standin.2021.0001")
+        assert [h.fault for h in server.hits("works")] == [str(status), None]
+    assert work is not None and clock.sleeps == [7.0]
+
+
+def test_a_retry_after_longer_than_max_backoff_is_cut_to_it():
+    with CrossrefServer() as server:
+        server.retry_after[429] = "3600"
+        server.inject("429", "works", times=2)
+        crossref, clock = clocked(server, max_backoff=20.0)
+        _, work = crossref.work("10.5555/standin.2021.0001")
+    assert work is not None and clock.sleeps == [20.0, 20.0]
+
+
+def test_a_retry_after_shorter_than_the_backoff_waits_the_backoff():
+    with CrossrefServer() as server:                     # the stand-in's 429 says Retry-After: 0
+        server.inject("429", "works", times=2)
+        crossref, clock = clocked(server)
+        crossref.work("10.5555/standin.2021.0001")
+    assert clock.sleeps == [0.5, 1.0]
 
 
 def test_without_a_contact_address_nothing_is_sent(tmp_path):
