@@ -16,6 +16,8 @@ renamed everywhere:
     outputs/screening/summary.json      ScreeningSummary                         screen -> report, status
     outputs/screening/orphans.csv       ORPHAN_COLUMNS                           screen -> people
     outputs/screening/<stage>/model.json  MODEL_STAMP_KEYS, MODEL_REVIEWER_KEYS  screen -> report, next screen
+    outputs/extraction/summary.json     ExtractionSummary                        extract -> status
+    outputs/checks/retractions/<stamp>/check_log.json  CheckLog                  check -> report, status
 
 `from_json` raises `ValueError` naming the key that is missing or of the wrong type; readers turn
 it into an error naming the file.
@@ -388,3 +390,177 @@ class ExtractionState(StrEnum):
 
 EXTRACTION_RESOLUTION_COLUMNS = ["study_id", "field", "value", "resolved_by", "notes"]
 SAME_STUDY_COLUMNS = ["report_a", "report_b", "decision", "reviewer", "notes"]
+
+
+@dataclass(frozen=True)
+class ExtractionReviewer:
+    """One extraction reviewer in summary.json: studies extracted of those assigned."""
+
+    extracted: int
+    assigned: int
+    example: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"extracted": self.extracted, "assigned": self.assigned, "example": self.example}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ExtractionReviewer:
+        _require(data, ("extracted", "assigned"))
+        return cls(_int(data, "extracted"), _int(data, "assigned"), bool(data.get("example")))
+
+
+@dataclass(frozen=True)
+class ExtractionSummary:
+    """outputs/extraction/summary.json: studies and reports, how reports were linked, each study's
+    ExtractionState, fields still disputed or resolved, and each reviewer's progress."""
+
+    studies: int
+    reports: int
+    linked_by_person: int                 # JSON: links.person
+    linked_by_registration: int           # JSON: links.registration
+    complete: int
+    discrepancies: int
+    in_progress: int
+    not_started: int
+    fields_open: int                      # JSON: fields.open (discrepancies no resolution settles yet)
+    fields_resolved: int                  # JSON: fields.resolved
+    reviewers: dict[str, ExtractionReviewer]
+
+    @property
+    def pending(self) -> int:
+        """Studies not extracted yet, or not by everyone."""
+        return self.in_progress + self.not_started
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "studies": self.studies, "reports": self.reports,
+            "links": {"person": self.linked_by_person, "registration": self.linked_by_registration},
+            "complete": self.complete, "discrepancies": self.discrepancies,
+            "in_progress": self.in_progress, "not_started": self.not_started,
+            "fields": {"open": self.fields_open, "resolved": self.fields_resolved},
+            "reviewers": {who: r.to_json() for who, r in self.reviewers.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ExtractionSummary:
+        _require(data, ("studies", "reports", "links", "complete", "discrepancies", "in_progress", "not_started",
+                         "fields", "reviewers"))
+        links, counted = _counts(data, "links"), _counts(data, "fields")
+        reviewers = data["reviewers"]
+        if not isinstance(reviewers, Mapping):
+            raise ValueError("'reviewers' is not an object")
+        return cls(_int(data, "studies"), _int(data, "reports"), links.get("person", 0), links.get("registration", 0),
+                   _int(data, "complete"), _int(data, "discrepancies"), _int(data, "in_progress"),
+                   _int(data, "not_started"), counted.get("open", 0), counted.get("resolved", 0),
+                   {str(who): ExtractionReviewer.from_json(r) for who, r in reviewers.items()})
+
+
+# --- retraction check (outputs/checks/retractions/<YYYY-MM-DDTHHMMSSZ>/check_log.json) ------------
+
+
+@dataclass(frozen=True)
+class CrossrefUpdate:
+    """One editorial update of or by a work, as Crossref lists it (`updated-by` / `update-to`)."""
+
+    direction: str          # "updated-by" (this work was updated) or "update-to" (this work updates another)
+    kind: str               # normalised type: retraction, expression_of_concern, correction, ...
+    doi: str | None         # the other work
+    date: str | None        # YYYY-MM-DD, YYYY-MM or YYYY
+    source: str | None      # publisher, retraction-watch, ...
+    label: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"direction": self.direction, "kind": self.kind, "doi": self.doi, "date": self.date,
+                "source": self.source, "label": self.label}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CrossrefUpdate:
+        _require(data, ("direction", "kind"))
+        return cls(str(data["direction"]), str(data["kind"]),
+                   *(_text_or_none(data, key) for key in ("doi", "date", "source", "label")))
+
+
+@dataclass(frozen=True)
+class CheckedStudy:
+    """One candidate study in check_log.json: its DOI, what Crossref said, and the stored reply."""
+
+    study_id: str
+    doi: str | None
+    included: bool
+    status: str                            # crossref_json.STATUSES, or "no_doi" (nothing to ask)
+    updates: tuple[CrossrefUpdate, ...] = ()
+    file: str | None = None                # the stored reply (None: no DOI)
+    is_notice: bool | None = None          # found works only: the work is itself a retraction or concern notice
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"study_id": self.study_id, "doi": self.doi, "included": self.included,
+                               "status": self.status}
+        if self.is_notice is not None:
+            out["is_notice"] = self.is_notice
+        out.update(updates=[u.to_json() for u in self.updates], file=self.file)
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CheckedStudy:
+        _require(data, ("study_id", "doi", "included", "status", "updates"))
+        updates = data["updates"]
+        if not isinstance(updates, list):
+            raise ValueError(f"study {data['study_id']!r}: 'updates' is not a list")
+        notice = data.get("is_notice")
+        return cls(str(data["study_id"]), _text_or_none(data, "doi"), bool(data["included"]), str(data["status"]),
+                   tuple(CrossrefUpdate.from_json(u) for u in updates), _text_or_none(data, "file"),
+                   None if notice is None else bool(notice))
+
+
+@dataclass(frozen=True)
+class CheckLog:
+    """check_log.json: one retraction check of every candidate study's DOI in Crossref (`make check`)."""
+
+    api_url: str
+    started_at: str
+    finished_at: str
+    runs: list[dict[str, Any]]             # snapshot.Partial's runs (a resumed check has several)
+    dois_asked: int
+    counts: dict[str, int]                 # status -> studies, statuses with none left out
+    studies: tuple[CheckedStudy, ...]
+    requests: int                          # sent by the last run, retries included
+    tool_version: str
+    files: dict[str, str] = field(default_factory=dict)   # stored reply -> sha256 (snapshot.Partial.finish)
+    check: str = "retractions"
+    service: str = "Crossref REST API (/works/{doi})"
+    mailto_sent: bool = True
+    status: str = "complete"
+
+    @property
+    def studies_checked(self) -> int:
+        return len(self.studies)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check": self.check, "service": self.service, "api_url": self.api_url, "mailto_sent": self.mailto_sent,
+            "started_at": self.started_at, "finished_at": self.finished_at, "runs": list(self.runs),
+            "studies_checked": self.studies_checked, "dois_asked": self.dois_asked, "counts": dict(self.counts),
+            "studies": [s.to_json() for s in self.studies], "requests": self.requests,
+            "tool_version": self.tool_version, "status": self.status, "files": dict(self.files),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CheckLog:
+        _require(data, ("api_url", "started_at", "finished_at", "runs", "dois_asked", "counts", "studies", "requests",
+                        "tool_version", "status"))
+        if not isinstance(data["studies"], list) or not isinstance(data["runs"], list):
+            raise ValueError("'studies' and 'runs' must be lists")
+        files = data.get("files") or {}
+        if not isinstance(files, Mapping):
+            raise ValueError("'files' is not an object")
+        return cls(str(data["api_url"]), str(data["started_at"]), str(data["finished_at"]), list(data["runs"]),
+                   _int(data, "dois_asked"), _counts(data, "counts"),
+                   tuple(CheckedStudy.from_json(s) for s in data["studies"]), _int(data, "requests"),
+                   str(data["tool_version"]), {str(k): str(v) for k, v in files.items()},
+                   str(data.get("check", "retractions")), str(data.get("service", cls.service)),
+                   bool(data.get("mailto_sent", True)), str(data["status"]))
+
+
+def _text_or_none(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return None if value is None else str(value)

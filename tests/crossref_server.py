@@ -16,14 +16,12 @@ By hand:    python tests/crossref_server.py --port 8768
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import copy
 import json
 from pathlib import Path
 from typing import Any
 
-from standin import JsonStandIn, Reply
+from standin import Reply, StandIn, command_line
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "crossref" / "works.json"
 
@@ -32,7 +30,7 @@ def fixture_works(path: Path = FIXTURE) -> list[dict[str, Any]]:
     return json.loads(path.read_text(encoding="utf-8"))["works"]
 
 
-class CrossrefServer(JsonStandIn):
+class CrossrefServer(StandIn):
     """The stand-in Crossref; `url` is what CROSSREF_API_URL should be."""
 
     def __init__(self, works: list[dict[str, Any]] | None = None, **options: Any):
@@ -55,19 +53,11 @@ class CrossrefServer(JsonStandIn):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Stand-in Crossref REST API (/works/{doi}) on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=8768, help="port to listen on (0: any free port)")
-    parser.add_argument("--fault", action="append", default=[], metavar="works:KIND[:TIMES]",
-                        help="inject a fault, e.g. works:429:2")
+    parser = command_line("Stand-in Crossref REST API (/works/{doi}) on 127.0.0.1.", 8768, "works:429:2",
+                          metavar="works:KIND[:TIMES]")
     args = parser.parse_args()
     server = CrossrefServer(port=args.port)
-    server.verbose = True
-    for spec in args.fault:
-        route, kind, *times = spec.split(":")
-        server.inject(kind, route, int(times[0]) if times else 1)
-    print(f"stand-in Crossref: {len(server.works)} works at {server.url} (Ctrl-C to stop)", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
+    server.serve_by_hand(args.fault, f"stand-in Crossref: {len(server.works)} works at {server.url}")
 
 
 if __name__ == "__main__":

@@ -18,16 +18,14 @@ By hand:    python tests/ctgov_server.py --port 8766 --count 2500
 
 from __future__ import annotations
 
-import argparse
 import base64
-import contextlib
 import copy
 import json
 import secrets
 from pathlib import Path
 from typing import Any
 
-from standin import HTTP_FAULTS, JsonStandIn, Reply, words_match
+from standin import HTTP_FAULTS, Reply, StandIn, command_line, words_match
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "ctgov" / "studies.json"
 API_VERSION = "2.0.5-standin"
@@ -67,7 +65,7 @@ def searchable(study: dict[str, Any]) -> dict[str, str]:
     return {"cond": cond_text, "intr": intr_text, "term": f"{titles} {cond_text} {intr_text} {summary} {ident.get('nctId')}"}
 
 
-class CtgovServer(JsonStandIn):
+class CtgovServer(StandIn):
     """The stand-in registry; `url` is what CTGOV_API_URL should be."""
 
     faults_known = HTTP_FAULTS + ("expired", "overcount")
@@ -143,20 +141,11 @@ class CtgovServer(JsonStandIn):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Stand-in ClinicalTrials.gov API v2 on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=8766, help="port to listen on (0: any free port)")
+    parser = command_line("Stand-in ClinicalTrials.gov API v2 on 127.0.0.1.", 8766, "studies:503:2 or studies:expired")
     parser.add_argument("--count", type=int, default=0, help="generated studies besides the fixtures")
-    parser.add_argument("--fault", action="append", default=[], metavar="ROUTE:KIND[:TIMES]",
-                        help="inject a fault, e.g. studies:503:2 or studies:expired")
     args = parser.parse_args()
     server = CtgovServer(args.count, port=args.port)
-    server.verbose = True
-    for spec in args.fault:
-        route, kind, *times = spec.split(":")
-        server.inject(kind, route, int(times[0]) if times else 1)
-    print(f"stand-in ClinicalTrials.gov: {len(server.studies)} studies at {server.url} (Ctrl-C to stop)", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
+    server.serve_by_hand(args.fault, f"stand-in ClinicalTrials.gov: {len(server.studies)} studies at {server.url}")
 
 
 if __name__ == "__main__":

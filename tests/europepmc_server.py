@@ -17,9 +17,7 @@ By hand:    python tests/europepmc_server.py --port 8767 --count 2500
 
 from __future__ import annotations
 
-import argparse
 import base64
-import contextlib
 import copy
 import json
 import re
@@ -27,7 +25,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from standin import HTTP_FAULTS, JsonStandIn, Reply, words_match
+from standin import HTTP_FAULTS, Reply, StandIn, command_line, words_match
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "europepmc" / "results.json"
 VERSION = "6.9-standin"
@@ -53,7 +51,7 @@ def text_of(result: dict[str, Any]) -> str:
     return " ".join(str(result.get(k, "")) for k in ("title", "abstractText", "authorString", "id", "pmid", "doi"))
 
 
-class EuropePmcServer(JsonStandIn):
+class EuropePmcServer(StandIn):
     """The stand-in Europe PMC; `url` is what EUROPEPMC_API_URL should be."""
 
     faults_known = HTTP_FAULTS + ("expired", "overcount")
@@ -111,20 +109,11 @@ class EuropePmcServer(JsonStandIn):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Stand-in Europe PMC REST search on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=8767, help="port to listen on (0: any free port)")
+    parser = command_line("Stand-in Europe PMC REST search on 127.0.0.1.", 8767, "search:503:2 or search:expired")
     parser.add_argument("--count", type=int, default=0, help="generated records besides the fixtures")
-    parser.add_argument("--fault", action="append", default=[], metavar="ROUTE:KIND[:TIMES]",
-                        help="inject a fault, e.g. search:503:2 or search:expired")
     args = parser.parse_args()
     server = EuropePmcServer(args.count, port=args.port)
-    server.verbose = True
-    for spec in args.fault:
-        route, kind, *times = spec.split(":")
-        server.inject(kind, route, int(times[0]) if times else 1)
-    print(f"stand-in Europe PMC: {len(server.results)} records at {server.url} (Ctrl-C to stop)", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
+    server.serve_by_hand(args.fault, f"stand-in Europe PMC: {len(server.results)} records at {server.url}")
 
 
 if __name__ == "__main__":

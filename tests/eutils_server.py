@@ -4,10 +4,11 @@ It is a real HTTP server, so the search stage is exercised through its real netw
 the hand-written records in tests/fixtures/eutils/articles.xml plus any number of generated ones
 spread over publication dates (to exercise PubMed's 10,000-record cap and date slicing), keeps a
 history server (WebEnv/query_key), records every request (time and parameters), and injects faults
-on demand: HTTP 429/500/503, a delay past the client's timeout, a truncated body, malformed XML and
-an <ERROR> document in a 200 reply. `deleted` PMIDs stand for citations NLM deleted after they were
-indexed: they are still found and served, and every efetch reply ends with a DeleteCitation listing
-them (as NLM's update files carry the day's deletions).
+on demand (the server, request log and faults are tests/standin.py's): HTTP 429/500/503, a delay
+past the client's timeout, a truncated body, malformed XML and an <ERROR> document in a 200 reply.
+`deleted` PMIDs stand for citations NLM deleted after they were indexed: they are still found and
+served, and every efetch reply ends with a DeleteCitation listing them (as NLM's update files carry
+the day's deletions).
 
 In tests:   with EutilsServer(count=1200) as server: ... server.url ... server.requests
 By hand:    python tests/eutils_server.py --port 8765 --count 1200 [--fault efetch:503:2]
@@ -16,22 +17,16 @@ By hand:    python tests/eutils_server.py --port 8765 --count 1200 [--fault efet
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import datetime as dt
 import html
 import json
 import re
-import threading
-import time
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
+from standin import Reply, StandIn, command_line
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "eutils" / "articles.xml"
 HISTORY_CAP = 9_999        # PubMed: esearch/efetch cannot reach past the first 9,999 records of a query
@@ -58,17 +53,6 @@ class Article:
         if self.year_only:
             return lo <= dt.date(self.published.year, 12, 31) and hi >= dt.date(self.published.year, 1, 1)
         return lo <= self.published <= hi
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One request as the server saw it."""
-
-    time: float                  # time.monotonic() on arrival
-    method: str
-    utility: str                 # "esearch", "efetch", "einfo", ...
-    params: dict[str, str]
-    fault: str | None
 
 
 @dataclass
@@ -157,8 +141,11 @@ def parse_date(text: str, end: bool) -> dt.date:
     return dt.date(year, month, day)
 
 
-class EutilsServer:
-    """The stand-in server; a context manager that serves on a free port in a background thread."""
+class EutilsServer(StandIn):
+    """The stand-in server; its routes are the E-utilities ("esearch", "efetch", "einfo"), GET or POST."""
+
+    faults_known = FAULTS
+    accepts_post = True
 
     def __init__(self, count: int = 0, *, port: int = 0, first_year: int = 1990, last_year: int = 2024,
                  with_fixtures: bool = True, year_only_every: int = 7, phrases_not_found: tuple[str, ...] = (),
@@ -166,67 +153,41 @@ class EutilsServer:
         self.data = Dataset(count, first_year, last_year, with_fixtures, year_only_every)
         self.deleted = deleted
         self.phrases_not_found = phrases_not_found
-        self.delay = delay                      # seconds a "delay" fault waits before answering
-        self.verbose = False                    # print one line per request (paths only, never parameters)
-        self.requests: list[Hit] = []
         self.history: dict[str, list[list[str]]] = {}
-        self.faults: dict[str, deque[str | None]] = {}
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return self._httpd.server_address[1]
+        super().__init__(port=port, delay=delay)
+        self.retry_after = {}                   # NCBI's 429 carries no Retry-After
 
     @property
     def url(self) -> str:
         """Base URL to use as NCBI_EUTILS_URL."""
-        return f"http://127.0.0.1:{self.port}/"
-
-    def inject(self, fault: str, utility: str = "efetch", times: int = 1, after: int = 0) -> None:
-        """Make `times` requests to `utility` fail with `fault` (one of FAULTS), after `after` good ones."""
-        if fault not in FAULTS:
-            raise ValueError(f"unknown fault {fault!r}; choose from {', '.join(FAULTS)}")
-        with self._lock:
-            self.faults.setdefault(utility, deque()).extend([None] * after + [fault] * times)
-
-    def hits(self, utility: str | None = None) -> list[Hit]:
-        """Requests seen so far, optionally only those to one utility."""
-        with self._lock:
-            return [h for h in self.requests if utility is None or h.utility == utility]
-
-    def start(self) -> EutilsServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        """Serve in this thread until interrupted (the command-line use)."""
-        try:
-            self._httpd.serve_forever()
-        finally:
-            self._httpd.server_close()
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self) -> EutilsServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return f"{self.origin}/"
 
     # --- the E-utilities -------------------------------------------------------------------------
 
-    def _record(self, method: str, utility: str, params: dict[str, str]) -> str | None:
-        with self._lock:
-            queue = self.faults.get(utility)
-            fault = queue.popleft() if queue else None
-            self.requests.append(Hit(time.monotonic(), method, utility, params, fault))
-        return fault
+    def route_name(self, path: str) -> str | None:
+        return Path(path).name.removesuffix(".fcgi")     # every request is logged, an unknown utility too
+
+    def route(self, name: str, path: str, params: dict[str, str], fault: str | None) -> Reply:
+        status, body = 200, b""
+        if name == "esearch":
+            body = self.esearch(params)
+        elif name == "efetch":
+            status, body = self.efetch(params)
+        elif name == "einfo":
+            body = self.einfo(params)
+        else:
+            return Reply.text(f"no such E-utility: {name}", 404)
+        if fault == "error":
+            root = {"esearch": "eSearchResult", "einfo": "eInfoResult"}.get(name, "eFetchResult")
+            body = _error(root, "Search Backend failed: stand-in fault")
+        return Reply(status, body, "text/xml")
+
+    def status_reply(self, status: int, params: dict[str, str], client: str) -> Reply:
+        """Like NCBI, a 429 names the key (or address) it counts; a 400 echoes the request."""
+        text = {400: "Bad request: " + ", ".join(f"{k}={v}" for k, v in sorted(params.items())),
+                429: json.dumps({"error": "API rate limit exceeded", "api-key": params.get("api_key") or client}),
+                }.get(status, "Server Error")
+        return Reply.text(text, status)
 
     def esearch(self, params: dict[str, str]) -> bytes:
         term = " ".join(params.get("term", "").split())
@@ -319,85 +280,13 @@ def _error(root: str, message: str) -> bytes:
     return f'<?xml version="1.0" encoding="UTF-8" ?>\n<{root}><ERROR>{html.escape(message)}</ERROR></{root}>\n'.encode()
 
 
-def _handler_for(server: EutilsServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            self._serve("GET", urlsplit(self.path).query)
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            self._serve("POST", self.rfile.read(length).decode("utf-8"))
-
-        def _serve(self, method: str, query: str) -> None:
-            utility = Path(urlsplit(self.path).path).name.removesuffix(".fcgi")
-            params = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
-            fault = server._record(method, utility, params)
-            if fault in ("400", "429", "500", "503"):
-                # Like NCBI, a 429 names the key (or address) it counts; a 400 echoes the request.
-                who = params.get("api_key") or self.client_address[0]
-                body = {"400": "Bad request: " + ", ".join(f"{k}={v}" for k, v in sorted(params.items())),
-                        "429": json.dumps({"error": "API rate limit exceeded", "api-key": who}),
-                        }.get(fault, "Server Error")
-                return self._send(int(fault), body.encode(), "text/plain")
-            if fault == "delay":
-                time.sleep(server.delay)
-            status, body = 200, b""
-            if utility == "esearch":
-                body = server.esearch(params)
-            elif utility == "efetch":
-                status, body = server.efetch(params)
-            elif utility == "einfo":
-                body = server.einfo(params)
-            else:
-                return self._send(404, f"no such E-utility: {utility}".encode(), "text/plain")
-            root = {"esearch": "eSearchResult", "einfo": "eInfoResult"}.get(utility, "eFetchResult")
-            if fault == "error":
-                body = _error(root, "Search Backend failed: stand-in fault")
-            elif fault == "malformed":
-                body = body[: len(body) // 2]          # a complete HTTP reply holding half an XML document
-            elif fault == "truncate":
-                return self._send(status, body, "text/xml", cut=len(body) // 2)
-            self._send(status, body, "text/xml")
-
-        def _send(self, status: int, body: bytes, ctype: str, cut: int | None = None) -> None:
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", f"{ctype}; charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                if cut is not None:
-                    self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(body if cut is None else body[:cut])
-                self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError):
-                pass                                    # the client gave up (timeout test)
-            if cut is not None:
-                self.close_connection = True
-
-        def log_message(self, format: str, *args: object) -> None:
-            if server.verbose:                          # never print query strings: they may hold api_key
-                print(f"{self.command} {urlsplit(self.path).path} -> {args[1] if len(args) > 1 else ''}", flush=True)
-
-    return Handler
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Stand-in NCBI E-utilities server (esearch, efetch, einfo) on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free port)")
+    parser = command_line("Stand-in NCBI E-utilities server (esearch, efetch, einfo) on 127.0.0.1.", 8765,
+                          f"efetch:503:2; kinds: {', '.join(FAULTS)}", metavar="UTILITY:KIND[:TIMES]")
     parser.add_argument("--count", type=int, default=1200, help="generated records besides the fixtures (default 1200)")
-    parser.add_argument("--fault", action="append", default=[], metavar="UTILITY:KIND[:TIMES]",
-                        help=f"inject a fault, e.g. efetch:503:2; kinds: {', '.join(FAULTS)}")
     args = parser.parse_args()
     server = EutilsServer(args.count, port=args.port)
-    server.verbose = True
-    for spec in args.fault:
-        utility, kind, *times = spec.split(":")
-        server.inject(kind, utility, int(times[0]) if times else 1)
-    print(f"stand-in E-utilities: {len(server.data.articles)} records at {server.url} (Ctrl-C to stop)", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
+    server.serve_by_hand(args.fault, f"stand-in E-utilities: {len(server.data.articles)} records at {server.url}")
 
 
 if __name__ == "__main__":

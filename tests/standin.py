@@ -1,26 +1,30 @@
-"""What every stand-in JSON service on 127.0.0.1 shares: a real HTTP server, a request log, faults.
+"""What every stand-in service on 127.0.0.1 shares: a real HTTP server, a request log, faults.
 
-The ClinicalTrials.gov, Europe PMC and Crossref stand-ins (tests/ctgov_server.py,
-tests/europepmc_server.py, tests/crossref_server.py) subclass `JsonStandIn` and answer `route()`.
-This base serves them on a free port in a background thread, records every request (time, path,
-parameters, the fault it got) and injects faults on demand, per route:
+The E-utilities, ClinicalTrials.gov, Europe PMC and Crossref stand-ins (tests/eutils_server.py,
+tests/ctgov_server.py, tests/europepmc_server.py, tests/crossref_server.py) subclass `StandIn` and
+answer `route()`. This base serves them on a free port in a background thread, records every
+request (time, path, parameters, the fault it got) and injects faults on demand, per route:
 
-    429, 500, 503, 400   that HTTP status (429 with a Retry-After header)
+    429, 500, 503, 400   that HTTP status (`status_reply`; a Retry-After header as `retry_after` says:
+                         by default "0" on a 429)
     delay                answer only after `delay` seconds (past the client's timeout)
     truncate             announce the full Content-Length, send half the body, close
     malformed            a complete 200 reply holding half a JSON document
     html                 a 200 reply holding an HTML error page (a proxy or gateway in the way)
 
-Service-specific faults (an expired page token, a count larger than served) live in the subclasses.
+Service-specific faults (an expired page token, a count larger than served, an <ERROR> document)
+live in the subclasses: `route()` gets them as its `fault`.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -34,7 +38,7 @@ class Hit:
 
     time: float                  # time.monotonic() on arrival
     method: str
-    route: str                   # the subclass's name for what was asked ("studies", "search", "works", ...)
+    route: str                   # the subclass's name for what was asked ("studies", "works", "efetch", ...)
     path: str                    # the URL path, percent-decoded
     params: dict[str, str]
     headers: dict[str, str]
@@ -59,14 +63,16 @@ class Reply:
         return cls(status, text.encode("utf-8"), "text/plain")
 
 
-class JsonStandIn:
+class StandIn:
     """A stand-in service; a context manager that serves on a free port in a background thread."""
 
     faults_known: tuple[str, ...] = HTTP_FAULTS
+    accepts_post = False                        # POST with the parameters as a form body (the E-utilities)
 
     def __init__(self, *, port: int = 0, delay: float = 1.0):
         self.delay = delay                      # seconds a "delay" fault waits before answering
-        self.verbose = False                    # print one line per request (path only)
+        self.verbose = False                    # print one line per request (path only, never parameters)
+        self.retry_after: dict[int, str] = {429: "0"}   # status fault -> its Retry-After header
         self.requests: list[Hit] = []
         self.faults: dict[str, deque[str | None]] = {}
         self._lock = threading.Lock()
@@ -83,6 +89,12 @@ class JsonStandIn:
     def route(self, name: str, path: str, params: dict[str, str], fault: str | None) -> Reply:
         """The reply for one request; `fault` is a service-specific fault to apply, if any."""
         raise NotImplementedError
+
+    def status_reply(self, status: int, params: dict[str, str], client: str) -> Reply:
+        """The reply of a 400/429/500/503 fault (`client`: the caller's address)."""
+        text = {400: "Bad Request", 429: "Too Many Requests", 500: "Internal Server Error",
+                503: "Service Unavailable"}[status]
+        return Reply.text(text, status)
 
     # --- running ---------------------------------------------------------------------------------
 
@@ -106,7 +118,7 @@ class JsonStandIn:
         with self._lock:
             return [h for h in self.requests if route is None or h.route == route]
 
-    def start(self) -> JsonStandIn:
+    def start(self) -> StandIn:
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
@@ -117,6 +129,16 @@ class JsonStandIn:
             self._httpd.serve_forever()
         finally:
             self._httpd.server_close()
+
+    def serve_by_hand(self, faults: list[str], banner: str) -> None:
+        """The command-line use: inject each `ROUTE:KIND[:TIMES]` fault, print `banner`, serve until Ctrl-C."""
+        self.verbose = True
+        for spec in faults:
+            route, kind, *times = spec.split(":")
+            self.inject(kind, route, int(times[0]) if times else 1)
+        print(f"{banner} (Ctrl-C to stop)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            self.serve_forever()
 
     def stop(self) -> None:
         self._httpd.shutdown()
@@ -136,24 +158,39 @@ class JsonStandIn:
         return fault
 
 
-def _handler_for(server: JsonStandIn) -> type[BaseHTTPRequestHandler]:
+def command_line(description: str, port: int, example: str, metavar: str = "ROUTE:KIND[:TIMES]") -> argparse.ArgumentParser:
+    """The by-hand command's parser, with --port and --fault; a service adds its own options."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--port", type=int, default=port, help="port to listen on (0: any free port)")
+    parser.add_argument("--fault", action="append", default=[], metavar=metavar, help=f"inject a fault, e.g. {example}")
+    return parser
+
+
+def _handler_for(server: StandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            path = unquote(parts.path)
-            params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+            self._serve("GET", urlsplit(self.path).query)
+
+        def _post(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self._serve("POST", self.rfile.read(length).decode("utf-8"))
+
+        def _serve(self, method: str, query: str) -> None:
+            path = unquote(urlsplit(self.path).path)
+            params = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
             name = server.route_name(path)
             if name is None:
                 return self._send(Reply.text(f"no such resource: {path}", 404))
             headers = {k.lower(): v for k, v in self.headers.items()}
-            fault = server._record("GET", name, path, params, headers)
+            fault = server._record(method, name, path, params, headers)
             if fault in ("400", "429", "500", "503"):
-                extra = (("Retry-After", "0"),) if fault == "429" else ()
-                text = {"400": "Bad Request", "429": "Too Many Requests", "500": "Internal Server Error",
-                        "503": "Service Unavailable"}[fault]
-                return self._send(Reply(int(fault), text.encode(), "text/plain", extra))
+                status = int(fault)
+                reply = server.status_reply(status, params, self.client_address[0])
+                if status in server.retry_after:
+                    reply = replace(reply, headers=(*reply.headers, ("Retry-After", server.retry_after[status])))
+                return self._send(reply)
             if fault == "delay":
                 time.sleep(server.delay)
             reply = server.route(name, path, params, fault if fault not in HTTP_FAULTS else None)
@@ -181,9 +218,11 @@ def _handler_for(server: JsonStandIn) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
 
         def log_message(self, format: str, *args: object) -> None:
-            if server.verbose:
+            if server.verbose:                          # never print query strings: they may hold api_key
                 print(f"{self.command} {urlsplit(self.path).path} -> {args[1] if len(args) > 1 else ''}", flush=True)
 
+    if server.accepts_post:
+        Handler.do_POST = Handler._post                 # type: ignore[attr-defined]
     return Handler
 
 

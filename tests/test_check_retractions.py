@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import json
 
 import polars as pl
 import pytest
 from crossref_server import CrossrefServer
+from fake_clock import FakeClock
 
 from pipeline.check import assess, retractions
-from pipeline.errors import ServiceUnavailable, UserError
+from pipeline.contracts import CheckLog
+from pipeline.errors import InputError, ServiceUnavailable, UserError
 from pipeline.layout import Layout
 from pipeline.protocol import RetractionAcknowledgment
 from pipeline.records import conform
@@ -61,15 +64,15 @@ def test_the_check_is_frozen_with_its_date_what_was_asked_and_what_came_back(che
     layout, folder, _ = checked
     found, log = retractions.newest(layout)
     assert found == folder and folder.parent == layout.retraction_checks
-    assert log["status"] == "complete" and log["finished_at"] and log["api_url"].startswith("http://127.0.0.1:")
-    by_study = {r["study_id"]: r for r in log["studies"]}
-    assert by_study["pubmed:10"]["status"] == "retracted"
-    assert by_study["pubmed:10"]["updates"][0]["source"] == "retraction-watch"
-    assert by_study["pubmed:30"]["status"] == "concern"
-    assert by_study["pubmed:1"]["status"] == "corrected"
-    assert by_study["pubmed:40"]["status"] == "not_found"
-    assert by_study["pubmed:50"]["status"] == "no_doi"
-    raw = gzip.decompress((folder / by_study["pubmed:10"]["file"]).read_bytes())
+    assert log.status == "complete" and log.finished_at and log.api_url.startswith("http://127.0.0.1:")
+    by_study = {r.study_id: r for r in log.studies}
+    assert by_study["pubmed:10"].status == "retracted"
+    assert by_study["pubmed:10"].updates[0].source == "retraction-watch"
+    assert by_study["pubmed:30"].status == "concern"
+    assert by_study["pubmed:1"].status == "corrected"
+    assert by_study["pubmed:40"].status == "not_found"
+    assert by_study["pubmed:50"].status == "no_doi"
+    raw = gzip.decompress((folder / by_study["pubmed:10"].file).read_bytes())
     assert b'"retraction-watch"' in raw                       # the reply as received
     assert "me@example.org" not in (folder / "check_log.json").read_text()
 
@@ -82,7 +85,43 @@ def test_each_kind_of_fault_is_retried(tmp_path, fault):
         folder = retractions.take(Layout.at(tmp_path), *frames(), client(server))
         assert [h.fault for h in server.hits("works")][:3] == [None, fault, None]
     _, log = retractions.newest(Layout.at(tmp_path))
-    assert log["dois_asked"] == 4 and folder.is_dir()
+    assert log.dois_asked == 4 and folder.is_dir()
+
+
+def clocked(server: CrossrefServer, **options) -> tuple[retractions.CrossrefClient, FakeClock]:
+    """A client whose waits go to a FakeClock (recorded, never slept); no pacing against the stand-in."""
+    clock = FakeClock()
+    settings = ServiceSettings(CROSSREF, server.url, mailto="me@example.org",
+                               **{"interval": 0.0, "backoff": 0.5, "timeout": 2.0, "tries": 3, **options})
+    return retractions.CrossrefClient(settings, settings.client(clock=clock)), clock
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_retry_after_on_429_or_503_is_waited_rather_than_the_shorter_backoff(status):
+    with CrossrefServer() as server:
+        server.retry_after[status] = "7"
+        server.inject(str(status), "works")
+        crossref, clock = clocked(server)
+        _, work = crossref.work("10.5555/standin.2021.0001")
+        assert [h.fault for h in server.hits("works")] == [str(status), None]
+    assert work is not None and clock.sleeps == [7.0]
+
+
+def test_a_retry_after_longer_than_max_backoff_is_cut_to_it():
+    with CrossrefServer() as server:
+        server.retry_after[429] = "3600"
+        server.inject("429", "works", times=2)
+        crossref, clock = clocked(server, max_backoff=20.0)
+        _, work = crossref.work("10.5555/standin.2021.0001")
+    assert work is not None and clock.sleeps == [20.0, 20.0]
+
+
+def test_a_retry_after_shorter_than_the_backoff_waits_the_backoff():
+    with CrossrefServer() as server:                     # the stand-in's 429 says Retry-After: 0
+        server.inject("429", "works", times=2)
+        crossref, clock = clocked(server)
+        crossref.work("10.5555/standin.2021.0001")
+    assert clock.sleeps == [0.5, 1.0]
 
 
 def test_without_a_contact_address_nothing_is_sent(tmp_path):
@@ -111,7 +150,30 @@ def test_an_interrupted_check_resumes_without_asking_again(tmp_path):
         again = [h.path for h in server.hits("works")[before:]]
     assert any("resuming" in n for n in notes)
     assert len(again) == 2                                   # only the two DOIs not yet answered
-    assert retractions.newest(layout)[1]["studies_checked"] == 5
+    assert retractions.newest(layout)[1].studies_checked == 5
+
+
+def test_check_log_json_reads_back_as_the_typed_log_it_was_written_from(checked):
+    _, folder, _ = checked
+    text = json.loads((folder / retractions.LOG_NAME).read_text(encoding="utf-8"))
+    log = CheckLog.from_json(text)
+    assert log.to_json() == text and list(log.to_json()) == list(text)   # same keys, same order, same values
+    assert set(log.files) == {s.file for s in log.studies if s.file} and log.studies_checked == len(text["studies"])
+
+
+@pytest.mark.parametrize("damage", ["counts", "requests", "studies.0.updates"])
+def test_a_check_log_missing_what_the_check_writes_is_an_error_naming_the_file(checked, damage):
+    layout, folder, _ = checked
+    path = folder / retractions.LOG_NAME
+    text = json.loads(path.read_text(encoding="utf-8"))
+    *parents, key = damage.split(".")
+    target = text
+    for part in parents:
+        target = target[int(part)] if part.isdigit() else target[part]
+    del target[key]
+    path.write_text(json.dumps(text), encoding="utf-8")
+    with pytest.raises(InputError, match=rf"check_log\.json.*{key.split('.')[-1]} is missing"):
+        retractions.newest(layout)
 
 
 # --- what the flags mean for the review ----------------------------------------------------------

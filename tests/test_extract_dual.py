@@ -61,7 +61,7 @@ def test_a_resolution_settles_the_field_and_the_study_becomes_complete(pair) -> 
     assert (one["n_treated"], one["status"]) == ("27", "complete")
     assert [(r["status"], r["resolution"], r["resolved_by"]) for r in rows(out / "discrepancies.csv")] == \
         [("resolved", "27", "carol")]
-    assert result.summary["fields"] == {"open": 0, "resolved": 1}
+    assert (result.stats.fields_open, result.stats.fields_resolved) == (0, 1)
 
 
 def test_a_bad_resolution_names_its_row_and_column(pair) -> None:

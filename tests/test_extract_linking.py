@@ -38,7 +38,7 @@ def test_registration_links_only_join_included_reports(tmp_path: Path) -> None:
     assert result.linking.study_of == {"pubmed:1": "pubmed:1", "pubmed:2": "pubmed:1", "pubmed:4": "pubmed:4"}
     links = {r["report_id"]: (r["study_id"], r["linked_by"]) for r in rows(layout.outputs / "extraction" / "studies.csv")}
     assert links["pubmed:2"] == ("pubmed:1", "registration NCT01234567 (with pubmed:1)")
-    assert result.summary["studies"] == 2 and result.summary["reports"] == 3
+    assert result.stats.studies == 2 and result.stats.reports == 3
 
 
 def test_same_study_rows_accept_member_record_ids_and_bad_rows_are_errors(tmp_path: Path) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from pipeline.contracts import ExtractionSummary
 from pipeline.errors import InputError
 from tests.fixtures.extract.project import extract, fill, project, report, rows, write_stage_files
 
@@ -110,6 +112,24 @@ def test_status_names_the_next_extraction_step(two) -> None:
     fill(sheet, {"pubmed:1": {"route": "intrathecal"}, "pubmed:3": {"route": "intravenous"}})
     extract(layout, protocol)
     assert next_step(layout, protocol, 2) == "Extraction is complete: 2 studies from 2 reports. Run `make report`."
+
+
+def test_summary_json_reads_back_as_the_typed_summary_it_was_written_from(two) -> None:
+    layout, protocol, sheet, _ = two
+    fill(sheet, {"pubmed:1": {"route": "intrathecal"}})
+    result = extract(layout, protocol)
+    text = json.loads(layout.extraction_summary.read_text(encoding="utf-8"))
+    summary = ExtractionSummary.from_json(text)
+    assert summary == result.stats and summary.to_json() == text and list(summary.to_json()) == list(text)
+    assert (summary.studies, summary.reports, summary.reviewers["alice"].extracted, summary.pending) == (2, 2, 1, 1)
+
+
+@pytest.mark.parametrize("damage", ["{not json", "{}", '{"studies": 2}'])
+def test_status_asks_for_make_extract_when_summary_json_is_not_as_extract_writes_it(two, damage) -> None:
+    from pipeline.extract.status import next_step
+    layout, protocol, _, _ = two
+    layout.extraction_summary.write_text(damage, encoding="utf-8")
+    assert next_step(layout, protocol, 2).startswith("Run `make extract`")
 
 
 def test_clean_keeps_the_extraction_sheets_and_people_files(two) -> None:

@@ -74,6 +74,14 @@ def test_esearch_is_retried_after_a_fault(server, fault):
     assert len(server.hits("esearch")) == 2
 
 
+def test_a_retry_after_is_waited_by_the_searches_too(server):
+    server.retry_after[503] = "4"                        # the shared HTTP client honours it for every service
+    server.inject("503", "einfo")
+    client, clock, _ = timed(server, tries=3, backoff=0.3, max_backoff=10.0, interval=0.0)
+    client.einfo()
+    assert clock.sleeps == [4.0]
+
+
 def test_retries_wait_with_growing_backoff(server):
     server.inject("503", "einfo", times=3)
     client, clock, transport = timed(server, tries=4, backoff=0.3, max_backoff=1.0, interval=0.0)

@@ -16,8 +16,9 @@ from typing import Any
 from pipeline.app.session import WORDS, Refused, Session
 from pipeline.app.sheet import CsvFile
 from pipeline.app.studies import Catalogue
+from pipeline.contracts import Outcome
 from pipeline.screen import conflicts
-from pipeline.screen.decisions import EXCLUDE, RESOLUTION_DECISIONS, check_stage, parse_decision, parse_reason, sheet_calls
+from pipeline.screen.decisions import RESOLUTION_DECISIONS, check_stage, parse_decision, parse_reason, sheet_calls
 
 
 class Resolver:
@@ -84,7 +85,7 @@ class Resolver:
             if canonical is None:
                 raise ValueError("a resolution needs a decision")
             check_stage(canonical, self.stage, RESOLUTION_DECISIONS)
-            reason = parse_reason(reason, self.reasons) if canonical == EXCLUDE and self.reasons else ""
+            reason = parse_reason(reason, self.reasons) if canonical == Outcome.EXCLUDE and self.reasons else ""
         except ValueError as exc:
             raise Refused(str(exc)) from None
         with self.lock:

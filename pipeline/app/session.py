@@ -23,12 +23,10 @@ from pipeline.app.highlight import Highlighter
 from pipeline.app.order import Orderings, Pool, plain
 from pipeline.app.sheet import CsvFile
 from pipeline.app.studies import Catalogue
+from pipeline.contracts import Outcome
 from pipeline.screen.decisions import (
-    EXCLUDE,
-    INCLUDE,
     KEY_COLUMNS,
     MAYBE,
-    NOT_RETRIEVED,
     STAGE_DECISIONS,
     check_stage,
     parse_decision,
@@ -36,7 +34,8 @@ from pipeline.screen.decisions import (
 )
 
 CELLS = ("decision", "reason", "notes")
-WORDS = {INCLUDE: "include", EXCLUDE: "exclude", MAYBE: "maybe", NOT_RETRIEVED: "not retrieved"}
+WORDS = {Outcome.INCLUDE.value: "include", Outcome.EXCLUDE.value: "exclude", MAYBE: "maybe",
+         Outcome.NOT_RETRIEVED.value: "not retrieved"}
 MODES = ("prioritised", "plain")
 
 
@@ -191,7 +190,7 @@ class Session:
             raise Refused("no decision given")
         try:
             check_stage(canonical, self.stage)
-            reason = parse_reason(reason, self.reasons) if canonical == EXCLUDE and self.reasons else ""
+            reason = parse_reason(reason, self.reasons) if canonical == Outcome.EXCLUDE and self.reasons else ""
         except ValueError as exc:
             raise Refused(str(exc)) from None
         with self.lock:

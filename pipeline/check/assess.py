@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from pipeline.check.crossref_json import FLAGGED
+from pipeline.contracts import CheckLog
 from pipeline.protocol import RetractionAcknowledgment
 from pipeline.records import normalise_doi
 
@@ -89,24 +90,23 @@ def candidates(studies: pl.DataFrame, final: pl.DataFrame) -> pl.DataFrame:
     ).sort("study_id")
 
 
-def assess(candidates: pl.DataFrame, log: dict | None, acknowledged: tuple[RetractionAcknowledgment, ...],
+def assess(candidates: pl.DataFrame, log: CheckLog | None, acknowledged: tuple[RetractionAcknowledgment, ...],
            snapshot: str | None = None, check_command: str = "make check") -> Assessment:
     """Flags from the newest check log and the records' own flags, matched to the protocol's acknowledgments."""
-    checked = {row["study_id"]: row for row in (log or {}).get("studies", [])}
+    checked = {entry.study_id: entry for entry in (log.studies if log else ())}
     by_doi = {normalise_doi(a.doi): a for a in acknowledged if a.doi}
     by_study = {a.study: a for a in acknowledged if a.study}
     flags, unchecked, no_doi, used = [], [], [], set()
     for row in candidates.iter_rows(named=True):
         evidence, statuses = [], set()
         entry = checked.get(row["study_id"])
-        if entry and entry.get("doi") == row["doi"] and entry.get("status") in FLAGGED:
-            statuses.add(entry["status"])
-            for u in entry.get("updates", []):
-                if u.get("direction") == "updated-by" and u.get("kind") in ("retraction", "partial_retraction", "withdrawal",
-                                                                             "removal", "expression_of_concern"):
-                    evidence.append(f"Crossref: {u['kind'].replace('_', ' ')}"
-                                    + "".join(f" {x}" for x in (u.get("date"), f"({u['source']})" if u.get("source") else None,
-                                                                 u.get("doi")) if x))
+        if entry and entry.doi == row["doi"] and entry.status in FLAGGED:
+            statuses.add(entry.status)
+            for u in entry.updates:
+                if u.direction == "updated-by" and u.kind in ("retraction", "partial_retraction", "withdrawal",
+                                                              "removal", "expression_of_concern"):
+                    evidence.append(f"Crossref: {u.kind.replace('_', ' ')}"
+                                    + "".join(f" {x}" for x in (u.date, f"({u.source})" if u.source else None, u.doi) if x))
         if row["retracted"]:
             statuses.add("retracted")
             evidence.append("record flag: retracted (PubMed or Europe PMC)")
@@ -116,7 +116,7 @@ def assess(candidates: pl.DataFrame, log: dict | None, acknowledged: tuple[Retra
         if row["included"]:
             if not row["doi"]:
                 no_doi.append(row["study_id"])
-            elif entry is None or entry.get("doi") != row["doi"]:
+            elif entry is None or entry.doi != row["doi"]:
                 unchecked.append(row["study_id"])
         if not statuses:
             continue
@@ -126,6 +126,6 @@ def assess(candidates: pl.DataFrame, log: dict | None, acknowledged: tuple[Retra
         flags.append(Flag(row["study_id"], row["title"], row["doi"], "retracted" if "retracted" in statuses else "concern",
                           tuple(evidence), bool(row["included"]), ack))
     return Assessment(
-        checked_at=(log or {}).get("finished_at"), snapshot=snapshot, checked=len(checked), flags=tuple(flags),
+        checked_at=log.finished_at if log else None, snapshot=snapshot, checked=len(checked), flags=tuple(flags),
         unchecked=tuple(unchecked), no_doi=tuple(no_doi), unused=tuple(a for a in acknowledged if id(a) not in used),
         check_command=check_command)

@@ -11,9 +11,9 @@ acts on: retracted > concern > corrected > none.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 from typing import Any
 
+from pipeline.contracts import CrossrefUpdate
 from pipeline.errors import BadReply
 from pipeline.records import normalise_doi
 
@@ -22,21 +22,6 @@ CONCERN_TYPES = ("expression_of_concern",)
 CORRECTION_TYPES = ("correction", "erratum", "corrigendum", "addendum", "clarification")
 STATUSES = ("retracted", "concern", "corrected", "none", "not_found")
 FLAGGED = ("retracted", "concern")          # must be acknowledged in the protocol
-
-
-@dataclass(frozen=True)
-class Update:
-    """One editorial update of or by a work."""
-
-    direction: str          # "updated-by" (this work was updated) or "update-to" (this work updates another)
-    kind: str               # normalised type: retraction, expression_of_concern, correction, ...
-    doi: str | None         # the other work
-    date: str | None        # YYYY-MM-DD, YYYY-MM or YYYY
-    source: str | None      # publisher, retraction-watch, ...
-    label: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def parse_work(data: bytes) -> dict[str, Any]:
@@ -55,7 +40,7 @@ def kind_of(value: Any) -> str:
     return str(value or "").strip().lower().replace("-", "_").replace(" ", "_")
 
 
-def updates(work: dict[str, Any]) -> list[Update]:
+def updates(work: dict[str, Any]) -> list[CrossrefUpdate]:
     """Every updated-by and update-to entry of a work, in the order Crossref lists them."""
     out = []
     for direction in ("updated-by", "update-to"):
@@ -63,12 +48,12 @@ def updates(work: dict[str, Any]) -> list[Update]:
         for entry in entries if isinstance(entries, list) else []:
             if not isinstance(entry, dict):
                 continue
-            out.append(Update(direction=direction, kind=kind_of(entry.get("type")), doi=normalise_doi(str(entry.get("DOI") or "")),
+            out.append(CrossrefUpdate(direction=direction, kind=kind_of(entry.get("type")), doi=normalise_doi(str(entry.get("DOI") or "")),
                               date=_date(entry.get("updated")), source=_str(entry.get("source")), label=_str(entry.get("label"))))
     return out
 
 
-def status(found: list[Update]) -> str:
+def status(found: list[CrossrefUpdate]) -> str:
     """retracted, concern, corrected or none, from the updates made *to* the work."""
     kinds = {u.kind for u in found if u.direction == "updated-by"}
     if kinds & set(RETRACTION_TYPES):
@@ -80,7 +65,7 @@ def status(found: list[Update]) -> str:
     return "none"
 
 
-def is_notice(found: list[Update]) -> bool:
+def is_notice(found: list[CrossrefUpdate]) -> bool:
     """The work is itself a retraction or concern notice about another work."""
     return any(u.direction == "update-to" and u.kind in RETRACTION_TYPES + CONCERN_TYPES for u in found)
 

@@ -3,8 +3,8 @@
 `take` asks Crossref's `/works/{doi}` for every candidate study with a DOI (with the `mailto`
 Crossref asks polite clients for), and freezes what came back like a search:
 `outputs/checks/retractions/<YYYY-MM-DDTHHMMSSZ>/` holds every raw reply (gzip) and
-`check_log.json` (when, of which server, which study and DOI, the updates found and their
-status). It is built in a hidden partial folder and renamed when complete; an interrupted run
+`check_log.json` (`contracts.CheckLog`: when, of which server, which study and DOI, the updates
+found and their status). It is built in a hidden partial folder and renamed when complete; an interrupted run
 resumes from the DOIs already asked. `newest` reads the latest complete check back, offline, for
 `make status` and the report.
 """
@@ -24,6 +24,7 @@ import polars as pl
 from pipeline import __version__, hints
 from pipeline.check import crossref_json
 from pipeline.check.assess import candidates
+from pipeline.contracts import CheckedStudy, CheckLog
 from pipeline.errors import InputError, Refused, ServiceUnavailable, UserError
 from pipeline.layout import Layout
 from pipeline.search.client import HttpClient, Request
@@ -97,34 +98,30 @@ def take(layout: Layout, studies: pl.DataFrame, final: pl.DataFrame, client: Cro
         raise
     rows = []
     for row in chosen.iter_rows(named=True):
-        entry: dict[str, Any] = {"study_id": row["study_id"], "doi": row["doi"], "included": row["included"]}
-        batch = done.get(row["doi"]) if row["doi"] else None
+        study, doi, included = row["study_id"], row["doi"], row["included"]
+        batch = done.get(doi) if doi else None
         if batch is None:
-            entry.update(status="no_doi", updates=[], file=None)
+            rows.append(CheckedStudy(study, doi, included, "no_doi"))
         elif not batch["found"]:
-            entry.update(status="not_found", updates=[], file=batch["file"])
+            rows.append(CheckedStudy(study, doi, included, "not_found", file=batch["file"]))
         else:
             found = crossref_json.updates(crossref_json.parse_work(_raw(partial.folder / batch["file"])))
-            entry.update(status=crossref_json.status(found), is_notice=crossref_json.is_notice(found),
-                         updates=[u.as_dict() for u in found], file=batch["file"])
-        rows.append(entry)
-    statuses = [r["status"] for r in rows]
-    log = {
-        "check": "retractions", "service": "Crossref REST API (/works/{doi})", "api_url": client.settings.base_url,
-        "mailto_sent": True, "started_at": iso(now), "finished_at": iso(dt.datetime.now(dt.UTC)),
-        "runs": partial.state["runs"], "studies_checked": len(rows), "dois_asked": len(dois),
-        "counts": {s: statuses.count(s) for s in crossref_json.STATUSES + ("no_doi",) if statuses.count(s)},
-        "studies": rows, "requests": client.requests - requests_before, "tool_version": __version__,
-        "status": "complete",
-    }
-    return partial.finish(log, log_name=LOG_NAME)
+            rows.append(CheckedStudy(study, doi, included, crossref_json.status(found), tuple(found), batch["file"],
+                                     is_notice=crossref_json.is_notice(found)))
+    statuses = [r.status for r in rows]
+    log = CheckLog(
+        api_url=client.settings.base_url, started_at=iso(now), finished_at=iso(dt.datetime.now(dt.UTC)),
+        runs=partial.state["runs"], dois_asked=len(dois),
+        counts={s: statuses.count(s) for s in crossref_json.STATUSES + ("no_doi",) if statuses.count(s)},
+        studies=tuple(rows), requests=client.requests - requests_before, tool_version=__version__)
+    return partial.finish(log.to_json(), log_name=LOG_NAME)
 
 
 def _raw(path: Path) -> bytes:
     return gzip.decompress(path.read_bytes())
 
 
-def newest(layout: Layout) -> tuple[Path | None, dict | None]:
+def newest(layout: Layout) -> tuple[Path | None, CheckLog | None]:
     """The latest complete check and its log, or (None, None) when no check has run."""
     folder = layout.retraction_checks
     if not folder.is_dir():
@@ -140,6 +137,9 @@ def newest(layout: Layout) -> tuple[Path | None, dict | None]:
         raise InputError.one(path, f"check log is not valid JSON ({exc})") from None
     if not isinstance(log, dict) or log.get("status") != "complete" or not isinstance(log.get("studies"), list):
         raise InputError.one(path, "check log does not say status: complete", column="status")
-    return latest, log
+    try:
+        return latest, CheckLog.from_json(log)
+    except ValueError as exc:
+        raise InputError.one(path, f"check log is not as `make check` writes it: {exc}") from None
 
 

@@ -13,6 +13,7 @@ import polars as pl
 
 from pipeline import hints
 from pipeline.check import assess, retractions
+from pipeline.contracts import CheckLog
 from pipeline.errors import InternalError, UsageError, UserError
 from pipeline.layout import Layout
 from pipeline.progress import Progress, report
@@ -56,15 +57,15 @@ class CheckResult:
     """What one retraction check did: its snapshot, its log and what it means for the review."""
 
     folder: Path
-    log: dict
+    log: CheckLog
     assessment: assess.Assessment
 
     def describe(self, layout: Layout) -> str:
         """The stage's one-line summary."""
         log = self.log
-        counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in log["counts"].items()) or "nothing to check"
-        return (f"{log['studies_checked']:,} studies, {log['dois_asked']:,} DOIs asked in Crossref "
-                f"({log['requests']} requests): {counts} -> {layout.relative(self.folder)}")
+        counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in log.counts.items()) or "nothing to check"
+        return (f"{log.studies_checked:,} studies, {log.dois_asked:,} DOIs asked in Crossref "
+                f"({log.requests} requests): {counts} -> {layout.relative(self.folder)}")
 
 
 def run(layout: Layout, protocol: Protocol, *, timeout: float = 60.0, tries: int = 5, backoff: float = 1.0,

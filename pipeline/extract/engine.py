@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import hints
+from pipeline.contracts import ExtractionReviewer, ExtractionSummary, Outcome
 from pipeline.errors import ConcurrentChange, InputError, Problem, UserError
 from pipeline.extract import compare, linking, sheets
 from pipeline.extract.outputs import STUDIES_HEADER
@@ -48,10 +49,15 @@ class Inputs:
 class Result:
     linking: linking.Linking
     final: pl.DataFrame
-    summary: dict
+    stats: ExtractionSummary
     discrepancies: tuple[list[str], list[list[str]]]
     sheets: dict[str, tuple[list[str], list[list[str]]]]
     warnings: list[str]
+
+    @property
+    def summary(self) -> dict:
+        """summary.json's content."""
+        return self.stats.to_json()
 
 
 def read_inputs(layout: Layout, protocol: Protocol) -> Inputs:
@@ -88,7 +94,7 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
     form = protocol.extraction
     reports = inputs.reports
     report_of = merge.study_map(reports)
-    included = inputs.final.filter(pl.col("full_text") == "include")["study_id"].to_list()
+    included = inputs.final.filter(pl.col("full_text") == Outcome.INCLUDE)["study_id"].to_list()
     example_reports = set(inputs.final.filter(pl.col("example"))["study_id"].to_list())
     problems: list[Problem] = []
     warnings = [f"{p} belongs to no extraction reviewer named in the protocol; it is left alone and not counted"
@@ -169,20 +175,19 @@ def final_table(linked: linking.Linking, results: Results, made_by: MadeBy, form
 
 
 def build_summary(reviewers: tuple[str, ...], linked: linking.Linking, results: Results, made_by: MadeBy,
-                  examples: set[str]) -> dict[str, object]:
+                  examples: set[str]) -> ExtractionSummary:
+    """summary.json (`pipeline.contracts.ExtractionSummary`)."""
     states = [study_state(results[s], s in made_by) for s in linked.studies]
     fields = [o for s in linked.studies for o in results[s].values()]
-    return {
-        "studies": len(linked.studies), "reports": len(linked.study_of),
-        "links": {"person": sum(1 for ln in linked.links if ln.how == "person"),
-                  "registration": sum(1 for ln in linked.links if ln.how.startswith("registration"))},
-        "complete": states.count("complete"), "discrepancies": states.count("discrepancies"),
-        "in_progress": states.count("in progress"), "not_started": states.count("not started"),
-        "fields": {"open": sum(o.state == "discrepancy" for o in fields),
-                   "resolved": sum(o.state == "resolved" for o in fields)},
-        "reviewers": {who: {"extracted": sum(1 for s in linked.studies if who in made_by.get(s, {})),
-                            "assigned": len(linked.studies), "example": who in examples} for who in reviewers},
-    }
+    return ExtractionSummary(
+        studies=len(linked.studies), reports=len(linked.study_of),
+        linked_by_person=sum(1 for ln in linked.links if ln.how == "person"),
+        linked_by_registration=sum(1 for ln in linked.links if ln.how.startswith("registration")),
+        complete=states.count("complete"), discrepancies=states.count("discrepancies"),
+        in_progress=states.count("in progress"), not_started=states.count("not started"),
+        fields_open=sum(o.state == "discrepancy" for o in fields), fields_resolved=sum(o.state == "resolved" for o in fields),
+        reviewers={who: ExtractionReviewer(sum(1 for s in linked.studies if who in made_by.get(s, {})), len(linked.studies),
+                                           who in examples) for who in reviewers})
 
 
 def _links_table(linked: linking.Linking) -> list[list[str]]:
@@ -227,14 +232,14 @@ class ExtractResult(Result):
 
     def describe(self, layout: Layout) -> str:
         """The stage's one-line summary."""
-        s, where = self.summary, layout.relative(layout.extraction)
+        s, where = self.stats, layout.relative(layout.extraction)
         if not self.form:
-            return (f"{s['studies']} studies from {s['reports']} included reports; the protocol has no "
+            return (f"{s.studies} studies from {s.reports} included reports; the protocol has no "
                     f"[extraction] form, so no sheets; wrote {where}/")
-        return (f"{s['studies']} studies from {s['reports']} included reports "
-                f"({s['links']['registration']} linked by registration, {s['links']['person']} by people); "
-                f"{s['complete']} extracted, {s['discrepancies']} with discrepancies "
-                f"({s['fields']['open']} fields open), {s['in_progress'] + s['not_started']} pending; "
+        return (f"{s.studies} studies from {s.reports} included reports "
+                f"({s.linked_by_registration} linked by registration, {s.linked_by_person} by people); "
+                f"{s.complete} extracted, {s.discrepancies} with discrepancies "
+                f"({s.fields_open} fields open), {s.pending} pending; "
                 f"{len(self.changed)} files updated under {where}/")
 
 

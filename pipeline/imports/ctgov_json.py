@@ -17,14 +17,12 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.errors import InputError
+from pipeline.imports.json_items import dig, record_frame, unique_records
 from pipeline.imports.text import clean, clean_all
 from pipeline.records import (
     LINK_SCHEMA,
-    RECORD_SCHEMA,
     REGISTRATION_SCHEMA,
     REGISTRATION_TYPE,
-    conform,
     find_registry_ids,
     normalise_doi,
 )
@@ -43,7 +41,7 @@ def modules(study: dict[str, Any]) -> dict[str, Any]:
 
 def nct_id(study: dict[str, Any]) -> str | None:
     """The study's NCT number, upper-cased, or None when it has none that looks right."""
-    value = clean(_get(study, "protocolSection", "identificationModule", "nctId"))
+    value = clean(dig(study, "protocolSection", "identificationModule", "nctId"))
     return value.upper() if value and NCT.match(value.upper()) else None
 
 
@@ -54,17 +52,17 @@ def record(study: dict[str, Any], source: str, source_file: str) -> dict[str, An
         raise ValueError("study has no NCT number in protocolSection.identificationModule.nctId")
     p = modules(study)
     ident, cond = p.get("identificationModule") or {}, p.get("conditionsModule") or {}
-    summary = _markdown_text(_get(p, "descriptionModule", "briefSummary"))
+    summary = _markdown_text(dig(p, "descriptionModule", "briefSummary"))
     title = clean(ident.get("briefTitle")) or clean(ident.get("officialTitle"))
-    interventions: list[object] = [clean(i.get("name")) for i in _dicts(_get(p, "armsInterventionsModule", "interventions"))]
+    interventions: list[object] = [clean(i.get("name")) for i in _dicts(dig(p, "armsInterventionsModule", "interventions"))]
     return {
         "record_id": f"{source}:{nct}", "source": source, "source_file": source_file, "source_record_id": nct,
         "pmid": None, "pmcid": None, "doi": None, "title": title, "abstract": summary,
-        "authors": [], "year": _year(_get(p, "statusModule", "startDateStruct", "date"))
-        or _year(_get(p, "statusModule", "studyFirstPostDateStruct", "date")),
+        "authors": [], "year": _year(dig(p, "statusModule", "startDateStruct", "date"))
+        or _year(dig(p, "statusModule", "studyFirstPostDateStruct", "date")),
         "journal": "ClinicalTrials.gov", "journal_abbrev": None, "volume": None, "issue": None, "pages": None,
         "publication_types": [REGISTRATION_TYPE],
-        "mesh": clean_all([m.get("term") for m in _dicts(_get(study, "derivedSection", "conditionBrowseModule", "meshes"))]),
+        "mesh": clean_all([m.get("term") for m in _dicts(dig(study, "derivedSection", "conditionBrowseModule", "meshes"))]),
         "keywords": clean_all([*_strings(cond.get("conditions")), *_strings(cond.get("keywords")), *interventions]),
         "language": [], "registry_ids": registry_ids(study), "url": STUDY_URL.format(nct),
         "retracted": False, "has_erratum": False, "has_expression_of_concern": False,
@@ -73,7 +71,7 @@ def record(study: dict[str, Any], source: str, source_file: str) -> dict[str, An
 
 def registry_ids(study: dict[str, Any]) -> list[str]:
     """The NCT number first, then aliases and other registers' numbers among the secondary ids."""
-    ident = _get(study, "protocolSection", "identificationModule") or {}
+    ident = dig(study, "protocolSection", "identificationModule") or {}
     found = [nct_id(study) or ""]
     found += [str(a).upper() for a in _strings(ident.get("nctIdAliases")) if NCT.match(str(a).upper())]
     for info in _dicts(ident.get("secondaryIdInfos")):
@@ -90,23 +88,23 @@ def registration(study: dict[str, Any], record_id: str) -> dict[str, Any]:
     ident, status, design = p.get("identificationModule") or {}, p.get("statusModule") or {}, p.get("designModule") or {}
     info = design.get("designInfo") or {}
     enrolment = design.get("enrollmentInfo") or {}
-    references = list(_dicts(_get(p, "referencesModule", "references")))
+    references = list(_dicts(dig(p, "referencesModule", "references")))
     count = enrolment.get("count")
     return {
         "record_id": record_id, "nct_id": nct_id(study),
         "brief_title": clean(ident.get("briefTitle")), "official_title": clean(ident.get("officialTitle")),
         "acronym": clean(ident.get("acronym")),
-        "conditions": clean_all(_strings(_get(p, "conditionsModule", "conditions"))),
-        "interventions": clean_all([*map(_intervention, _dicts(_get(p, "armsInterventionsModule", "interventions")))]),
+        "conditions": clean_all(_strings(dig(p, "conditionsModule", "conditions"))),
+        "interventions": clean_all([*map(_intervention, _dicts(dig(p, "armsInterventionsModule", "interventions")))]),
         "study_type": clean(design.get("studyType")), "phases": clean_all(_strings(design.get("phases"))),
         "design": _design(info), "enrolment": int(count) if isinstance(count, (int, float)) and count >= 0 else None,
         "enrolment_type": clean(enrolment.get("type")),
         "overall_status": clean(status.get("overallStatus")), "why_stopped": clean(status.get("whyStopped")),
-        "start_date": clean(_get(status, "startDateStruct", "date")),
-        "primary_completion_date": clean(_get(status, "primaryCompletionDateStruct", "date")),
-        "completion_date": clean(_get(status, "completionDateStruct", "date")),
-        "first_posted": clean(_get(status, "studyFirstPostDateStruct", "date")),
-        "last_update_posted": clean(_get(status, "lastUpdatePostDateStruct", "date")),
+        "start_date": clean(dig(status, "startDateStruct", "date")),
+        "primary_completion_date": clean(dig(status, "primaryCompletionDateStruct", "date")),
+        "completion_date": clean(dig(status, "completionDateStruct", "date")),
+        "first_posted": clean(dig(status, "studyFirstPostDateStruct", "date")),
+        "last_update_posted": clean(dig(status, "lastUpdatePostDateStruct", "date")),
         "has_results": bool(study.get("hasResults")),
         "reference_pmids": clean_all([_pmid(r.get("pmid")) for r in references]),
         "reference_citations": clean_all([r.get("citation") for r in references]),
@@ -116,7 +114,7 @@ def registration(study: dict[str, Any], record_id: str) -> dict[str, Any]:
 def links(study: dict[str, Any], record_id: str) -> list[dict[str, Any]]:
     """LINK_SCHEMA rows: the publications this registration lists as its results (by PMID or DOI)."""
     out = []
-    for ref in _dicts(_get(study, "protocolSection", "referencesModule", "references")):
+    for ref in _dicts(dig(study, "protocolSection", "referencesModule", "references")):
         if ref.get("type") not in REPORT_REFERENCE_TYPES:
             continue
         pmid = _pmid(ref.get("pmid"))
@@ -133,33 +131,16 @@ def read_studies(studies: Iterable[Any], source: str, source_file: str
 
     The same NCT id twice (pages of a live search can overlap when the register changes mid-run)
     keeps the first."""
-    rows, regs, link_rows, seen = [], [], [], set()
-    for n, study in enumerate(studies, start=1):
-        if not isinstance(study, dict):
-            raise InputError.one(source_file, f"study {n} is not a JSON object")
-        try:
-            row = record(study, source, source_file)
-        except ValueError as exc:
-            raise InputError.one(source_file, f"study {n}: {exc}") from None
-        if row["record_id"] in seen:
-            continue
-        seen.add(row["record_id"])
+    rows, regs, link_rows = [], [], []
+    for study, row in unique_records(studies, "study", source_file, lambda s: record(s, source, source_file)):
         rows.append(row)
         regs.append(registration(study, row["record_id"]))
         link_rows += links(study, row["record_id"])
-    return (conform(pl.DataFrame(rows, schema=RECORD_SCHEMA)) if rows else conform(pl.DataFrame(schema=RECORD_SCHEMA)),
-            pl.DataFrame(regs, schema=REGISTRATION_SCHEMA), pl.DataFrame(link_rows, schema=LINK_SCHEMA))
+    return (record_frame(rows), pl.DataFrame(regs, schema=REGISTRATION_SCHEMA),
+            pl.DataFrame(link_rows, schema=LINK_SCHEMA))
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-def _get(value: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
 
 def _dicts(value: Any) -> Iterable[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
@@ -194,7 +175,7 @@ def _design(info: dict[str, Any]) -> str | None:
     """e.g. 'RANDOMIZED; CROSSOVER; TREATMENT; masking DOUBLE' or 'COHORT; PROSPECTIVE'."""
     parts = [clean(info.get(k)) for k in ("allocation", "interventionModel", "observationalModel",
                                            "timePerspective", "primaryPurpose")]
-    masking = clean(_get(info, "maskingInfo", "masking"))
+    masking = clean(dig(info, "maskingInfo", "masking"))
     if masking:
         parts.append(f"masking {masking}")
     text = "; ".join(p for p in parts if p)

@@ -16,9 +16,9 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.errors import InputError
+from pipeline.imports.json_items import dig, record_frame, unique_records
 from pipeline.imports.text import clean, clean_all, plain
-from pipeline.records import LINK_SCHEMA, PREPRINT_TYPE, RECORD_SCHEMA, conform, find_registry_ids, normalise_doi, normalise_pmcid
+from pipeline.records import LINK_SCHEMA, PREPRINT_TYPE, find_registry_ids, normalise_doi, normalise_pmcid
 
 PREPRINT_SOURCE = "PPR"
 ARTICLE_URL = "https://europepmc.org/article/{}/{}"
@@ -45,7 +45,7 @@ def record(result: dict[str, Any], source: str, source_file: str) -> dict[str, A
     book = _dict(result.get("bookOrReportDetails"))
     title = plain(result.get("title"))
     abstract = _abstract(result.get("abstractText"))
-    types = clean_all(_list(_get(result, "pubTypeList", "pubType")))
+    types = clean_all(_list(dig(result, "pubTypeList", "pubType")))
     if src == PREPRINT_SOURCE and PREPRINT_TYPE not in types:
         types.append(PREPRINT_TYPE)
     relations = {str(c.get("type", "")).strip().lower() for c in corrections(result)}
@@ -60,8 +60,8 @@ def record(result: dict[str, Any], source: str, source_file: str) -> dict[str, A
         "journal_abbrev": clean(journal.get("isoabbreviation")) or clean(journal.get("medlineAbbreviation")),
         "volume": clean(journal_info.get("volume")), "issue": clean(journal_info.get("issue")),
         "pages": clean(result.get("pageInfo")), "publication_types": types,
-        "mesh": clean_all([h.get("descriptorName") for h in _dicts(_get(result, "meshHeadingList", "meshHeading"))]),
-        "keywords": clean_all(_list(_get(result, "keywordList", "keyword"))),
+        "mesh": clean_all([h.get("descriptorName") for h in _dicts(dig(result, "meshHeadingList", "meshHeading"))]),
+        "keywords": clean_all(_list(dig(result, "keywordList", "keyword"))),
         "language": clean_all(_list(result.get("language"))),
         "registry_ids": find_registry_ids(title, abstract),
         "url": ARTICLE_URL.format(src, ident),
@@ -72,12 +72,12 @@ def record(result: dict[str, Any], source: str, source_file: str) -> dict[str, A
 
 
 def is_preprint(result: dict[str, Any]) -> bool:
-    return str(result.get("source", "")).upper() == PREPRINT_SOURCE or PREPRINT_TYPE in _list(_get(result, "pubTypeList", "pubType"))
+    return str(result.get("source", "")).upper() == PREPRINT_SOURCE or PREPRINT_TYPE in _list(dig(result, "pubTypeList", "pubType"))
 
 
 def corrections(result: dict[str, Any]) -> list[dict[str, Any]]:
     """The result's commentCorrection entries (one object or a list)."""
-    return list(_dicts(_get(result, "commentCorrectionList", "commentCorrection")))
+    return list(_dicts(dig(result, "commentCorrectionList", "commentCorrection")))
 
 
 def links(result: dict[str, Any], record_id: str) -> list[dict[str, Any]]:
@@ -99,7 +99,7 @@ def links(result: dict[str, Any], record_id: str) -> list[dict[str, Any]]:
 def authors(result: dict[str, Any]) -> list[str]:
     """'Family Initials' from authorList, else the authorString split on commas."""
     names: list[object] = []
-    for a in _dicts(_get(result, "authorList", "author")):
+    for a in _dicts(dig(result, "authorList", "author")):
         last, initials = clean(a.get("lastName")), clean(a.get("initials"))
         name = f"{last} {initials}" if last and initials else last or clean(a.get("fullName")) or clean(a.get("collectiveName"))
         if name:
@@ -112,32 +112,14 @@ def authors(result: dict[str, Any]) -> list[str]:
 
 def read_results(results: Iterable[Any], source: str, source_file: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Records and links of a page of results; the same result twice keeps the first."""
-    rows, link_rows, seen = [], [], set()
-    for n, result in enumerate(results, start=1):
-        if not isinstance(result, dict):
-            raise InputError.one(source_file, f"result {n} is not a JSON object")
-        try:
-            row = record(result, source, source_file)
-        except ValueError as exc:
-            raise InputError.one(source_file, f"result {n}: {exc}") from None
-        if row["record_id"] in seen:
-            continue
-        seen.add(row["record_id"])
+    rows, link_rows = [], []
+    for result, row in unique_records(results, "result", source_file, lambda r: record(r, source, source_file)):
         rows.append(row)
         link_rows += links(result, row["record_id"])
-    frame = conform(pl.DataFrame(rows, schema=RECORD_SCHEMA)) if rows else conform(pl.DataFrame(schema=RECORD_SCHEMA))
-    return frame, pl.DataFrame(link_rows, schema=LINK_SCHEMA)
+    return record_frame(rows), pl.DataFrame(link_rows, schema=LINK_SCHEMA)
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-def _get(value: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
 
 def _list(value: Any) -> list[Any]:
     """Europe PMC gives one value or a list of values; always a list of scalars."""

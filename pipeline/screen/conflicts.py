@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from pipeline import contracts
 from pipeline.contracts import RESOLUTION_COLUMNS
 from pipeline.errors import Problem
 from pipeline.screen.decisions import (
-    EXCLUDE,
     MAYBE,
     RESOLUTION_DECISIONS,
     STAGE_LABELS,
@@ -46,7 +46,7 @@ class Outcome:
     """A study's state at one stage."""
 
     study_id: str
-    final: str                      # include | exclude | not_retrieved | pending | conflict
+    final: str                      # a `contracts.Outcome` value: include | exclude | not_retrieved | pending | conflict
     reason: str                     # full-text exclusion reason when final == exclude
     issue: str                      # why the reviewers' calls do not settle it ("" when they do)
     calls: dict[str, str]           # reviewer -> their call as shown in conflicts.csv ("" = not yet)
@@ -91,9 +91,9 @@ def outcome(study: str, reviewers: tuple[str, ...], made: dict[str, tuple[str, s
         return Outcome(study, resolution.decision, resolution.reason, issue, shown, resolution,
                        (resolution.resolved_by,))
     if issue:
-        return Outcome(study, "conflict", "", issue, shown, None, ())
+        return Outcome(study, contracts.Outcome.CONFLICT.value, "", issue, shown, None, ())
     if len(done) < len(reviewers) or not reviewers:
-        return Outcome(study, "pending", "", "", shown, None, ())
+        return Outcome(study, contracts.Outcome.PENDING.value, "", "", shown, None, ())
     decision, reason = next(iter(done.values()))  # type: ignore[str-unpack]  # no SELF left here
     return Outcome(study, decision, reason, "", shown, None, tuple(sorted(done)))
 
@@ -123,7 +123,7 @@ def read_resolutions(table: Table, stage: str, study_of: dict[str, str], in_stag
                 raise ValueError("a resolution needs a decision")
             check_stage(decision, stage, RESOLUTION_DECISIONS)
             reason = ""
-            if decision == EXCLUDE and stage == "full_text":
+            if decision == contracts.Outcome.EXCLUDE and stage == "full_text":
                 try:
                     reason = parse_reason(row[reason_col] if reason_col else "", reasons)
                 except ValueError as exc:

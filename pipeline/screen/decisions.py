@@ -13,23 +13,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipeline.contracts import Outcome
 from pipeline.errors import Problem
 from pipeline.screen.sheets import Table, column
 
-INCLUDE, EXCLUDE, MAYBE, NOT_RETRIEVED = "include", "exclude", "maybe", "not_retrieved"
+# A reviewer's decision is an outcome (`contracts.Outcome`: include, exclude, not_retrieved) or "maybe",
+# which is never final (`conflicts.outcome` makes it a conflict). Kept as plain strings, as final.csv holds them.
+MAYBE = "maybe"
 
 # Every accepted spelling -> the decision it means. Keys are already normalised by `_norm`.
 DECISION_WORDS: dict[str, str] = {
-    **dict.fromkeys(["include", "included", "incl", "inc", "yes", "y", "in", "i"], INCLUDE),
-    **dict.fromkeys(["exclude", "excluded", "excl", "exc", "no", "n", "out", "x", "e"], EXCLUDE),
+    **dict.fromkeys(["include", "included", "incl", "inc", "yes", "y", "in", "i"], Outcome.INCLUDE.value),
+    **dict.fromkeys(["exclude", "excluded", "excl", "exc", "no", "n", "out", "x", "e"], Outcome.EXCLUDE.value),
     **dict.fromkeys(["maybe", "unsure", "uncertain", "unclear", "not sure", "?", "??", "m"], MAYBE),
-    **dict.fromkeys(["not retrieved", "not found", "no full text", "unavailable", "nr"], NOT_RETRIEVED),
+    **dict.fromkeys(["not retrieved", "not found", "no full text", "unavailable", "nr"], Outcome.NOT_RETRIEVED.value),
 }
 
 STAGE_LABELS = {"title_abstract": "title/abstract", "full_text": "full-text"}
 STAGE_DECISIONS: dict[str, tuple[str, ...]] = {
-    "title_abstract": (INCLUDE, EXCLUDE, MAYBE),
-    "full_text": (INCLUDE, EXCLUDE, MAYBE, NOT_RETRIEVED),
+    "title_abstract": (Outcome.INCLUDE.value, Outcome.EXCLUDE.value, MAYBE),
+    "full_text": (Outcome.INCLUDE.value, Outcome.EXCLUDE.value, MAYBE, Outcome.NOT_RETRIEVED.value),
 }
 # A resolution settles a conflict, so it cannot be "maybe".
 RESOLUTION_DECISIONS: dict[str, tuple[str, ...]] = {
@@ -148,7 +151,7 @@ def sheet_calls(table: Table, stage: str, reviewer: str, study_of: dict[str, str
             except ValueError as exc:
                 problems.append(Problem(where, str(exc), number, dec_col))
                 decision = ""
-        if decision == EXCLUDE and stage == "full_text":
+        if decision == Outcome.EXCLUDE and stage == "full_text":
             given = row[reason_col] if reason_col else ""
             if not given.strip() and note:
                 given = note  # "exclude - wrong population": the note names the reason

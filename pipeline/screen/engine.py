@@ -24,6 +24,7 @@ from pipeline.contracts import (
     INELIGIBLE,
     ORPHAN_COLUMNS,
     STUDY_SCHEMA,
+    UNDECIDED,
     AutomationSummary,
     Outcome,
     ReviewerProgress,
@@ -38,10 +39,7 @@ from pipeline.progress import Progress
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import agreement, automation, conflicts, merge, priority
 from pipeline.screen.decisions import (
-    EXCLUDE,
-    INCLUDE,
     KEY_COLUMNS,
-    NOT_RETRIEVED,
     STAGE_DECISIONS,
     STAGE_LABELS,
     Call,
@@ -52,7 +50,7 @@ from pipeline.textio import write_csv_atomic
 
 RESERVED_NAMES = ("conflicts", "resolutions")
 ATTEMPTS = 3
-TA_OPEN = ("pending", "conflict")   # title/abstract outcomes that may still become include
+TA_OPEN = UNDECIDED   # title/abstract outcomes that may still become include
 
 
 @dataclass
@@ -164,7 +162,7 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
         reviewers = protocol.reviewers[stage]
         if stage == "full_text":
             ta = outcomes["title_abstract"]
-            entering["full_text"] = [s for s in entering["title_abstract"] if ta[s].final == INCLUDE]
+            entering["full_text"] = [s for s in entering["title_abstract"] if ta[s].final == Outcome.INCLUDE]
             flags_by_stage["full_text"] = {
                 s: "waiting for the title/abstract decision; a full-text decision here counts once it is included"
                 if s in ta and ta[s].final in TA_OPEN else "not included at title/abstract; not screened at full text"
@@ -218,7 +216,7 @@ def compute(inputs: Inputs, protocol: Protocol) -> Result:
                                               inputs.models.get(stage, {}))
             warnings += prio[stage].warnings
             for s in prio[stage].stopped:   # the team stopped by the rule: no one screened these
-                outcomes[stage][s] = dataclasses.replace(outcomes[stage][s], final=EXCLUDE)
+                outcomes[stage][s] = dataclasses.replace(outcomes[stage][s], final=Outcome.EXCLUDE.value)
     if problems:
         raise InputError(problems)
     for path in sorted({p for p, _ in waiting}):
@@ -257,7 +255,7 @@ def final_table(studies: pl.DataFrame, ineligible: dict[str, str], outcomes: dic
             "automation": INELIGIBLE if study in ineligible else "",
             "title_abstract": ta.final if ta else "",
             "full_text": ft.final if ft else "",
-            "full_text_reason": ft.reason if ft and ft.final == EXCLUDE else "",
+            "full_text_reason": ft.reason if ft and ft.final == Outcome.EXCLUDE else "",
             "example": bool(deciders) and deciders <= examples,
             "stopped": next((stage for stage, ids in (stopped or {}).items() if study in ids), ""),
         })
@@ -281,14 +279,15 @@ def build_summary(protocol: Protocol, marked: pl.DataFrame, entering: dict[str, 
             people[who] = ReviewerProgress(len(in_stage), screened, len(in_stage) - screened,
                                            who in protocol.example_reviewers)
         definite = {s: {w: c[0] for w, c in made_by.get(s, {}).items() if c != conflicts.SELF} for s in in_stage}
-        pending = sum(f in (Outcome.PENDING, Outcome.CONFLICT) for f in finals)
+        pending = sum(f in UNDECIDED for f in finals)
         not_retrieved = by_reason = None
         if stage == "full_text":
-            not_retrieved = finals.count(NOT_RETRIEVED)
-            reasons = [o.reason for o in outcomes[stage].values() if o.final == EXCLUDE]
+            not_retrieved = finals.count(Outcome.NOT_RETRIEVED)
+            reasons = [o.reason for o in outcomes[stage].values() if o.final == Outcome.EXCLUDE]
             by_reason = {r: reasons.count(r) for r in protocol.exclusion_reasons if r in reasons}
         stages[stage] = StageSummary(
-            studies=len(in_stage), included=finals.count(INCLUDE), excluded=finals.count(EXCLUDE), pending=pending,
+            studies=len(in_stage), included=finals.count(Outcome.INCLUDE), excluded=finals.count(Outcome.EXCLUDE),
+            pending=pending,
             complete=pending == 0 and (stage == "title_abstract" or stages["title_abstract"].complete),
             conflicts_open=finals.count(Outcome.CONFLICT),
             conflicts_resolved=sum(1 for o in outcomes[stage].values() if o.issue and o.resolution),

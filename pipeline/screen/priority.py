@@ -14,14 +14,16 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.contracts import Outcome
 from pipeline.layout import Layout
 from pipeline.prioritise import coldstart, stopping
 from pipeline.prioritise import stage as prio
 from pipeline.prioritise.features import record_text
 from pipeline.protocol import Protocol
+from pipeline.screen.decisions import MAYBE
 from pipeline.screen.sheets import Table, column
 
-SETTLED = ("include", "exclude", "not_retrieved")
+SETTLED = (Outcome.INCLUDE, Outcome.EXCLUDE, Outcome.NOT_RETRIEVED)
 
 
 @dataclass
@@ -84,7 +86,7 @@ def prioritise(stage: str, protocol: Protocol, studies: pl.DataFrame, entering: 
     settled = {s: f for s, f in finals.items() if f in SETTLED}
     before = previous.get("reviewers", {}) if isinstance(previous, dict) else {}
     for who in reviewers:
-        own = {s: (str(calls[who][0]) if isinstance(calls[who], tuple) else "maybe")   # own copies disagree: unsure
+        own = {s: (str(calls[who][0]) if isinstance(calls[who], tuple) else MAYBE)   # own copies disagree: unsure
                for s, calls in made_by.items() if who in calls}
         kept = before.get(who, {}).get("screening_order", []) if isinstance(before, dict) else []
         out.orders[who] = prio.order_reviewer(who, ids, feats, cold, own, settled, kept,
@@ -94,7 +96,7 @@ def prioritise(stage: str, protocol: Protocol, studies: pl.DataFrame, entering: 
     if out.stop_requested:
         if out.met:
             anyone = {s for s, calls in made_by.items() if calls}
-            out.stopped = {s for s in ids if s not in anyone and finals.get(s) == "pending"}
+            out.stopped = {s for s in ids if s not in anyone and finals.get(s) == Outcome.PENDING}
         else:
             need = {w: o.rule.more_to_screen for w, o in out.orders.items() if not o.rule.met}
             out.warnings.append(f"{protocol.path}: screening.{stage}.stopping.stop is true but the stopping rule is not "

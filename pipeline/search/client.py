@@ -4,9 +4,11 @@ Layered as httpx is: `Request`/`Response` are plain values; a `Transport` sends 
 returns the response whatever its status (`UrllibTransport` on the standard library, or any
 callable a test supplies); `HttpClient` adds the policy on top: space requests (`RateLimiter`),
 retry HTTP 429/5xx, timeouts, refused or cut-short connections and unusable 200 replies (a parser
-raising `BadReply`) with exponential backoff (`RetryPolicy`), all on an injectable `Clock`, and
+raising `BadReply`) with exponential backoff (`RetryPolicy`; longer when a 429 or 503 says so in
+Retry-After, up to the policy's `max_backoff`), all on an injectable `Clock`, and
 word every error so that no secret (an API key) is ever in it. Nothing here is specific to one
-service: the E-utilities client (`entrez.py`) is one user of it.
+service: the E-utilities client (`entrez.py`), the ClinicalTrials.gov and Europe PMC clients and
+the Crossref check (`pipeline.check.retractions`) all use it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pipeline.errors import BadReply, Refused, ServiceUnavailable
 from pipeline.search.clock import SYSTEM_CLOCK, Clock
 from pipeline.search.ratelimit import RateLimiter
 from pipeline.search.redact import redact
-from pipeline.search.retry import RetryPolicy
+from pipeline.search.retry import RETRY_AFTER_STATUSES, RetryPolicy, retry_after
 
 ERROR_BODY = 300             # bytes of an error reply's body quoted in the message
 T = TypeVar("T")
@@ -47,11 +49,12 @@ class Request:
 
 @dataclass(frozen=True)
 class Response:
-    """What came back: the status, its reason phrase and the body as received."""
+    """What came back: the status, its reason phrase, the body as received and its Retry-After header."""
 
     status: int
     reason: str
     body: bytes
+    retry_after: str | None = None
 
 
 class Transport(Protocol):
@@ -68,9 +71,10 @@ class UrllibTransport:
         outgoing = UrllibRequest(request.url, data=request.data, method=request.method)
         try:
             with urlopen(outgoing, timeout=timeout) as reply:
-                return Response(reply.status, reply.reason, reply.read())
+                return Response(reply.status, reply.reason, reply.read(), reply.headers.get("Retry-After"))
         except HTTPError as exc:
-            return Response(exc.code, str(exc.reason), _error_body(exc))
+            asked = exc.headers.get("Retry-After") if exc.headers is not None else None
+            return Response(exc.code, str(exc.reason), _error_body(exc), asked)
 
 
 def _error_body(exc: HTTPError) -> bytes:
@@ -105,6 +109,7 @@ class HttpClient:
         """Send `request` until `parse` accepts a reply; `label` names it in errors ("einfo at <url>")."""
         last = ""
         for attempt in range(1, self.retry.tries + 1):
+            asked: float | None = None           # seconds the service asked us to wait (Retry-After)
             self.limiter.wait()
             self.requests += 1
             try:
@@ -117,12 +122,14 @@ class HttpClient:
                                               f"{response.reason} {hint}").strip(), response.status,
                                   self.redact(hint).encode("utf-8"))
                 last = f"HTTP {response.status} {response.reason}"
+                if response.status in RETRY_AFTER_STATUSES:
+                    asked = retry_after(response.retry_after)
             except BadReply as exc:
                 last = str(exc)
             except (OSError, http.client.HTTPException) as exc:   # refused, DNS, timeout, reset, cut short
                 last = describe(exc)
             if attempt < self.retry.tries:
-                self.clock.sleep(self.retry.delay(attempt))
+                self.clock.sleep(self.retry.delay(attempt, asked))
         raise ServiceUnavailable(self.redact(f"{label} failed {self.retry.tries} times; last: {last}"))
 
     def redact(self, text: str) -> str:
