@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.app import sheet as sheet_module
 from pipeline.app.session import CELLS
 from pipeline.app.sheet import CsvFile, Stale
+from pipeline.errors import StorageError
 from pipeline.files import locked
 from pipeline.screen import sheets
 from pipeline.screen.decisions import KEY_COLUMNS
@@ -92,3 +94,19 @@ def test_nothing_is_left_beside_the_sheet_but_lock_files(sheet: Path) -> None:
     store(sheet).change("pubmed:1", {"decision": "include"})
     hidden = [p.name for p in sheet.parent.iterdir() if p.name.startswith(".")]
     assert ".alice.csv.lock" in hidden and all(n.endswith(".csv.lock") for n in hidden)
+
+
+def test_a_change_whose_write_failed_is_written_when_made_again(sheet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = store(sheet)
+    s.change("pubmed:1", {"decision": "exclude"})
+    real = sheet_module.write_bytes_atomic
+
+    def full_disk(*args: object, **kwargs: object) -> bool:
+        raise StorageError(f"cannot write {sheet}: the disk is full")
+
+    monkeypatch.setattr(sheet_module, "write_bytes_atomic", full_disk)
+    with pytest.raises(StorageError):
+        s.change("pubmed:2", {"decision": "include"})
+    monkeypatch.setattr(sheet_module, "write_bytes_atomic", real)
+    assert s.change("pubmed:2", {"decision": "include"})
+    assert [r["decision"] for r in sheets.read_table(sheet).rows[:2]] == ["exclude", "include"]

@@ -85,6 +85,7 @@ class CsvFile:
         self.table: Table = table
         self.stamp = stamp
         self.content = data     # the bytes the file holds as far as we know (read, or last written)
+        self.rendered = False   # whether `content` is exactly `head` + `lines` (so far: as read, unknown)
         key = column(table, *self.key_names)
         if key is None:
             table.header.insert(0, self.key_names[0])
@@ -168,14 +169,24 @@ class CsvFile:
             row = self.table.rows[i]
             for name, value in values.items():
                 row[self.cols[name]] = value
-            self.lines[i] = self._line(row)
+            line = self._line(row)
+            if self.rendered and line == self.lines[i]:
+                return False                 # the file already says this
+            self.lines[i] = line
             return self._write()
 
     def _write(self) -> bool:
-        data = self.head + b"".join(self.lines)
-        if data == self.content:
+        """Write `head` + `lines`. Once the file holds our rendering, a changed line is a changed file:
+        no comparison of the whole file is needed (only the first write after a read makes one)."""
+        data = b"".join((self.head, *self.lines))
+        if not self.rendered and data == self.content:
+            self.rendered = True
             return False
-        write_bytes_atomic(self.path, data, skip_same=False)   # refresh() just saw the file hold self.content
+        try:
+            write_bytes_atomic(self.path, data, skip_same=False)   # refresh() just saw the file hold self.content
+        except BaseException:
+            self.rendered = False            # `lines` now say more than the file: compare in full next time
+            raise
         self.stamp = Stamp.of(self.path)
-        self.content = data
+        self.content, self.rendered = data, True
         return True
