@@ -207,7 +207,7 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_bytes_atomic(target: Path, data: bytes, *, expected: str | None = None, mode: int | None = None,
+def write_bytes_atomic(target: Path, data: bytes | bytearray, *, expected: str | None = None, mode: int | None = None,
                        skip_same: bool = True) -> bool:
     """Write `data` to `target` atomically; skip the write (return False) when it is unchanged.
 
