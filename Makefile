@@ -5,6 +5,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(PY) -m pipeline
+# PROTOCOL= and OUTPUTS= on any target that runs the pipeline: another protocol file or outputs folder
+# (`make screen PROTOCOL=queries/other.toml OUTPUTS=out2`); unset, the defaults (queries/review.toml, outputs/).
+quote   = '$(subst ','\'',$(1))'
+OPTIONS = $(strip $(if $(PROTOCOL),--protocol $(call quote,$(PROTOCOL))) $(if $(OUTPUTS),--outputs $(call quote,$(OUTPUTS))))
 
 .DEFAULT_GOAL := help
 .PHONY: help venv review search check records dedup screen screen-app extract report report-check status test lint browser bench bench-parse bench-dedup bench-screen bench-extract bench-app train-dedup clean
@@ -27,6 +31,7 @@ help: ## List the targets
 	@echo "make clean        remove what can be regenerated (never snapshots, sheets or decisions)"
 	@echo "make report-check the report, checked in headless Chromium (console, requests, numbers) + screenshot"
 	@echo "Stages one by one: make records | dedup | screen | extract | report"
+	@echo "Any of them with PROTOCOL=file.toml and/or OUTPUTS=folder: another protocol or outputs folder"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,43 +42,43 @@ $(STAMP): pyproject.toml
 venv: $(STAMP) ## Create or refresh the virtual environment
 
 review: $(STAMP) ## The whole chain, offline
-	@$(PIPE) import
-	@$(PIPE) dedup
-	@$(PIPE) screen
-	@$(PIPE) extract
-	@$(PIPE) report
-	@echo "Done: open $(CURDIR)/outputs/report/index.html in a browser."
+	@$(PIPE) import $(OPTIONS)
+	@$(PIPE) dedup $(OPTIONS)
+	@$(PIPE) screen $(OPTIONS)
+	@$(PIPE) extract $(OPTIONS)
+	@$(PIPE) report $(OPTIONS)
+	@echo "Done: open $(abspath $(or $(OUTPUTS),outputs))/report/index.html in a browser."
 
 search: $(STAMP) ## Live refresh: a new dated snapshot per PubMed, ClinicalTrials.gov and Europe PMC source
-	@$(PIPE) search
+	@$(PIPE) search $(OPTIONS)
 
 check: $(STAMP) ## Live retraction check of included studies in Crossref: a new dated snapshot
-	@$(PIPE) check
+	@$(PIPE) check $(OPTIONS)
 
 records: $(STAMP)
-	@$(PIPE) import
+	@$(PIPE) import $(OPTIONS)
 
 dedup: $(STAMP)
-	@$(PIPE) dedup
+	@$(PIPE) dedup $(OPTIONS)
 
 screen: $(STAMP)
-	@$(PIPE) screen
+	@$(PIPE) screen $(OPTIONS)
 
 # The sheets are refreshed first (new studies, full-text rows), then the app serves them.
 screen-app: $(STAMP)
-	@$(PIPE) screen
-	@$(PIPE) app $(ARGS)
+	@$(PIPE) screen $(OPTIONS)
+	@$(PIPE) app $(OPTIONS) $(ARGS)
 extract: $(STAMP)
-	@$(PIPE) extract
+	@$(PIPE) extract $(OPTIONS)
 
 report: $(STAMP)
-	@$(PIPE) report
+	@$(PIPE) report $(OPTIONS)
 
 report-check: $(STAMP) browser ## The report, then its check in headless Chromium (+ screenshot.png)
-	@$(PIPE) report --check
+	@$(PIPE) report --check $(OPTIONS)
 
 status: $(STAMP)
-	@$(PIPE) status
+	@$(PIPE) status $(OPTIONS)
 
 # Without apt-get (not Debian) nothing is installed: outside CI the browser tests then skip with one
 # line; inside CI (CI set) a missing chromium is an error.
@@ -115,4 +120,4 @@ train-dedup: $(STAMP)
 	@$(PY) -m benchmarks.dedup_train
 
 clean: $(STAMP) ## Only what the pipeline regenerates
-	@$(PIPE) clean
+	@$(PIPE) clean $(OPTIONS)

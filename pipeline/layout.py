@@ -112,11 +112,14 @@ class Layout:
 
     root: Path
     outputs: Path
+    protocol_file: Path | None = None    # --protocol when given (as given); None: the default
 
     @classmethod
-    def at(cls, root: Path | str = ".", outputs: Path | str | None = None) -> Layout:
+    def at(cls, root: Path | str = ".", outputs: Path | str | None = None,
+           protocol: Path | str | None = None) -> Layout:
         root = Path(root).resolve()
-        layout = cls(root=root, outputs=Path(outputs).resolve() if outputs else root / "outputs")
+        layout = cls(root=root, outputs=Path(outputs).resolve() if outputs else root / "outputs",
+                     protocol_file=Path(protocol) if protocol else None)
         # files the stages write there are recorded for `clean`; a link at a generated path is replaced
         manifest.claim(layout.outputs, lambda rel: owner_of(rel) == Owner.GENERATED)
         return layout
@@ -136,9 +139,13 @@ class Layout:
             return None
         return owner_of(relative)
 
-    # the protocol (people's, outside outputs/)
+    # the protocol (people's, outside outputs/): the one in use, and the default
     @property
     def protocol(self) -> Path:
+        return self.protocol_file or self.default_protocol
+
+    @property
+    def default_protocol(self) -> Path:
         return self.root / "queries" / "review.toml"
 
     # search: outputs/search/<source>/<UTC timestamp>/ (raw gzip responses + search_log.json)

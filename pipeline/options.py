@@ -18,10 +18,10 @@ def common_parser() -> argparse.ArgumentParser:
 
 
 def layout_from_args(args: argparse.Namespace) -> Layout:
-    return Layout.at(getattr(args, "root", "."), getattr(args, "outputs", None))
+    return Layout.at(getattr(args, "root", "."), getattr(args, "outputs", None), getattr(args, "protocol", None))
 
 
 def from_args(args: argparse.Namespace) -> tuple[Layout, Protocol]:
     """The layout and protocol named by the common options."""
     layout = layout_from_args(args)
-    return layout, load(getattr(args, "protocol", None) or layout.protocol, root=layout.root)
+    return layout, load(layout.protocol, root=layout.root)

@@ -39,8 +39,8 @@ class Review:
 
     def __init__(self, root: Path | str = ".", *, protocol: Path | str | None = None,
                  outputs: Path | str | None = None, progress: Progress | None = None):
-        self.layout = Layout.at(root, outputs)
-        self.protocol_path = Path(protocol) if protocol else self.layout.protocol
+        self.layout = Layout.at(root, outputs, protocol)
+        self.protocol_path = self.layout.protocol
         self.progress = progress
 
     @property

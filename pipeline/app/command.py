@@ -17,6 +17,7 @@ import os
 import socket
 from collections.abc import Iterator
 
+from pipeline import hints
 from pipeline.app.tokens import Tokens
 from pipeline.console import console, summary, warn
 from pipeline.errors import PipelineError, UsageError
@@ -110,7 +111,7 @@ def print_links(layout: Layout, protocol: Protocol, url: str, require_tokens: bo
     if not require_tokens:
         for stage in STAGES:
             for who in protocol.reviewers[stage]:
-                ready = "" if layout.sheet(stage, who).exists() else "   (no sheet yet: run make screen)"
+                ready = "" if layout.sheet(stage, who).exists() else f"   (no sheet yet: run {hints.make('screen', layout)})"
                 console.print(f"{who} ({STAGE_LABELS[stage]}): {url}/screen/{stage}/{who}{ready}", markup=False, soft_wrap=True)
         for who in protocol.resolvers:
             for stage in STAGES:
@@ -120,7 +121,7 @@ def print_links(layout: Layout, protocol: Protocol, url: str, require_tokens: bo
     tokens = Tokens(layout.app_tokens)
     for who in people(protocol):
         if who in tokens.names:
-            console.print(f"{who}: link made earlier (lost it? python -m pipeline app --new-token {who})",
+            console.print(f"{who}: link made earlier (lost it? {hints.python('app', layout)} --new-token {who})",
                           markup=False, soft_wrap=True)
         else:
             console.print(f"{who}: {url}/t/{tokens.issue(who)}   (secret: shown only now)", markup=False, soft_wrap=True)

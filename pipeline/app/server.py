@@ -31,6 +31,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pipeline import hints
 from pipeline.app.highlight import Highlighter
 from pipeline.app.model import orderings as model_orderings
 from pipeline.app.order import Orderings
@@ -116,7 +117,8 @@ class Review:
             self.refresh_catalogue()
             found = self.sessions.get((stage, who))
             if found is None:
-                sheet = CsvFile(self.layout.sheet(stage, who), KEY_COLUMNS, CELLS)
+                sheet = CsvFile(self.layout.sheet(stage, who), KEY_COLUMNS, CELLS,
+                                missing_hint=hints.make("screen", self.layout))
                 found = Session(stage, who, sheet, self.catalogue, self.highlighter, self.protocol.exclusion_reasons,
                                 self.config.orderings(self.protocol, stage))
                 self.sessions[(stage, who)] = found
@@ -207,10 +209,12 @@ def create_app(layout: Layout, protocol: Protocol, config: Config | None = None)
     config = config or Config()
     review = Review(layout, protocol, config)
     env = _templates()
+    screen_command = hints.make("screen", layout)
     static = {name: (resources.files("pipeline.app") / "static" / name).read_bytes() for name in STATIC}
 
     def html(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        return HTMLResponse(env.get_template(name).render(review_title=protocol.title, **context), status_code=status)
+        return HTMLResponse(env.get_template(name).render(review_title=protocol.title, screen_command=screen_command,
+                                                          **context), status_code=status)
 
     async def body(request: Request) -> dict[str, Any]:
         try:

@@ -64,10 +64,11 @@ class CsvFile:
 
     def __init__(self, path: Path, key_names: tuple[str, ...], ensure: tuple[str, ...],
                  new_header: tuple[str, ...] | None = None,
-                 on_reload: Callable[[], None] | None = None):
+                 on_reload: Callable[[], None] | None = None, missing_hint: str = "make screen"):
         self.path = Path(path)
         self.key_names, self.ensure, self.new_header = key_names, ensure, new_header
         self.on_reload = on_reload
+        self.missing_hint = missing_hint    # the command that writes the file (`hints.make`)
         self.mutex = threading.RLock()
         self.reloads = 0
         self._load()
@@ -79,7 +80,7 @@ class CsvFile:
             data = self.path.read_bytes()
         except FileNotFoundError:
             if self.new_header is None:
-                raise PipelineError(f"{self.path} does not exist yet: run `python -m pipeline screen` (make screen) first") from None
+                raise PipelineError(f"{self.path} does not exist yet: run `{self.missing_hint}` first") from None
             data = b""
         table = parse(data, self.path) if data else Table(self.path, [], [], [], exists=False)
         if not table.header:

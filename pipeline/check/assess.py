@@ -61,6 +61,7 @@ class Assessment:
     unchecked: tuple[str, ...]           # included studies with a DOI the newest check did not cover
     no_doi: tuple[str, ...]              # included studies without a DOI (PubMed's own flags only)
     unused: tuple[RetractionAcknowledgment, ...] = field(default=())   # acknowledgments matching no flag
+    check_command: str = "make check"     # the command that checks them (`hints.make`)
 
     @property
     def blocking(self) -> list[str]:
@@ -68,7 +69,7 @@ class Assessment:
         out = [f.problem for f in self.flags if f.problem]
         if self.unchecked:
             out.append(f"{len(self.unchecked)} included {'study has' if len(self.unchecked) == 1 else 'studies have'} "
-                       "not been checked for retractions: run `make check` (needs network)")
+                       f"not been checked for retractions: run `{self.check_command}` (needs network)")
         return out
 
     @property
@@ -89,7 +90,7 @@ def candidates(studies: pl.DataFrame, final: pl.DataFrame) -> pl.DataFrame:
 
 
 def assess(candidates: pl.DataFrame, log: dict | None, acknowledged: tuple[RetractionAcknowledgment, ...],
-           snapshot: str | None = None) -> Assessment:
+           snapshot: str | None = None, check_command: str = "make check") -> Assessment:
     """Flags from the newest check log and the records' own flags, matched to the protocol's acknowledgments."""
     checked = {row["study_id"]: row for row in (log or {}).get("studies", [])}
     by_doi = {normalise_doi(a.doi): a for a in acknowledged if a.doi}
@@ -126,4 +127,5 @@ def assess(candidates: pl.DataFrame, log: dict | None, acknowledged: tuple[Retra
                           tuple(evidence), bool(row["included"]), ack))
     return Assessment(
         checked_at=(log or {}).get("finished_at"), snapshot=snapshot, checked=len(checked), flags=tuple(flags),
-        unchecked=tuple(unchecked), no_doi=tuple(no_doi), unused=tuple(a for a in acknowledged if id(a) not in used))
+        unchecked=tuple(unchecked), no_doi=tuple(no_doi), unused=tuple(a for a in acknowledged if id(a) not in used),
+        check_command=check_command)

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode
 
 import polars as pl
 
-from pipeline import __version__
+from pipeline import __version__, hints
 from pipeline.check import crossref_json
 from pipeline.check.assess import candidates
 from pipeline.errors import InputError, Refused, ServiceUnavailable, UserError
@@ -70,7 +70,7 @@ def take(layout: Layout, studies: pl.DataFrame, final: pl.DataFrame, client: Cro
     """Check every candidate study's DOI in Crossref and freeze the replies; return the snapshot folder."""
     if not client.settings.mailto:
         raise UserError("Crossref asks every client for a contact address: export CONTACT_EMAIL=you@example.org "
-                        "(or NCBI_EMAIL) and run `make check` again")
+                        f"(or NCBI_EMAIL) and run `{hints.make('check', layout)}` again")
     chosen = candidates(studies, final)
     dois = sorted({d for d in chosen["doi"].to_list() if d})
     now = now or dt.datetime.now(dt.UTC)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline import hints
 from pipeline.check import assess, retractions
 from pipeline.errors import InternalError, UsageError, UserError
 from pipeline.layout import Layout
@@ -34,7 +35,7 @@ def load_assessment(layout: Layout, protocol: Protocol, studies: pl.DataFrame | 
         final = read_final(layout.final)
     folder, log = retractions.newest(layout)
     return assess.assess(assess.candidates(studies, final), log, protocol.retractions,
-                         layout.relative(folder) if folder else None)
+                         layout.relative(folder) if folder else None, hints.make("check", layout))
 
 
 def describe(result: assess.Assessment) -> list[str]:
@@ -73,7 +74,7 @@ def run(layout: Layout, protocol: Protocol, *, timeout: float = 60.0, tries: int
     from pipeline.report.inputs import read_final
 
     if not layout.studies.is_file() or not layout.final.is_file():
-        raise UserError("the retraction check needs the screening results: run `make review` first")
+        raise UserError(f"the retraction check needs the screening results: run `{hints.make('review', layout)}` first")
     if tries < 1:
         raise UsageError(f"--tries must be at least 1, not {tries}")
     studies, final = pl.read_parquet(layout.studies), read_final(layout.final)

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import hints
 from pipeline.dedup import decisions as person
 from pipeline.dedup import pair_review
 from pipeline.dedup.engine import DedupResult, dedup
@@ -47,9 +48,9 @@ class DedupRunResult(DedupResult):
 def run(layout: Layout, protocol: Protocol | None = None, *, progress: Progress | None = None) -> DedupRunResult:
     """Group the records table into studies, people's decisions first (the protocol is not needed)."""
     if not layout.records.exists():
-        raise UserError(f"{layout.records} is missing: run `python -m pipeline import` first")
-    records = read_parquet(layout.records, "run `make records` (python -m pipeline import) to write it again",
-                           schema=RECORD_SCHEMA)
+        raise UserError(f"{layout.records} is missing: run `{hints.python('import', layout)}` first")
+    rebuild = f"run `{hints.make('records', layout)}` ({hints.python('import', layout)}) to write it again"
+    records = read_parquet(layout.records, rebuild, schema=RECORD_SCHEMA)
     person.ensure_file(layout.dedup_decisions)
     warnings: list[str] = []
     known = set(records["record_id"].to_list())
@@ -58,7 +59,7 @@ def run(layout: Layout, protocol: Protocol | None = None, *, progress: Progress 
     decided = person.read(layout.dedup_decisions, known, warnings)
     task = f"dedup: comparing {records.height:,} records"
     report(progress, task, 0, None)
-    links = (read_parquet(layout.records_links, "run `make records` (python -m pipeline import) to write it again")
+    links = (read_parquet(layout.records_links, rebuild)
              if layout.records_links.exists() else None)
     result = dedup(records, decided, decisions_file=str(layout.dedup_decisions), links=links)
     report(progress, task, 1, 1)

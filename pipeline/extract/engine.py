@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline import hints
 from pipeline.errors import ConcurrentChange, InputError, Problem, UserError
 from pipeline.extract import compare, linking, sheets
 from pipeline.extract.outputs import STUDIES_HEADER
@@ -58,7 +59,7 @@ def read_inputs(layout: Layout, protocol: Protocol) -> Inputs:
     from pipeline.report.inputs import read_final  # the report reads the extract stage's files too
 
     needed = {layout.studies: "dedup", layout.records: "import", layout.final: "screen"}
-    missing = [f"{p} (run `python -m pipeline {stage}` first)" for p, stage in needed.items() if not p.is_file()]
+    missing = [f"{p} (run `{hints.python(stage, layout)}` first)" for p, stage in needed.items() if not p.is_file()]
     if missing:
         raise UserError("extraction needs files the earlier stages write; missing: " + "; ".join(missing))
     clash = [n for n in protocol.extraction.reviewers if n.lower() in RESERVED]
@@ -252,4 +253,4 @@ def run(layout: Layout, protocol: Protocol, *, progress: Progress | None = None)
         return ExtractResult(**{f.name: getattr(result, f.name) for f in fields(result)}, changed=changed,
                              form=bool(protocol.extraction.fields))
     raise UserError(f"sheets under {layout.extraction} kept changing while extraction ran; "
-                        "save and close them, then run `python -m pipeline extract` again")
+                        f"save and close them, then run `{hints.python('extract', layout)}` again")

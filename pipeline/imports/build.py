@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline import hints
 from pipeline.contracts import SourceEntry, SourceState, SourceType, sources_to_json
 from pipeline.errors import InputError, InternalError, Problem
 from pipeline.files import sha256_file, transaction, write_parquet_atomic, write_text_atomic
@@ -114,7 +115,7 @@ def read_search(layout: Layout, search: PubMedSearch, progress: Progress | None 
     folder = snapshot.latest(layout, search.name)
     if folder is None:
         warning = (f"{search.name}: no PubMed snapshot yet under {layout.relative(layout.search_source(search.name))}/; "
-                   "run `make search` (needs network) to search it; 0 records for now")
+                   f"run `{hints.make('search', layout)}` (needs network) to search it; 0 records for now")
         return empty(), replace(info, status=SourceState.NOT_SEARCHED, warnings=(warning,))
     log = snapshot.read_log(folder)
     info = replace(
@@ -131,12 +132,13 @@ def read_search(layout: Layout, search: PubMedSearch, progress: Progress | None 
         frames.append(pubmed_xml.parse(path, source=search.name, source_file=layout.relative(path)))
         report(progress, f"import: {search.name} batches", done, len(files))
     records = pl.concat(frames, how="vertical") if frames else empty()
-    records, warnings = one_per_pmid(records, search, info)
+    records, warnings = one_per_pmid(records, search, info, hints.make('search', layout))
     warnings = [f"{search.name}: {w}" for w in log.get("warnings") or []] + warnings
     return records, replace(info, warnings=tuple(warnings), records=records.height)
 
 
-def one_per_pmid(records: pl.DataFrame, search: PubMedSearch, info: SourceEntry) -> tuple[pl.DataFrame, list[str]]:
+def one_per_pmid(records: pl.DataFrame, search: PubMedSearch, info: SourceEntry,
+                 search_again: str = "make search") -> tuple[pl.DataFrame, list[str]]:
     """Keep the first record of each PMID (batches of a live search can overlap); say what looks off."""
     warnings: list[str] = []
     records = records.with_columns(
@@ -148,7 +150,7 @@ def one_per_pmid(records: pl.DataFrame, search: PubMedSearch, info: SourceEntry)
     if info.retrieved is not None and info.retrieved != unique.height:
         warnings.append(f"{search.name}: the search log says {info.retrieved} records were retrieved, the snapshot holds {unique.height}")
     if " ".join(str(info.query or "").split()) != " ".join(search.query.split()):
-        warnings.append(f"{search.name}: the protocol's query has changed since the snapshot {info.snapshot}; run `make search` to search it again")
+        warnings.append(f"{search.name}: the protocol's query has changed since the snapshot {info.snapshot}; run `{search_again}` to search it again")
     return unique, warnings
 
 

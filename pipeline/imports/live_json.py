@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from pipeline import hints
 from pipeline.contracts import SourceEntry, SourceState, SourceType
 from pipeline.errors import BadReply, InputError
 from pipeline.imports import ctgov_json, europepmc_json
@@ -42,7 +43,7 @@ def read(layout: Layout, search: CtgovSearch | EuropePmcSearch) -> LiveRecords:
     folder = snapshot.latest(layout, search.name)
     if folder is None:
         warning = (f"{search.name}: no {search.database} snapshot yet under "
-                   f"{layout.relative(layout.search_source(search.name))}/; run `make search` (needs network) "
+                   f"{layout.relative(layout.search_source(search.name))}/; run `{hints.make('search', layout)}` (needs network) "
                    "to search it; 0 records for now")
         return LiveRecords(empty(), regs_none, links_none, replace(info, status=SourceState.NOT_SEARCHED, warnings=(warning,)))
     log = snapshot.read_log(folder)
@@ -59,7 +60,7 @@ def read(layout: Layout, search: CtgovSearch | EuropePmcSearch) -> LiveRecords:
             data = snapshot.read_raw(path)
             items = ctgov.studies_of(data) if is_ctgov else europepmc.results_of(data)
         except (OSError, EOFError, BadReply) as exc:
-            raise InputError.one(label, f"stored page cannot be read ({exc}); run `make search` again") from None
+            raise InputError.one(label, f"stored page cannot be read ({exc}); run `{hints.make('search', layout)}` again") from None
         if is_ctgov:
             r, g, k = ctgov_json.read_studies(items, search.name, label)
             regs.append(g)
@@ -76,7 +77,7 @@ def read(layout: Layout, search: CtgovSearch | EuropePmcSearch) -> LiveRecords:
         warnings.append(f"{search.name}: the search log says {info.retrieved} records were retrieved, the snapshot holds {unique.height}")
     if _normal(log.get("query")) != _normal(query):
         warnings.append(f"{search.name}: the protocol's query has changed since the snapshot {info.snapshot}; "
-                        "run `make search` to search it again")
+                        f"run `{hints.make('search', layout)}` to search it again")
     registrations = (pl.concat(regs).unique(subset=["record_id"], keep="first", maintain_order=True)
                      if regs else regs_none)
     link_frame = pl.concat(links).unique(maintain_order=True) if links else links_none

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 from markupsafe import Markup
 
-from pipeline import __version__
+from pipeline import __version__, hints
 from pipeline.check.assess import LABELS, Assessment
 from pipeline.check.stage import load_assessment
 from pipeline.contracts import LIVE_SOURCE_TYPES, ScreeningSummary, SourceEntry, SourceType
@@ -296,6 +296,7 @@ def build(layout: Layout, protocol: Protocol) -> Report:
         criteria=[(k.replace("_", " "), v) for k, v in protocol.criteria.items()],
         generated=stamp.strftime("%Y-%m-%d %H:%M UTC"), generated_iso=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         inputs=[layout.relative(p) for p in files.paths],
+        commands={step: hints.make(step, layout) for step in ("check", "extract")},
     )
     out = layout.report
     index, svg, csv = layout.report_index, layout.prisma_svg, layout.prisma_csv

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from pipeline import files
+from pipeline import files, hints
 from pipeline.contracts import (
     FINAL_COLUMNS,
     FINAL_SCHEMA,
@@ -62,12 +62,11 @@ class StageFiles:
 def load(layout: Layout) -> StageFiles:
     """Load and shape-check every stage file; raise UserError naming a missing one, InternalError a malformed one."""
     needed = {
-        layout.records_sources: "python -m pipeline import", layout.records: "python -m pipeline import",
-        layout.clusters: "python -m pipeline dedup", layout.studies: "python -m pipeline dedup",
-        layout.dedup_summary: "python -m pipeline dedup",
-        layout.final: "python -m pipeline screen", layout.screening_summary: "python -m pipeline screen",
+        layout.records_sources: "import", layout.records: "import",
+        layout.clusters: "dedup", layout.studies: "dedup", layout.dedup_summary: "dedup",
+        layout.final: "screen", layout.screening_summary: "screen",
     }
-    missing = [f"{path} (run `{cmd}` first)" for path, cmd in needed.items() if not path.is_file()]
+    missing = [f"{path} (run `{hints.python(stage, layout)}` first)" for path, stage in needed.items() if not path.is_file()]
     if missing:
         raise UserError("the report needs files the earlier stages write; missing: " + "; ".join(missing))
     extracted = layout.study_links.is_file() and layout.extraction_final.is_file()
@@ -75,9 +74,9 @@ def load(layout: Layout) -> StageFiles:
         links=extract_outputs.read_links(layout.study_links) if extracted else None,
         extraction=extract_outputs.read_final(layout.extraction_final) if extracted else None,
         sources=read_typed(layout.records_sources, sources_from_json),
-        records=read_parquet(layout.records, ("record_id", "source", "year")),
-        clusters=read_parquet(layout.clusters, ("record_id", "study_id", "method")),
-        studies=files.read_parquet(layout.studies, REBUILD["studies.parquet"], schema=STUDY_SCHEMA),
+        records=read_parquet(layout.records, ("record_id", "source", "year"), rebuild(layout, "records")),
+        clusters=read_parquet(layout.clusters, ("record_id", "study_id", "method"), rebuild(layout, "dedup")),
+        studies=files.read_parquet(layout.studies, rebuild(layout, "dedup"), schema=STUDY_SCHEMA),
         dedup_summary=read_typed(layout.dedup_summary, DedupSummary.from_json),
         final=read_final(layout.final),
         screening_summary=read_typed(layout.screening_summary, ScreeningSummary.from_json),
@@ -105,19 +104,20 @@ def read_json(path: Path) -> dict:
     return data
 
 
-REBUILD = {"records.parquet": "run `make records` (python -m pipeline import) to write it again",
-           "clusters.parquet": "run `make dedup` (python -m pipeline dedup) to write it again",
-           "studies.parquet": "run `make dedup` (python -m pipeline dedup) to write it again"}
+def rebuild(layout: Layout, target: str) -> str:
+    """The advice for a damaged Parquet file the `target` make target (records or dedup) writes."""
+    stage = "import" if target == "records" else target
+    return f"run `{hints.make(target, layout)}` ({hints.python(stage, layout)}) to write it again"
 
 
-def read_parquet(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
+def read_parquet(path: Path, columns: tuple[str, ...], advice: str = "run the earlier stages again") -> pl.DataFrame:
     """Only `columns` of a Parquet file; a missing column is an InputError naming it."""
     try:
         names = pl.read_parquet_schema(path)
     except Exception as exc:  # polars raises several types for a damaged file
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
         raise UserError(f"{path} cannot be read ({first}); it is damaged or not Parquet: "
-                        f"{REBUILD.get(Path(path).name, 'run the earlier stages again')}") from None
+                        f"{advice}") from None
     absent = [c for c in columns if c not in names]
     if absent:
         raise InputError([Problem(str(path), "column is missing", column=c) for c in absent])

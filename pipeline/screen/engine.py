@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline import hints
 from pipeline.contracts import (
     FINAL_COLUMNS,
     FINAL_SCHEMA,
@@ -114,9 +115,11 @@ def check_reviewers(protocol: Protocol) -> None:
 def read_inputs(layout: Layout, protocol: Protocol) -> Inputs:
     """Read studies.parquet and every people's file of the screen stage."""
     if not layout.studies.exists():
-        raise UserError(f"{layout.studies} is missing: run `python -m pipeline dedup` (make dedup) first")
+        raise UserError(f"{layout.studies} is missing: run `{hints.python('dedup', layout)}` "
+                        f"({hints.make('dedup', layout)}) first")
     check_reviewers(protocol)
-    studies = read_parquet(layout.studies, "run `make dedup` (python -m pipeline dedup) to write it again",
+    studies = read_parquet(layout.studies, f"run `{hints.make('dedup', layout)}` ({hints.python('dedup', layout)}) "
+                           "to write it again",
                            schema=STUDY_SCHEMA).sort("study_id")
     sheets = {(stage, who): read_table(layout.sheet(stage, who)) for stage in STAGES for who in protocol.reviewers[stage]}
     strays = sorted(p for stage in STAGES for p in layout.screening_stage(stage).glob("*.csv")
@@ -356,4 +359,4 @@ def run(layout: Layout, protocol: Protocol, *, progress: Progress | None = None)
             continue
         return ScreenResult(**{f: getattr(result, f) for f in Result.__dataclass_fields__}, changed=changed)
     raise UserError(f"sheets under {layout.screening} kept changing while screening ran; "
-                    "save and close them, then run `python -m pipeline screen` again")
+                    f"save and close them, then run `{hints.python('screen', layout)}` again")

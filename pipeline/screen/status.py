@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from pipeline import hints
 from pipeline.errors import InputError, UserError
 from pipeline.layout import Layout
 from pipeline.protocol import STAGES, Protocol
@@ -43,7 +44,7 @@ def rule_cell(p: dict) -> str:
     return "stopping rule not reachable" if more is None else f"stopping rule: {more} more to screen with no include"
 
 
-def prioritisation_lines(protocol: Protocol, stage: str, prio: dict | None, pending: int) -> list[str]:
+def prioritisation_lines(layout: Layout, protocol: Protocol, stage: str, prio: dict | None, pending: int) -> list[str]:
     """Per reviewer includes found, the bound on includes left and the rule; then what the team can do."""
     if not prio or not prio.get("reviewers"):
         return []
@@ -58,7 +59,7 @@ def prioritisation_lines(protocol: Protocol, stage: str, prio: dict | None, pend
         pass
     elif prio["met"]:
         lines.append(f"{name}: the stopping rule is met for every reviewer ({prio['rule']}); to stop, set "
-                     f"stop = true under {key} in {protocol.path.name} and run `make screen`.")
+                     f"stop = true under {key} in {protocol.path.name} and run `{hints.make('screen', layout)}`.")
     else:
         lines.append(f"{name}: the stopping rule is not met yet ({prio['rule']}); screen in priority order, or a "
                      "random sample of the rest, until it is.")
@@ -71,18 +72,18 @@ def next_step(layout: Layout, protocol: Protocol, result: engine.Result, stale: 
     for stage in STAGES:
         behind_sheets = [p for p in stale if p.parent.name == stage]
         if behind_sheets:
-            return (f"Run `make screen` (python -m pipeline screen) to add new {LABEL[stage]} studies to "
+            return (f"Run `{hints.make('screen', layout)}` ({hints.python('screen', layout)}) to add new {LABEL[stage]} studies to "
                     + ", ".join(rel(p) for p in behind_sheets) + ".")
         info = result.summary["stages"][stage]
         behind = {w: r["remaining"] for w, r in info["reviewers"].items() if r["remaining"]}
         if behind:
             todo = "; ".join(f"{w} has {n} to screen in {rel(layout.sheet(stage, w))}" for w, n in behind.items())
-            return f"Screen {LABEL[stage]}: {todo}. Then run `make screen`."
+            return f"Screen {LABEL[stage]}: {todo}. Then run `{hints.make('screen', layout)}`."
         if info["conflicts"]["open"]:
             return (f"Settle {info['conflicts']['open']} open {LABEL[stage]} conflict(s) listed in "
                     f"{rel(layout.conflicts(stage))}: add a row per study to "
                     f"{rel(layout.resolutions(stage))} (study_id, decision, reason, resolved_by, notes), "
-                    "then run `make screen`.")
+                    f"then run `{hints.make('screen', layout)}`.")
         if not protocol.reviewers[stage] and info["studies"]:
             return f"Name the {LABEL[stage]} reviewers in {rel(protocol.path)} ([screening.{stage}] reviewers)."
     from pipeline.extract.status import next_step as extraction_step
@@ -102,7 +103,7 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
         out.print(f"{len(exc.problems)} problem(s) in the screening files:", markup=False)
         for problem in exc.problems:
             out.print(f"  {printable(problem)}", markup=False)
-        out.print("Next: fix the problems above, then run `make screen`.", markup=False)
+        out.print(f"Next: fix the problems above, then run `{hints.make('screen', layout)}`.", markup=False)
         return 1
     except UserError as exc:
         out.print(f"Next: {printable(exc)}", markup=False)
@@ -129,7 +130,7 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
                   f"{info['conflicts']['open']} open, {info['conflicts']['resolved']} resolved.", markup=False)
     for stage in STAGES:
         info = result.summary["stages"][stage]
-        for line in prioritisation_lines(protocol, stage, info.get("prioritisation"), info["pending"]):
+        for line in prioritisation_lines(layout, protocol, stage, info.get("prioritisation"), info["pending"]):
             out.print(line, markup=False)
     auto = result.summary["automation"]
     out.print(f"Automation: {auto['ineligible']} studies marked ineligible, {auto['overruled']} overruled.", markup=False)

@@ -7,6 +7,7 @@
   const CSRF = body.dataset.csrf;
   const FULL_TEXT = body.dataset.stage === "full_text";
   const REASONS = Number(body.dataset.reasons || 0);
+  const SCREEN = body.dataset.screen || "make screen";
   const $ = (id) => document.getElementById(id);
   let state = null;          // the last view the server sent
   let chain = Promise.resolve();
@@ -65,7 +66,7 @@
     if (!s) {
       main.dataset.key = "";
       main.append(el("h1", { text: "All studies screened" }),
-        el("p", { text: "Every study in your sheet has a decision. Use ← to look back, or run `make screen` to see the stage's results." }));
+        el("p", { text: "Every study in your sheet has a decision. Use ← to look back, or run `" + SCREEN + "` to see the stage's results." }));
       return;
     }
     main.dataset.key = s.key;
