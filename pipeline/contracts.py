@@ -54,8 +54,8 @@ LIVE_SOURCE_TYPES = (SourceType.PUBMED, SourceType.CTGOV, SourceType.EUROPEPMC)
 
 COMMON_SOURCE_KEYS = ("name", "type", "kind", "database", "status", "records", "warnings")
 PUBMED_SOURCE_KEYS = ("platform", "snapshot", "query", "query_translation", "date", "mindate", "maxdate",
-                      "datetype", "count_reported", "retrieved")
-IMPORT_SOURCE_KEYS = ("file", "format", "sha256", "encoding", "searched", "rows_read", "junk_values")
+                      "datetype", "count_reported", "retrieved", "deleted")
+IMPORT_SOURCE_KEYS = ("file", "format", "sha256", "encoding", "searched", "rows_read", "junk_values", "deleted")
 JSON_SOURCE_KEYS = ("platform", "snapshot", "query", "date", "count_reported", "retrieved", "api_version",
                     "data_timestamp")
 
@@ -97,6 +97,8 @@ class SourceEntry:
     searched: str | None = None
     rows_read: int | None = None
     junk_values: dict[str, int] | None = None   # placeholders and impossible values read as empty, by value
+    # PubMed searches and PubMed XML imports: records removed because NLM deleted them (DeleteCitation)
+    deleted: int | None = None
 
     @property
     def searched_yet(self) -> bool:

@@ -23,7 +23,7 @@ from pipeline.textio import line_of, printable
 
 PrismaKind = Literal["database", "register", "other"]
 PRISMA_KINDS = ("database", "register", "other")
-IMPORT_FORMATS = ("ris", "medline", "bibtex", "wos-txt", "cochrane-txt", "pubmed-csv", "scopus-csv", "embase-csv",
+IMPORT_FORMATS = ("ris", "medline", "pubmed-xml", "bibtex", "wos-txt", "cochrane-txt", "pubmed-csv", "scopus-csv", "embase-csv",
                   "pop-csv", "wos-tab", "wos-csv", "ebsco-csv", "csv", "benchmark-csv")  # docs/imports.md
 STAGES = ("title_abstract", "full_text")
 DATETYPES = ("pdat", "edat", "mdat", "crdt")

@@ -35,9 +35,10 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
     "language": pl.List(pl.Utf8()),  # as given by the source (PubMed: "eng", "ger", ...)
     "registry_ids": pl.List(pl.Utf8()),  # trial registration numbers (NCT..., IRCT..., ISRCTN...)
     "url": pl.Utf8(),
-    "retracted": pl.Boolean(),       # the record has been retracted (RetractionIn, or flagged by source)
-    "has_erratum": pl.Boolean(),     # an erratum to it exists (ErratumIn)
+    "retracted": pl.Boolean(),       # retracted (RetractionIn, RetractedandRepublishedIn, or flagged by source)
+    "has_erratum": pl.Boolean(),     # an erratum to it exists (ErratumIn, CorrectedandRepublishedIn)
     "has_expression_of_concern": pl.Boolean(),
+    "updated_in": pl.List(pl.Utf8()),  # PMIDs of an updated version of it (PubMed UpdateIn), e.g. of a guideline
 }
 
 _SCHEMA = pl.Schema(RECORD_SCHEMA)

@@ -5,7 +5,9 @@ the hand-written records in tests/fixtures/eutils/articles.xml plus any number o
 spread over publication dates (to exercise PubMed's 10,000-record cap and date slicing), keeps a
 history server (WebEnv/query_key), records every request (time and parameters), and injects faults
 on demand: HTTP 429/500/503, a delay past the client's timeout, a truncated body, malformed XML and
-an <ERROR> document in a 200 reply.
+an <ERROR> document in a 200 reply. `deleted` PMIDs stand for citations NLM deleted after they were
+indexed: they are still found and served, and every efetch reply ends with a DeleteCitation listing
+them (as NLM's update files carry the day's deletions).
 
 In tests:   with EutilsServer(count=1200) as server: ... server.url ... server.requests
 By hand:    python tests/eutils_server.py --port 8765 --count 1200 [--fault efetch:503:2]
@@ -160,8 +162,9 @@ class EutilsServer:
 
     def __init__(self, count: int = 0, *, port: int = 0, first_year: int = 1990, last_year: int = 2024,
                  with_fixtures: bool = True, year_only_every: int = 7, phrases_not_found: tuple[str, ...] = (),
-                 delay: float = 1.0):
+                 delay: float = 1.0, deleted: tuple[str, ...] = ()):
         self.data = Dataset(count, first_year, last_year, with_fixtures, year_only_every)
+        self.deleted = deleted
         self.phrases_not_found = phrases_not_found
         self.delay = delay                      # seconds a "delay" fault waits before answering
         self.verbose = False                    # print one line per request (paths only, never parameters)
@@ -287,7 +290,10 @@ class EutilsServer:
         articles = [self.data.by_pmid[p] for p in pmids if p in self.data.by_pmid]
         if not articles:
             return 200, _error("eFetchResult", "Empty result - nothing to do")
-        body = "<PubmedArticleSet>\n" + "\n".join(article_xml(a).decode() for a in articles) + "\n</PubmedArticleSet>"
+        deletions = ("\n<DeleteCitation>" + "".join(f'<PMID Version="1">{p}</PMID>' for p in self.deleted)
+                     + "</DeleteCitation>") if self.deleted else ""
+        body = ("<PubmedArticleSet>\n" + "\n".join(article_xml(a).decode() for a in articles) + deletions
+                + "\n</PubmedArticleSet>")
         return 200, _document(PUBMED_DOCTYPE, body)
 
     def einfo(self, params: dict[str, str]) -> bytes:

@@ -10,8 +10,9 @@ import polars as pl
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.imports.pubmed_xml import iter_records, parse
+from pipeline.imports.pubmed_xml import drop_deleted, iter_records, parse, read
 from pipeline.records import RECORD_SCHEMA
+from pipeline.search.replies import efetch_pmids
 
 
 @pytest.fixture
@@ -398,8 +399,98 @@ def test_book_editors_are_not_its_authors() -> None:
     assert parse(doc)["authors"].to_list() == [[]]
 
 
-def test_deleted_citations_are_ignored(xml_dir: Path) -> None:
+def test_deleted_citations_are_not_records(xml_dir: Path) -> None:
     assert parse(xml_dir / "deleted.xml")["pmid"].to_list() == ["36000001"]
+
+
+# --- corrections and updates (CommentsCorrections), abstract labels --------------------------------
+
+
+def test_retracted_and_republished_marks_the_record_retracted(xml_dir: Path) -> None:
+    row = record(parse(xml_dir / "republished.xml"), "37000001")
+    assert (row["retracted"], row["has_erratum"], row["has_expression_of_concern"]) == (True, False, False)
+
+
+def test_corrected_and_republished_marks_an_erratum(xml_dir: Path) -> None:
+    row = record(parse(xml_dir / "republished.xml"), "37000002")
+    assert (row["retracted"], row["has_erratum"], row["has_expression_of_concern"]) == (False, True, False)
+
+
+def test_update_in_keeps_the_pmids_of_each_update_once(xml_dir: Path) -> None:
+    row = record(parse(xml_dir / "republished.xml"), "37000003")
+    assert row["updated_in"] == ["37000031", "37000032"]   # UpdateOf (the older version) is not an update
+    assert not (row["retracted"] or row["has_erratum"])
+
+
+def test_a_record_without_updates_has_an_empty_updated_in(xml_dir: Path) -> None:
+    frame = parse(xml_dir / "flags.xml")
+    assert frame.schema["updated_in"] == pl.List(pl.Utf8)
+    assert frame["updated_in"].to_list() == [[], [], []]
+
+
+def test_a_book_keeps_its_republication_and_update(xml_dir: Path) -> None:
+    row = record(parse(xml_dir / "republished.xml"), "37000004")
+    assert (row["retracted"], row["updated_in"]) == (True, ["37000042"])
+
+
+def test_nlm_unlabelled_label_is_dropped_other_labels_kept(xml_dir: Path) -> None:
+    row = record(parse(xml_dir / "unlabelled_abstract.xml"), "37100001")
+    assert row["abstract"].split("\n") == [
+        "Mesenchymal cells were given to 12 patients.",
+        "TRIAL REGISTRATION: ClinicalTrials.gov NCT01234567.",
+        "CONCLUSION: Safe.",
+    ]
+
+
+# --- DeleteCitation ------------------------------------------------------------------------------
+
+
+def test_delete_citation_pmids_are_read_in_order_once(xml_dir: Path) -> None:
+    assert read(xml_dir / "deleted.xml").deleted == ("36000099", "36000098", "36000097")
+
+
+def test_a_citation_the_same_file_deletes_is_removed(xml_dir: Path) -> None:
+    parsed = read(xml_dir / "update_file.xml")
+    assert "38000002" in parsed.records["pmid"].to_list()          # read as an article ...
+    assert "38000002" not in parse(xml_dir / "update_file.xml")["pmid"].to_list()   # ... removed by the file's DeleteCitation
+
+
+def test_drop_deleted_counts_records_removed_not_pmids_listed(xml_dir: Path) -> None:
+    records = parse(xml_dir / "flags.xml")
+    kept, removed = drop_deleted(records, ["35000002", "99999999"])
+    assert removed == 1 and kept["pmid"].to_list() == ["35000001", "35000012"]
+
+
+def test_the_search_check_counts_articles_not_deleted_pmids(xml_dir: Path) -> None:
+    assert efetch_pmids((xml_dir / "deleted.xml").read_bytes()) == ["36000001"]
+
+
+# --- MEDLINE baseline / update files (MedlineCitationSet) ----------------------------------------
+
+
+def test_a_medline_citation_set_of_bare_citations_parses(xml_dir: Path) -> None:
+    frame = parse(xml_dir / "medline_baseline.xml", source="baseline")
+    assert frame["pmid"].to_list() == ["27100001", "27100002"]
+    row = record(frame, "27100001")
+    assert (row["record_id"], row["title"], row["year"]) == (
+        "baseline:27100001", "Mesenchymal stem cells in progressive multiple sclerosis: a baseline record.", 2016)
+    assert (row["doi"], row["journal_abbrev"], row["volume"], row["issue"], row["pages"]) == (
+        "10.1177/1352458516000001", "Mult. Scler.", "22", "5", "600-9")
+    assert (row["authors"], row["mesh"], row["abstract"]) == (["Baseline A"], ["Multiple Sclerosis"], "BACKGROUND: Cells may repair.")
+    assert row["has_erratum"] and record(frame, "27100002")["year"] == 2015
+
+
+def test_a_medline_citation_set_lists_its_deletions(xml_dir: Path) -> None:
+    assert read(xml_dir / "medline_baseline.xml").deleted == ("27100003", "26999999")
+
+
+def test_the_search_check_reads_bare_citations_too(xml_dir: Path) -> None:
+    assert efetch_pmids((xml_dir / "medline_baseline.xml").read_bytes()) == ["27100001", "27100002", "27100003"]
+
+
+def test_medline_citations_inside_pubmed_articles_are_not_read_twice() -> None:
+    doc = wrap(article("1") + article("2"))
+    assert parse(doc)["pmid"].to_list() == ["1", "2"]
 
 
 # --- bad input: a clear error naming the file and line -------------------------------------------

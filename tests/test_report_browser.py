@@ -9,7 +9,7 @@ import pytest
 from pipeline.protocol import load
 from pipeline.report import browser
 from pipeline.report.build import build
-from pipeline.report.counts import Count, SourceCount
+from pipeline.report.counts import Count, DatabaseCount, SourceCount
 from tests.fixtures.report.stage_files import PROTOCOL, mid_review, write_stage_files
 
 
@@ -23,16 +23,25 @@ def test_rendered_counts_are_parsed_back_into_numbers() -> None:
     assert browser.parse("(n = pending: 12 awaiting title/abstract decisions; 3 awaiting full-text "
                          "decisions; 30 so far)") == browser.Reading(30, 12, 3)
     assert browser.parse("(not searched yet)") == browser.Reading(not_searched=True)
+    assert browser.parse("(n = 1,300; 2 sources not searched yet)") == browser.Reading(1300, not_searched=True)
     assert browser.parse("(n = )") is None
 
 
 def test_compare_names_a_number_the_page_shows_wrongly() -> None:
-    expected = {"dbr.screened": Count(7), "dbr.source.embase": SourceCount("embase", "Embase", "Databases", None)}
-    assert browser.compare(expected, {"dbr.screened": "(n = 7)", "dbr.source.embase": "(not searched yet)"}) == []
+    embase = DatabaseCount("embase", "Embase", "Databases", (SourceCount("embase", "Embase", "Databases", None),))
+    expected = {"dbr.screened": Count(7), "dbr.database.embase": embase}
+    assert browser.compare(expected, {"dbr.screened": "(n = 7)", "dbr.database.embase": "(not searched yet)"}) == []
     problems = browser.compare(expected, {"dbr.screened": "(n = 8)", "extra": "(n = 1)"})
     assert problems == ["dbr.screened: the page shows '(n = 8)', the counts say 'n = 7'",
-                        "dbr.source.embase: not in the rendered diagram",
+                        "dbr.database.embase: not in the rendered diagram",
                         "extra: shown in the diagram but not computed"]
+
+
+def test_compare_tells_a_partly_searched_database_from_a_complete_one() -> None:
+    slices = (SourceCount("s1", "Scopus", "Databases", 300), SourceCount("s2", "Scopus", "Databases", None))
+    expected = {"dbr.database.scopus": DatabaseCount("scopus", "Scopus", "Databases", slices)}
+    assert browser.compare(expected, {"dbr.database.scopus": "(n = 300; 1 source not searched yet)"}) == []
+    assert browser.compare(expected, {"dbr.database.scopus": "(n = 300)"}) != []
 
 
 @pytest.mark.browser

@@ -56,8 +56,8 @@ def test_without_other_method_sources_there_is_no_other_column(tmp_path: Path) -
 def test_a_source_not_searched_yet_is_shown_as_such_not_as_zero(tmp_path: Path) -> None:
     write_stage_files(tmp_path / "outputs")
     expected = counts_for(tmp_path / "outputs").expected()
-    assert expected["dbr.source.embase"].text() == "not searched yet"
-    assert expected["dbr.source.pubmed"].text() == "n = 6"
+    assert expected["dbr.database.embase"].text() == "not searched yet"
+    assert expected["dbr.database.pubmed"].text() == "n = 6"
 
 
 def test_mid_review_boxes_show_pending_with_what_they_wait_for(tmp_path: Path) -> None:

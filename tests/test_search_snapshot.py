@@ -13,6 +13,7 @@ from fake_clock import FakeClock
 
 from pipeline.errors import InputError, PipelineError
 from pipeline.imports import pubmed_xml
+from pipeline.imports.build import read_search
 from pipeline.layout import Layout
 from pipeline.protocol import PubMedSearch
 from pipeline.search import snapshot
@@ -273,3 +274,21 @@ def test_a_batch_whose_records_were_all_withdrawn_is_kept_and_imports_as_none(la
     assert b"Empty result" in first                                   # NCBI's reply, stored as received
     records = [pubmed_xml.parse(path) for path in efetch_files(folder)]
     assert records[0].height == 0 and sum(r.height for r in records) == log["retrieved"]
+
+
+def test_a_batch_with_a_delete_citation_is_listed_verified_and_its_pmids_removed_on_import(layout):
+    search = PubMedSearch(name="pubmed", query="cells")
+    with EutilsServer(count=30) as server:
+        gone = server.data.articles[3].pmid
+        server.deleted = (gone, "79999999")             # the second was never in the search
+        folder = take(layout, search, client_for(server), batch_size=10, now=T0)
+    log = read_log(folder)                                # every file checked against the log and its SHA-256
+    files = efetch_files(folder)
+    assert [b["file"] for b in log["batches"]] == [f.name for f in files]
+    assert {f.name for f in files} <= set(log["files"])
+    assert all(b"<DeleteCitation>" in read_raw(f) for f in files)
+    assert sum(b["records"] for b in log["batches"]) == log["retrieved"] == len(stored_pmids(folder))
+    records, info = read_search(layout, search)
+    assert gone not in records["pmid"].to_list()
+    assert (info.deleted, info.records) == (1, log["retrieved"] - 1)
+    assert not any("retrieved" in w for w in info.warnings)

@@ -66,9 +66,9 @@ def test_every_live_source_lands_in_its_prisma_column_with_its_counts(searched):
     assert sources["ctgov"]["records"] == sources["ctgov"]["retrieved"] == sources["ctgov"]["count_reported"] == 7
     assert sources["europepmc"]["records"] == 7 and sources["europepmc"]["api_version"] == "6.9-standin"
     svg = (searched.report / "prisma.svg").read_text()
-    assert 'data-count="dbr.source.ctgov"> (n = 7)' in svg
+    assert 'data-count="dbr.database.clinicaltrials-gov"> (n = 7)' in svg
     assert 'data-count="dbr.group.Registers"> (n = 7)' in svg
-    assert 'data-count="dbr.source.europepmc"> (n = 7)' in svg
+    assert 'data-count="dbr.database.europe-pmc"> (n = 7)' in svg
     html = (searched.report / "index.html").read_text()
     assert "ClinicalTrials.gov search" in html and "Europe PMC search" in html and "query.cond = multiple sclerosis" in html
 

@@ -35,7 +35,7 @@ def studies(records: pl.DataFrame, study_of: pl.DataFrame) -> pl.DataFrame:
     ordered = ordered_members(records, study_of)
     aggregations = []
     for name in RECORD_SCHEMA:
-        if name == "registry_ids":  # every member's trial numbers belong to the study
+        if name in ("registry_ids", "updated_in"):  # every member's trial numbers and updates belong to the study
             aggregations.append(pl.col(name).explode().drop_nulls().unique(maintain_order=True).alias(name))
         elif name in LIST_COLUMNS:
             aggregations.append(pl.col(name).filter(pl.col(name).list.len() > 0).first().alias(name))

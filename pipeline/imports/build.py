@@ -127,14 +127,18 @@ def read_search(layout: Layout, search: PubMedSearch, progress: Progress | None 
         retrieved=log.get("retrieved"),
     )
     files = snapshot.efetch_files(folder)
-    frames = []
+    frames: list[pl.DataFrame] = []
+    deleted: list[str] = []
     for done, path in enumerate(files, start=1):
-        frames.append(pubmed_xml.parse(path, source=search.name, source_file=layout.relative(path)))
+        parsed = pubmed_xml.read(path, source=search.name, source_file=layout.relative(path))
+        frames.append(parsed.records)
+        deleted += parsed.deleted
         report(progress, f"import: {search.name} batches", done, len(files))
     records = pl.concat(frames, how="vertical") if frames else empty()
     records, warnings = one_per_pmid(records, search, info, hints.make('search', layout))
+    records, removed = pubmed_xml.drop_deleted(records, deleted)   # NLM deleted them: never identified
     warnings = [f"{search.name}: {w}" for w in log.get("warnings") or []] + warnings
-    return records, replace(info, warnings=tuple(warnings), records=records.height)
+    return records, replace(info, warnings=tuple(warnings), records=records.height, deleted=removed)
 
 
 def one_per_pmid(records: pl.DataFrame, search: PubMedSearch, info: SourceEntry,
@@ -163,7 +167,7 @@ def read_import(layout: Layout, source: ImportFile) -> tuple[pl.DataFrame, Sourc
         name=source.name, type=SourceType.IMPORT, kind=source.kind, database=source.database,
         records=records.height, warnings=tuple(log.warnings), file=label, format=source.format,
         sha256=sha256_file(source.path), encoding=log.encoding, searched=source.searched, rows_read=log.rows_read,
-        junk_values=dict(log.emptied))
+        junk_values=dict(log.emptied), deleted=log.deleted)
 
 
 def read_file(source: ImportFile, label: str, log: ReadLog) -> pl.DataFrame:

@@ -3,6 +3,7 @@ every import gets (a file that fits another format says which; most titles empty
 junk values are counted).
 
 Formats: `ris`, `medline`, `bibtex`, `wos-txt`, `cochrane-txt` (text, each with its own reader);
+`pubmed-xml` (PubMed XML or an NLM baseline/update file, gzip'd or not: `pubmed_xml.read_file`);
 `pubmed-csv`, `scopus-csv`, `embase-csv`, `pop-csv`, `wos-tab`, `wos-csv`, `ebsco-csv` (CSV or
 tab-delimited presets); `csv` (any CSV with `[sources.columns]`); `benchmark-csv`.
 """
@@ -38,12 +39,14 @@ def read(path: Path, name: str, fmt: str, label: str, *, database: str = "", col
 
 
 def _reader(fmt: str, database: str, columns: dict[str, str]) -> Callable[[Path, str, str, str | None, ReadLog], pl.DataFrame]:
-    from pipeline.imports import bibtex, csv_exports, medline, ris, tagged
+    from pipeline.imports import bibtex, csv_exports, medline, pubmed_xml, ris, tagged
 
     if fmt == "ris":
         return lambda p, n, lb, e, log: ris.read_ris(p, n, lb, encoding=e, database=database, log=log)
     if fmt == "medline":
         return lambda p, n, lb, e, log: medline.read_medline(p, n, lb, encoding=e, log=log)
+    if fmt == "pubmed-xml":     # XML declares its own encoding: `encoding` does not apply
+        return lambda p, n, lb, e, log: pubmed_xml.read_file(p, n, lb, log=log)
     if fmt == "bibtex":
         return lambda p, n, lb, e, log: bibtex.read_bibtex(p, n, lb, encoding=e, log=log)
     if fmt == "wos-txt":

@@ -155,6 +155,8 @@ def sniff(text: str) -> str | None:
         return "ris"
     if re.search(r"^PMID- ?\d", head, re.M):
         return "medline"
+    if re.search(r"<(?:PubmedArticleSet|PubmedBookArticleSet|MedlineCitationSet)\b", head):
+        return "pubmed-xml"
     if re.search(r"^ID: CN-\d+", head, re.M) or re.match(r"^Record #\d+ of \d+", lines[0]):
         return "cochrane-txt"
     if re.search(r"^\s*@\w+\s*[{(]", head, re.M):

@@ -3,10 +3,13 @@
 Why not `Bio.Entrez.read`: it validates against the DTD the document names and tries to download
 any DTD it does not bundle, which fails offline; it is also a pure-Python SAX handler. Here lxml
 streams the document with DTD loading, entity expansion and network access all switched off, so
-any DTD version (or none) parses the same way, and each `PubmedArticle` / `PubmedBookArticle` is
-reduced to one `RECORD_SCHEMA` row and then freed. `DeleteCitation` blocks are ignored. The
-search stage checks each efetch reply with this same reader (`iter_articles`, `article_pmid`)
-before storing it, so what a snapshot holds is what the import can read.
+any DTD version (or none) parses the same way, and each `PubmedArticle` / `PubmedBookArticle`
+(or bare `MedlineCitation`, in NLM's older `MedlineCitationSet` baseline and update files) is
+reduced to one `RECORD_SCHEMA` row and then freed. The PMIDs a `DeleteCitation` block lists are
+collected (`read`): NLM has deleted those citations, so they are removed from the source's
+records (`drop_deleted`). The search stage checks each efetch reply with this same reader
+(`iter_articles`, `article_pmid`) before storing it, so what a snapshot holds is what the import
+can read.
 
 Text is untrusted and is kept as plain text: inline markup (<i>, <sup>, MathML, ...) is reduced
 to its text, whitespace is collapsed, and escaping is left to whatever writes it out.
@@ -20,6 +23,7 @@ import io
 import re
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
 
@@ -27,11 +31,20 @@ import polars as pl
 from lxml import etree
 
 from pipeline.errors import InputError
+from pipeline.imports.text import ReadLog
 from pipeline.links import pubmed_url
 from pipeline.records import LIST_COLUMNS, RECORD_SCHEMA, conform, find_registry_ids, normalise_doi, normalise_pmcid
 
-ROOTS = ("PubmedArticleSet", "PubmedBookArticleSet")
+ROOTS = ("PubmedArticleSet", "PubmedBookArticleSet", "MedlineCitationSet")
 ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
+BARE_CITATION, BARE_ROOT = "MedlineCitation", "MedlineCitationSet"   # NLM's older baseline/update files
+DELETE_TAG = "DeleteCitation"
+# CommentsCorrections RefTypes that flag the record itself (a republished version replaces it)
+RETRACTION_REFS = frozenset(("RetractionIn", "RetractedandRepublishedIn"))
+ERRATUM_REFS = frozenset(("ErratumIn", "CorrectedandRepublishedIn"))
+CONCERN_REFS = frozenset(("ExpressionOfConcernIn",))
+UPDATE_REF = "UpdateIn"
+NO_LABEL = frozenset(("UNASSIGNED", "UNLABELLED"))   # NLM's abstract labels that say there is no label
 EMPTY_RESULT = "Empty result"
 
 # NLM DataBankList names that are clinical-trial registers (the rest are GenBank, GEO, PDB, ...).
@@ -55,16 +68,63 @@ _MATHML = "{http://www.w3.org/1998/Math/MathML}"
 _MATH = _MATHML + "math"
 _SPECIAL = (_MATH, etree.Entity)  # inline content `_text` cannot take the fast path for
 _REF_TYPES = etree.XPath("CommentsCorrectionsList[1]/CommentsCorrections/@RefType", smart_strings=False)
+_UPDATES = etree.XPath(f"CommentsCorrectionsList[1]/CommentsCorrections[@RefType='{UPDATE_REF}']/PMID/text()",
+                       smart_strings=False)
 _MESH = etree.XPath("MeshHeadingList/MeshHeading/DescriptorName/text()", smart_strings=False)  # plain text
 _MATH_TOKENS = frozenset(("mi", "mn", "mo", "ms"))
 _MATH_SKIP = frozenset(("", "annotation", "annotation-xml", "none", "mprescripts"))
 _SPACES = re.compile(r"\s+")
-_ROOT_TAG = re.compile(rb"<(PubmedArticleSet|PubmedBookArticleSet)\b[^>]*>")
+_ROOT_TAG = re.compile(rb"<(PubmedArticleSet|PubmedBookArticleSet|MedlineCitationSet)\b[^>]*>")  # the root element
+_EVENT_TAGS = (*ARTICLE_TAGS, DELETE_TAG)
+_BARE_EVENT_TAGS = (BARE_CITATION, DELETE_TAG)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One PubMed XML document: its articles, and the PMIDs its DeleteCitation blocks list (in order)."""
+
+    records: pl.DataFrame
+    deleted: tuple[str, ...]
+
+
+def read(data: bytes | BinaryIO | Path, source: str = "pubmed", source_file: str = "") -> Parsed:
+    """Parse one PubMed XML document (or gzip'd) into its records (`RECORD_SCHEMA`) and deleted PMIDs."""
+    deleted: list[str] = []
+    records = _frame(iter_records(data, source, source_file, deleted))
+    return Parsed(records, tuple(dict.fromkeys(deleted)))
 
 
 def parse(data: bytes | BinaryIO | Path, source: str = "pubmed", source_file: str = "") -> pl.DataFrame:
-    """Parse one efetch response (XML or gzip'd XML) into a records frame with `RECORD_SCHEMA`."""
-    return _frame(iter_records(data, source, source_file))
+    """Parse one efetch response (XML or gzip'd XML) into a records frame with `RECORD_SCHEMA`,
+    without the citations its own DeleteCitation blocks delete."""
+    parsed = read(data, source, source_file)
+    return drop_deleted(parsed.records, parsed.deleted)[0]
+
+
+def drop_deleted(records: pl.DataFrame, deleted: Iterable[str]) -> tuple[pl.DataFrame, int]:
+    """`records` without those whose PMID NLM deleted, and how many were removed."""
+    pmids = list(deleted)
+    if not pmids or records.height == 0:
+        return records, 0
+    kept = records.filter(~pl.col("pmid").is_in(pmids))
+    return kept, records.height - kept.height
+
+
+def read_file(path: Path, source: str, label: str, *, log: ReadLog) -> pl.DataFrame:
+    """An import file saved from PubMed (Send to > File > XML, efetch) or an NLM baseline/update file.
+
+    Its DeleteCitation blocks remove their PMIDs (`log.deleted` counts the records removed); a PMID
+    the file holds twice keeps its later citation (NLM's revised version), with a warning.
+    """
+    parsed = read(path, source, label)
+    records, log.deleted = drop_deleted(parsed.records, parsed.deleted)
+    log.rows_read = parsed.records.height
+    unique = records.unique(subset=["pmid"], keep="last", maintain_order=True)
+    if unique.height < records.height:
+        log.warn(f"{label}: {records.height - unique.height} PMID(s) appear more than once; kept the last citation of each")
+    if parsed.records.height == 0:
+        log.warn(f"{label}: the file holds no citations; 0 records")
+    return unique
 
 
 def _frame(records: Iterable[dict[str, Any]]) -> pl.DataFrame:
@@ -87,10 +147,12 @@ def _frame(records: Iterable[dict[str, Any]]) -> pl.DataFrame:
     return conform(frame.with_columns(pl.col(name).str.split(_SEP) for name in _LISTS))
 
 
-def iter_records(data: bytes | BinaryIO | Path, source: str = "pubmed", source_file: str = "") -> Iterator[dict[str, Any]]:
-    """Yield one record dict (the `RECORD_SCHEMA` columns) per article, streaming the document."""
+def iter_records(data: bytes | BinaryIO | Path, source: str = "pubmed", source_file: str = "",
+                 deleted: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Yield one record dict (the `RECORD_SCHEMA` columns) per article, streaming the document;
+    the PMIDs of DeleteCitation blocks are appended to `deleted` when given."""
     name = source_file or (str(data) if isinstance(data, Path) else "<efetch XML>")
-    for article in iter_articles(data, name):
+    for article in iter_articles(data, name, deleted):
         record = (_book_record if article.tag == "PubmedBookArticle" else _article_record)(article, name)
         pmid = record["pmid"]
         record.update(
@@ -100,27 +162,35 @@ def iter_records(data: bytes | BinaryIO | Path, source: str = "pubmed", source_f
         yield record
 
 
-def iter_articles(data: bytes | BinaryIO | Path, name: str = "<efetch XML>") -> Iterator[etree._Element]:
-    """Yield each `PubmedArticle` / `PubmedBookArticle` element; it is freed once the caller moves on.
+def iter_articles(data: bytes | BinaryIO | Path, name: str = "<efetch XML>",
+                  deleted: list[str] | None = None) -> Iterator[etree._Element]:
+    """Yield each `PubmedArticle` / `PubmedBookArticle` (or bare `MedlineCitation`) element; it is
+    freed once the caller moves on. The PMIDs of DeleteCitation blocks go to `deleted` when given.
 
     Raises `InputError` naming `name` and the line when the document is not well-formed XML, not
     the gzip it claims to be, or not a PubMed article set (e.g. an efetch `<ERROR>` reply).
     """
     stream, owned = _open(data, name)
-    parser = etree.XMLPullParser(
-        events=("end",), tag=ARTICLE_TAGS, load_dtd=False, no_network=True, resolve_entities=False,
-        remove_comments=True, remove_pis=True,
-    )
     try:
-        first = True
-        while chunk := stream.read(_CHUNK):
-            if first:
-                chunk, first = _declare_mathml(chunk), False
+        chunk = stream.read(_CHUNK)
+        match = _ROOT_TAG.search(chunk)
+        bare = match is not None and match.group(1) == BARE_ROOT.encode()  # MedlineCitation: only top-level ones
+        parser = etree.XMLPullParser(
+            events=("end",), tag=_BARE_EVENT_TAGS if bare else _EVENT_TAGS, load_dtd=False, no_network=True,
+            resolve_entities=False, remove_comments=True, remove_pis=True,
+        )
+        chunk = _declare_mathml(chunk)
+        while chunk:
             parser.feed(chunk)
             for _, element in parser.read_events():
-                yield element
+                if element.tag == DELETE_TAG:
+                    if deleted is not None:
+                        deleted += [pmid for pmid in map(_text, element.iterchildren("PMID")) if pmid]
+                else:
+                    yield element
                 _free(element)
             _raise_silent_stop(parser)
+            chunk = stream.read(_CHUNK)
         root = parser.close()
     except etree.XMLSyntaxError as exc:
         raise InputError.one(name, f"not well-formed XML: {exc.msg}", row=exc.lineno or None) from exc
@@ -204,9 +274,12 @@ def _gunzipped(stream: IO[bytes]) -> IO[bytes]:
 
 
 def _article_record(article: etree._Element, name: str) -> dict[str, Any]:
-    """A `PubmedArticle` (journal article) as a record dict."""
-    top = _first(article)
-    citation_element = top.get("MedlineCitation")
+    """A `PubmedArticle` (journal article), or a bare `MedlineCitation`, as a record dict."""
+    if article.tag == BARE_CITATION:
+        top, citation_element = {}, article
+    else:
+        top = _first(article)
+        citation_element = top.get("MedlineCitation")
     citation = _first(citation_element)
     pmid = _pmid(citation, article, name)
     art_element = citation.get("Article")
@@ -220,7 +293,8 @@ def _article_record(article: etree._Element, name: str) -> dict[str, Any]:
         title = _text(art.get("VernacularTitle"))
     abstract = _abstract(art.get("Abstract")) or _abstract(citation.get("OtherAbstract"))
     pubtypes = _texts(_each(art.get("PublicationTypeList"), "PublicationType"))
-    refs = set(_REF_TYPES(citation_element))
+    refs = set(_REF_TYPES(citation_element)) if citation_element is not None else set()
+    updates = _UPDATES(citation_element) if UPDATE_REF in refs else []
     return {
         "pmid": pmid,
         "pmcid": ids.get("pmc") or _first_pmc(_each(citation_element, "OtherID")),
@@ -240,9 +314,7 @@ def _article_record(article: etree._Element, name: str) -> dict[str, Any]:
         "keywords": _unique(_texts(kw for kws in _each(citation_element, "KeywordList") for kw in kws.iterchildren("Keyword"))),
         "language": _texts(_each(art_element, "Language")),
         "registry_ids": _registry_ids(_each(art.get("DataBankList"), "DataBank"), title, abstract),
-        "retracted": "RetractionIn" in refs or "Retracted Publication" in pubtypes,
-        "has_erratum": "ErratumIn" in refs,
-        "has_expression_of_concern": "ExpressionOfConcernIn" in refs,
+        **_corrections(refs, pubtypes, updates),
     }
 
 
@@ -265,7 +337,9 @@ def _book_record(article: etree._Element, name: str) -> dict[str, Any]:
     title = chapter or book_title
     abstract = _abstract(doc.get("Abstract"))
     pubtypes = _texts(_each(doc_element, "PublicationType"))
-    refs = {c.get("RefType") for c in _each(doc.get("CommentsCorrectionsList"), "CommentsCorrections")}
+    corrections = list(_each(doc.get("CommentsCorrectionsList"), "CommentsCorrections"))
+    refs = {c.get("RefType") or "" for c in corrections}
+    updates = [_text(pmid) or "" for c in corrections if c.get("RefType") == UPDATE_REF for pmid in c.iterchildren("PMID")]
     return {
         "pmid": pmid,
         "pmcid": ids.get("pmc"),
@@ -284,9 +358,17 @@ def _book_record(article: etree._Element, name: str) -> dict[str, Any]:
         "keywords": _unique(_texts(kw for kws in _each(doc_element, "KeywordList") for kw in kws.iterchildren("Keyword"))),
         "language": _texts(_each(doc_element, "Language")),
         "registry_ids": _registry_ids((), title, abstract),
-        "retracted": "RetractionIn" in refs or "Retracted Publication" in pubtypes,
-        "has_erratum": "ErratumIn" in refs,
-        "has_expression_of_concern": "ExpressionOfConcernIn" in refs,
+        **_corrections(refs, pubtypes, updates),
+    }
+
+
+def _corrections(refs: set[str], pubtypes: list[str], updates: list[str]) -> dict[str, Any]:
+    """The flags and links CommentsCorrections give: retracted, erratum, concern, the update's PMIDs."""
+    return {
+        "retracted": bool(refs & RETRACTION_REFS) or "Retracted Publication" in pubtypes,
+        "has_erratum": bool(refs & ERRATUM_REFS),
+        "has_expression_of_concern": bool(refs & CONCERN_REFS),
+        "updated_in": _unique([" ".join(pmid.split()) for pmid in updates if pmid.strip()]) if updates else [],
     }
 
 
@@ -306,7 +388,9 @@ def _each(element: etree._Element | None, tag: str) -> Iterable[etree._Element]:
 
 
 def article_pmid(article: etree._Element, name: str = "<efetch XML>") -> str:
-    """The own PMID of a `PubmedArticle` / `PubmedBookArticle` (as `iter_articles` yields them)."""
+    """The own PMID of a `PubmedArticle` / `PubmedBookArticle` / bare `MedlineCitation` (as `iter_articles` yields them)."""
+    if article.tag == BARE_CITATION:
+        return _pmid(_first(article), article, name)
     holder = "BookDocument" if article.tag == "PubmedBookArticle" else "MedlineCitation"
     return _pmid(_first(_first(article).get(holder)), article, name)
 
@@ -397,7 +481,7 @@ def _abstract(abstract: etree._Element | None) -> str | None:
         if not text:
             continue
         label = part.get("Label") or part.get("NlmCategory")
-        if label and label != "UNASSIGNED":
+        if label and label not in NO_LABEL:
             text = f"{' '.join(label.split())}: {text}"
         paragraphs.append(text)
     return "\n".join(paragraphs) or None

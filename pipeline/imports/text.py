@@ -38,6 +38,7 @@ class ReadLog:
     rows_read: int = 0
     warnings: list[str] = field(default_factory=list)
     emptied: Counter[str] = field(default_factory=Counter)  # junk values read as empty, by what they were
+    deleted: int | None = None    # PubMed XML: records removed because a DeleteCitation lists their PMID
 
     def warn(self, text: str) -> None:
         if text not in self.warnings:

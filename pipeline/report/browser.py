@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from pipeline.contracts import SourceState
 from pipeline.errors import UserError
 from pipeline.files import write_bytes_atomic
-from pipeline.report.counts import Count, SourceCount
+from pipeline.report.counts import Count, DatabaseCount
 
 if TYPE_CHECKING:
     from playwright.sync_api import Request, Route
@@ -86,14 +86,16 @@ class Reading:
     n: int | None = None           # the number (so far, when pending)
     awaiting_ta: int = 0
     awaiting_ft: int = 0
-    not_searched: bool = False
+    not_searched: bool = False     # a database line with a source not searched yet
 
 
 def parse(text: str) -> Reading | None:
-    """Read `(n = 1,234)`, `(n = pending: 12 awaiting title/abstract decisions; 30 so far)` or `not searched yet`."""
+    """Read `(n = 1,234)`, `(n = pending: 12 awaiting title/abstract decisions; 30 so far)`, `not searched yet`
+    or `(n = 300; 1 source not searched yet)`."""
     text = " ".join(text.split())
     if SourceState.NOT_SEARCHED in text:
-        return Reading(not_searched=True)
+        partial = re.search(r"n = ([\d,]+);", text)
+        return Reading(_int(partial.group(1)) if partial else None, not_searched=True)
     pending = re.search(r"n = pending: (.*?)([\d,]+) so far", text)
     if pending:
         ta = re.search(r"([\d,]+) awaiting title/abstract", pending.group(1))
@@ -107,13 +109,13 @@ def _int(text: str) -> int:
     return int(text.replace(",", ""))
 
 
-def expected_reading(value: Count | SourceCount) -> Reading:
-    if isinstance(value, SourceCount):
-        return Reading(not_searched=True) if value.n is None else Reading(value.n)
+def expected_reading(value: Count | DatabaseCount) -> Reading:
+    if isinstance(value, DatabaseCount):
+        return Reading(value.n, not_searched=bool(value.waiting))
     return Reading(value.n, value.awaiting_ta, value.awaiting_ft)
 
 
-def compare(expected: dict[str, Count | SourceCount], rendered: dict[str, str]) -> list[str]:
+def compare(expected: dict[str, Count | DatabaseCount], rendered: dict[str, str]) -> list[str]:
     """Every diagram number that is missing, unreadable or different from the computed count."""
     problems = []
     for key, value in expected.items():
@@ -152,7 +154,7 @@ class CheckResult:
         return not self.problems
 
 
-def check(html: Path, expected: dict[str, Count | SourceCount], screenshot: Path | None = None,
+def check(html: Path, expected: dict[str, Count | DatabaseCount], screenshot: Path | None = None,
           map_expected: dict[str, int] | None = None) -> CheckResult:
     """Load `html` in headless Chromium, check it, and save a full-page screenshot to `screenshot`.
 

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from pipeline import __version__, hints
 from pipeline.check.assess import LABELS, Assessment
 from pipeline.check.stage import load_assessment
-from pipeline.contracts import LIVE_SOURCE_TYPES, ScreeningSummary, SourceEntry, SourceType
+from pipeline.contracts import LIVE_SOURCE_TYPES, ScreeningSummary, SourceEntry, SourceState, SourceType
 from pipeline.errors import UserError
 from pipeline.files import transaction, write_text_atomic
 from pipeline.layout import Layout
@@ -137,6 +137,31 @@ def source_view(source: SourceEntry, protocol: Protocol) -> dict:
     return view
 
 
+def _date_searched(source: SourceEntry) -> str:
+    if not source.searched_yet:
+        return "not yet"
+    if source.type in LIVE_SOURCE_TYPES:
+        return (source.date or "")[:10] or "not stated"
+    return source.searched or "not stated"
+
+
+def search_log(counts: PrismaCounts, sources: list[SourceEntry]) -> list[dict]:
+    """The search log: per line of the diagram's identification box (a database), its total, and each
+    of its sources with the date searched and its records, so the diagram's sums can be traced."""
+    entries = {s.name: s for s in sources}
+    out = []
+    for col in counts.columns:
+        for group in col.groups:
+            for db in group.databases:
+                waiting = len(db.waiting)
+                total = str(SourceState.NOT_SEARCHED) if db.n is None else f"{db.n:,}" + (
+                    f" ({waiting} not searched yet)" if waiting else "")
+                out.append({"label": db.label, "group": group.name, "records": total, "sources": [
+                    {"name": s.name, "searched": _date_searched(entries[s.name]),
+                     "records": str(SourceState.NOT_SEARCHED) if s.n is None else f"{s.n:,}"} for s in db.sources]})
+    return out
+
+
 def _authors(names: list[str] | None) -> str:
     names = names or []
     return ", ".join(names[:6]) + (", et al." if len(names) > 6 else "") if names else "Anonymous"
@@ -157,6 +182,7 @@ def registration_text(reg: dict) -> str:
 def study_view(row: dict, retraction: Assessment | None = None, registrations: dict[str, dict] | None = None) -> dict:
     flags = [label for label, key in (("Retracted", "retracted"), ("Erratum", "has_erratum"),
                                       ("Expression of concern", "has_expression_of_concern")) if row.get(key)]
+    flags += [f"Updated in PMID {pmid}" for pmid in row.get("updated_in") or []]
     for flag in (retraction.flags if retraction else ()):
         label = "Retracted" if flag.status == "retracted" else "Expression of concern"
         if flag.study_id == row["study_id"] and label not in flags:
@@ -273,7 +299,7 @@ def build(layout: Layout, protocol: Protocol) -> Report:
     html = render(
         "report.html.j2", version=__version__, protocol=protocol, counts=counts,
         flow_svg=Markup(flow_svg.render(counts)), glance=glance(counts),
-        sources=[source_view(s, protocol) for s in files.sources],
+        sources=[source_view(s, protocol) for s in files.sources], search_log=search_log(counts, files.sources),
         dedup={"records_in": dedup.records_in, "studies": dedup.studies,
                "removed": {k: removed.get(k, 0) for k in ("identifier", "fuzzy", "person")},
                "pairs_waiting": dedup.pairs_waiting, "person_duplicate": person.get("duplicate", 0),

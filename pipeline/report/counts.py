@@ -25,16 +25,31 @@ included studies" counts included reports and "studies included in review" the s
 Without that link table, reports that dedup links by trial number (a registration and its
 papers: linked_reports.csv) count as one study and every other report as its own study. Mid-review, a box whose number can still
 change shows as pending with the number of reports it waits for, never as a final zero.
+
+Identification lines are per database, not per source: several sources of one kind and one
+`database` (date slices of one Scopus search, a 2021 and a 2023 PubMed search) make one line whose
+number is the sum of theirs (`DatabaseCount`); each source keeps its own number for the search log
+and for the check against sources.json.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
 
-from pipeline.contracts import INELIGIBLE, UNDECIDED, DedupSummary, ScreeningSummary, SourceEntry, SourceState
+from pipeline.contracts import (
+    INELIGIBLE,
+    UNDECIDED,
+    DedupSummary,
+    Outcome,
+    ScreeningSummary,
+    SourceEntry,
+    SourceState,
+)
 from pipeline.errors import InternalError, UserError
 
 DBR, OTHER = "dbr", "other"
@@ -76,21 +91,52 @@ class SourceCount:
     """Records identified from one source (None when the source has not been searched yet)."""
 
     name: str
-    label: str          # the database name, with the source name when two share a database
+    database: str       # the protocol's `database` (the source name when it has none)
     group: str          # Databases | Registers | Websites | Organisations | Citation searching
     n: int | None
 
+
+@dataclass(frozen=True)
+class DatabaseCount:
+    """A line of the identification box: every source of one kind searching one database, summed."""
+
+    key: str            # slug of the database name, unique in its column (`dbr.database.<key>`)
+    label: str          # the database name as the protocol spells it (its first source's)
+    group: str
+    sources: tuple[SourceCount, ...]
+
+    @property
+    def searched(self) -> tuple[SourceCount, ...]:
+        """Its sources searched so far."""
+        return tuple(s for s in self.sources if s.n is not None)
+
+    @property
+    def n(self) -> int | None:
+        """The sum of the searched sources' records; None when none of them is searched yet."""
+        return sum(s.n or 0 for s in self.searched) if self.searched else None
+
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        """Names of its sources not searched yet."""
+        return tuple(s.name for s in self.sources if s.n is None)
+
     def text(self) -> str:
-        return str(SourceState.NOT_SEARCHED) if self.n is None else f"n = {self.n:,}"
+        """`n = 689`, `not searched yet`, or `n = 300; 1 source not searched yet`."""
+        n, waiting = self.n, len(self.waiting)
+        if n is None:
+            return str(SourceState.NOT_SEARCHED)
+        if not waiting:
+            return f"n = {n:,}"
+        return f"n = {n:,}; {waiting} {_plural_word(waiting, 'source')} {SourceState.NOT_SEARCHED}"
 
 
 @dataclass(frozen=True)
 class Group:
-    """A line of the identification box: e.g. Databases (n = 120) and its sources."""
+    """A group of the identification box: e.g. Databases (n = 120) and its databases."""
 
     name: str
     n: int
-    sources: tuple[SourceCount, ...]
+    databases: tuple[DatabaseCount, ...]
 
 
 @dataclass(frozen=True)
@@ -121,6 +167,12 @@ class ColumnCounts:
     def removed(self) -> int:
         return self.duplicates + self.automation + self.removed_other
 
+    @property
+    def shows_removed(self) -> bool:
+        """Whether the diagram draws the "records removed before screening" box: always for databases and
+        registers; for other methods (the PRISMA template has no such box) only when records were removed."""
+        return self.key == DBR or bool(self.removed)
+
 
 @dataclass(frozen=True)
 class PrismaCounts:
@@ -140,18 +192,19 @@ class PrismaCounts:
     def complete(self) -> bool:
         return not self.studies_included.pending
 
-    def expected(self) -> dict[str, Count | SourceCount]:
+    def expected(self) -> dict[str, Count | DatabaseCount]:
         """Every number the diagram shows, keyed as the SVG's `data-count` attributes."""
-        out: dict[str, Count | SourceCount] = {}
+        out: dict[str, Count | DatabaseCount] = {}
         for col in self.columns:
             k = col.key
             for group in col.groups:
                 out[f"{k}.group.{group.name}"] = Count(group.n)
-                for source in group.sources:
-                    out[f"{k}.source.{source.name}"] = source
-            out[f"{k}.duplicates"] = Count(col.duplicates)
-            out[f"{k}.automation"] = Count(col.automation)
-            out[f"{k}.removed_other"] = Count(col.removed_other)
+                for database in group.databases:
+                    out[f"{k}.database.{database.key}"] = database
+            if col.shows_removed:
+                out[f"{k}.duplicates"] = Count(col.duplicates)
+                out[f"{k}.automation"] = Count(col.automation)
+                out[f"{k}.removed_other"] = Count(col.removed_other)
             out[f"{k}.screened"] = Count(col.screened)
             for name in ("records_excluded", "sought", "not_retrieved", "assessed", "reports_excluded"):
                 out[f"{k}.{name}"] = getattr(col, name)
@@ -183,23 +236,41 @@ def column_of(source: SourceEntry) -> str:
     return OTHER if source.kind == "other" else DBR
 
 
-def _source_counts(sources: list[SourceEntry]) -> list[SourceCount]:
-    databases = [s.database or s.name for s in sources]
+def slug(name: str) -> str:
+    """`ClinicalTrials.gov` -> `clinicaltrials-gov`: a database name as a stable key."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "database"
+
+
+def database_lines(sources: list[SourceEntry]) -> list[tuple[str, DatabaseCount]]:
+    """(column, line) per database, in protocol order: sources of one column, group and database
+    (compared ignoring case and spacing) make one line; keys are made unique per column."""
+    members: dict[tuple[str, str, str], list[SourceCount]] = {}
+    for source in sources:
+        database = " ".join((source.database or source.name).split())
+        count = SourceCount(source.name, database, source_group(source), source.records if source.searched_yet else None)
+        members.setdefault((column_of(source), count.group, database.casefold()), []).append(count)
+    used: set[tuple[str, str]] = set()
     out = []
-    for source, database in zip(sources, databases):
-        label = database if databases.count(database) == 1 else f"{database} ({source.name})"
-        out.append(SourceCount(source.name, label, source_group(source), source.records if source.searched_yet else None))
+    for (column, group, _), counts in members.items():
+        base = key = slug(counts[0].database)
+        suffix = 1
+        while (column, key) in used:           # "Web of Science" and "Web-of-Science"; a database and a register
+            suffix += 1
+            key = f"{base}-{suffix}"
+        used.add((column, key))
+        out.append((column, DatabaseCount(key, counts[0].database, group, tuple(counts))))
     return out
 
 
-def _groups(sources: list[SourceEntry], counts: list[SourceCount], key: str) -> tuple[Group, ...]:
+def _groups(lines: list[tuple[str, DatabaseCount]], key: str) -> tuple[Group, ...]:
     names = ["Databases", "Registers"] if key == DBR else ["Websites", "Organisations", "Citation searching"]
-    mine = [c for s, c in zip(sources, counts) if column_of(s) == key]
+    mine = [line for column, line in lines if column == key]
     groups = []
     for name in names:
-        members = tuple(c for c in mine if c.group == name)
+        members = tuple(line for line in mine if line.group == name)
         if members or key == DBR:
-            groups.append(Group(name, sum(c.n or 0 for c in members), members))
+            groups.append(Group(name, sum(line.n or 0 for line in members), members))
     return tuple(groups)
 
 
@@ -232,7 +303,7 @@ def _column(key: str, groups: tuple[Group, ...], records: pl.DataFrame, final: p
     ta_pending = count(ta.is_in(TA_PENDING))
     ft_pending = count(ft.is_in(FT_PENDING))
     both = {"awaiting_ta": ta_pending, "awaiting_ft": ft_pending}
-    excluded = mine.filter(ft == "exclude").with_columns(
+    excluded = mine.filter(ft == Outcome.EXCLUDE).with_columns(
         pl.col("full_text_reason").fill_null("").replace("", NO_REASON))
     reasons = excluded.group_by("full_text_reason").len().sort(["len", "full_text_reason"], descending=[True, False])
     n_records = records.filter(pl.col("column") == key).height
@@ -241,15 +312,16 @@ def _column(key: str, groups: tuple[Group, ...], records: pl.DataFrame, final: p
         duplicates=n_records - mine.height,
         automation=count(pl.col("automation") == INELIGIBLE),
         removed_other=0,
-        screened=count(ta != ""),
-        records_excluded=Count(count(ta == "exclude"), awaiting_ta=ta_pending),
-        sought=Count(count(ft != ""), awaiting_ta=ta_pending),
-        not_retrieved=Count(count(ft == "not_retrieved"), **both),
-        assessed=Count(count(ft.is_in(("include", "exclude"))), **both),
-        reports_excluded=Count(count(ft == "exclude"), **both),
+        screened=count(ta != Outcome.NOT_REACHED),
+        records_excluded=Count(count(ta == Outcome.EXCLUDE), awaiting_ta=ta_pending),
+        sought=Count(count(ft != Outcome.NOT_REACHED), awaiting_ta=ta_pending),
+        not_retrieved=Count(count(ft == Outcome.NOT_RETRIEVED), **both),
+        assessed=Count(count(ft.is_in((Outcome.INCLUDE, Outcome.EXCLUDE))), **both),
+        reports_excluded=Count(count(ft == Outcome.EXCLUDE), **both),
         reasons=tuple((r, int(n)) for r, n in reasons.iter_rows()),
-        included=Count(count(ft == "include"), **both),
-        excluded_by_rule=count((ta == "exclude") & (pl.col("stopped") == "title_abstract")) if "stopped" in mine.columns else 0,
+        included=Count(count(ft == Outcome.INCLUDE), **both),
+        excluded_by_rule=(count((ta == Outcome.EXCLUDE) & (pl.col("stopped") == "title_abstract"))
+                          if "stopped" in mine.columns else 0),
     )
 
 
@@ -261,7 +333,7 @@ def compute(sources: list[SourceEntry], records: pl.DataFrame, clusters: pl.Data
     `study_of`: included report -> study (the extract stage's link table); without it, `groups`
     (dedup's linked_reports.csv: study_id -> trial group) joins a registration and its papers.
     """
-    source_counts = _source_counts(sources)
+    lines = database_lines(sources)
     membership = study_columns(records, clusters, sources)
     per_study = membership.select("study_id", "study_column").unique()
     joined = final.join(per_study, on="study_id", how="full", coalesce=True)
@@ -274,12 +346,12 @@ def compute(sources: list[SourceEntry], records: pl.DataFrame, clusters: pl.Data
             + (f"; in clusters.parquet only: {len(unscreened)} (e.g. {unscreened[0]!r})" if unscreened else "")
             + ": rerun `python -m pipeline screen`")
     has_other = any(column_of(s) == OTHER for s in sources)
-    columns = [_column(k, _groups(sources, source_counts, k), membership, joined)
+    columns = [_column(k, _groups(lines, k), membership, joined)
                for k in ((DBR, OTHER) if has_other else (DBR,))]
     awaiting_ta = sum(c.included.awaiting_ta for c in columns)
     awaiting_ft = sum(c.included.awaiting_ft for c in columns)
     reports = Count(sum(c.included.n for c in columns), awaiting_ta, awaiting_ft)
-    included = final.filter(pl.col("full_text") == "include")["study_id"].to_list()
+    included = final.filter(pl.col("full_text") == Outcome.INCLUDE)["study_id"].to_list()
     if study_of is not None:
         unlinked = sorted(set(included) ^ set(study_of))
         if unlinked:

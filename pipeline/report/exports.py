@@ -9,20 +9,21 @@ from typing import Any
 import polars as pl
 import rispy
 
+from pipeline.contracts import Outcome
 from pipeline.files import write_text_atomic
 from pipeline.links import identifier_links, outbound
 from pipeline.textio import frame_to_csv_atomic, plain_text, printable
 
 CSV_COLUMNS = [
     "study_id", "authors", "year", "title", "journal", "volume", "issue", "pages", "doi", "pmid", "pmcid",
-    "url", "registry_ids", "retracted", "has_erratum", "has_expression_of_concern", "sources", "member_ids",
+    "url", "registry_ids", "retracted", "has_erratum", "has_expression_of_concern", "updated_in", "sources", "member_ids",
     "example",
 ]
 
 
 def included(studies: pl.DataFrame, final: pl.DataFrame) -> pl.DataFrame:
     """Studies whose full-text decision is include, sorted by first author, year and study_id."""
-    chosen = final.filter(pl.col("full_text") == "include").select("study_id", "example")
+    chosen = final.filter(pl.col("full_text") == Outcome.INCLUDE).select("study_id", "example")
     return (studies.join(chosen, on="study_id", how="inner")
             .with_columns(pl.col("authors").list.first().alias("_first"))
             .sort(["_first", "year", "study_id"], nulls_last=True).drop("_first"))
@@ -72,6 +73,7 @@ def ris_entries(frame: pl.DataFrame) -> list[dict]:
             entry["keywords"] = [_one_line(k) for k in row["keywords"]]
         notes = [label for label, flag in (("Retracted", row.get("retracted")), ("Has erratum", row.get("has_erratum")),
                                            ("Expression of concern", row.get("has_expression_of_concern"))) if flag]
+        notes += [f"Updated in PMID {_one_line(pmid)}" for pmid in row.get("updated_in") or []]
         if row.get("example"):
             notes.append("Included by example decisions only")
         if notes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from pipeline.report.counts import DBR, OTHER, ColumnCounts, Count, PrismaCounts, SourceCount
+from pipeline.report.counts import DBR, OTHER, ColumnCounts, Count, DatabaseCount, PrismaCounts
 from pipeline.report.render import environment
 
 FONT = 13.0
@@ -146,10 +146,11 @@ def words(text: str, key: str | None = None, bold: bool = False) -> list[Token]:
     return [Token(w, key, bold) for w in text.split()]
 
 
-def counted(label: str, count: Count | SourceCount, key: str, suffix: str = "", bold: bool = False) -> list[Token]:
+def counted(label: str, count: Count | DatabaseCount, key: str, suffix: str = "", bold: bool = False) -> list[Token]:
     """`Label (n = 5)` as tokens, the number's words tagged with `key`; a final number never wraps."""
     text = f"({count.text()}){suffix}"
-    inner = words(text, key) if isinstance(count, Count) and count.pending else [Token(text, key)]
+    long = count.pending if isinstance(count, Count) else bool(count.waiting and count.n is not None)
+    inner = words(text, key) if long else [Token(text, key)]
     return words(label, bold=bold) + inner
 
 
@@ -162,9 +163,9 @@ def _identification(col: ColumnCounts) -> list:
     paras = [_para(words("Records identified from:", bold=True))]
     for group in col.groups:
         paras.append(_para(counted(group.name, Count(group.n), f"{k}.group.{group.name}",
-                                   ":" if group.sources else "")))
-        for source in group.sources:
-            paras.append(_para(counted(source.label, source, f"{k}.source.{source.name}"), SMALL, indent=12))
+                                   ":" if group.databases else "")))
+        for database in group.databases:           # one line per database, its sources summed
+            paras.append(_para(counted(database.label, database, f"{k}.database.{database.key}"), SMALL, indent=12))
     return paras
 
 
@@ -214,7 +215,7 @@ def layout(counts: PrismaCounts) -> Diagram:
         (mx, mw), (ox, ow) = GEOMETRY[col.key]
         k = col.key
         rows[0].append(Box(f"{k}_identified", mx, mw, _identification(col)))
-        if col.key == DBR or col.removed:
+        if col.shows_removed:
             rows[0].append(Box(f"{k}_removed", ox, ow, _removed(col)))
         rows[1] += [Box(f"{k}_screened", mx, mw, _simple("Records screened", Count(col.screened), f"{k}.screened")),
                     Box(f"{k}_records_excluded", ox, ow, _excluded_records(col))]

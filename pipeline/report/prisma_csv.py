@@ -10,8 +10,10 @@ diagram there. Differences from our own diagram, because the template has no box
   its tooltip;
 * a pending number (mid-review) is written as an empty `n` (the package shows NA), and the tooltip
   says what it waits for; a final zero is written as 0;
-* reason and source lists use the package's "Name, n; Name, n" form, so commas and semicolons
-  inside names are replaced (", " by " / ", ";" by " /") to keep them parseable.
+* reason and database lists use the package's "Name, n; Name, n" form, so commas and semicolons
+  inside names are replaced (", " by " / ", ";" by " /") to keep them parseable;
+* the lists name databases, as the diagram does: a database searched by several sources (date
+  slices, a search rerun) is one entry with their sum, and the tooltip gives each source's number.
 """
 
 from __future__ import annotations
@@ -120,11 +122,14 @@ def values(counts: PrismaCounts) -> dict[str, tuple[str, str | None]]:
         return groups[name].n if name in groups else 0
 
     def specific(name: str) -> tuple[str, str | None]:
-        group = groups.get(name)
-        searched = [(s.label, s.n) for s in group.sources if s.n is not None] if group else []
-        waiting = [s.label for s in group.sources if s.n is None] if group else []
-        note = f"{SourceState.NOT_SEARCHED}: {', '.join(waiting)}" if waiting else None
-        return _listing(searched) if searched else "0", note
+        databases = groups[name].databases if name in groups else ()
+        searched = [(d.label, d.n) for d in databases if d.n is not None]
+        waiting = [d.label if d.n is None else f"{d.label} ({', '.join(d.waiting)})" for d in databases if d.waiting]
+        notes = [f"{SourceState.NOT_SEARCHED}: {'; '.join(waiting)}"] if waiting else []
+        by_source = [f"{d.label}: " + " + ".join(f"{s.name} {s.n}" for s in d.searched)
+                     for d in databases if len(d.searched) > 1]
+        notes += [f"by source: {'; '.join(by_source)}"] if by_source else []
+        return _listing(searched) if searched else "0", "; ".join(notes) or None
 
     def reasons(col: ColumnCounts | None) -> tuple[str, str | None]:
         if col is None:
