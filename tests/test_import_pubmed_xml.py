@@ -99,7 +99,8 @@ def test_the_review_runs_through_and_the_report_shows_the_deletions(project: Pat
         assert main([stage, "--root", str(project)]) == 0, stage
     layout = Layout.at(project)
     svg = (layout.report / "prisma.svg").read_text(encoding="utf-8")
-    assert 'data-count="dbr.source.saved"> (n = 1)' in svg and 'data-count="dbr.source.baseline"> (n = 2)' in svg
+    assert 'data-count="dbr.database.pubmed-file"> (n = 1)' in svg
+    assert 'data-count="dbr.database.medline-baseline"> (n = 2)' in svg
     html = (layout.report / "index.html").read_text(encoding="utf-8")
     assert html.count("deleted by NLM") == 2
 
@@ -141,7 +142,7 @@ def test_a_search_snapshot_with_a_deletion_keeps_every_prisma_identity(tmp_path:
     info = sources(layout)["pubmed"]
     assert info["deleted"] == 1 and info["records"] == info["retrieved"] - 1 == records(layout, "pubmed").height
     svg = (layout.report / "prisma.svg").read_text(encoding="utf-8")
-    assert f'data-count="dbr.source.pubmed"> (n = {info["records"]})' in svg
+    assert f'data-count="dbr.database.pubmed"> (n = {info["records"]})' in svg
 
 
 def test_updates_are_shown_with_the_study_and_in_its_ris_note() -> None:
