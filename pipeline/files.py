@@ -105,7 +105,7 @@ def atomic_path(target: Path, expected: str | None = None, mode: int | None = No
     A symbolic link is followed (to its final target, which need not exist yet), so the link stays.
     Raises StorageError when the file cannot be written; the target is then unchanged. `mode` sets
     the permissions (0o600 for secrets); `digest` is the SHA-256 of what the block writes, when the
-    caller has it (saves reading the file back).
+    caller has it (saves reading the file back); it is computed only for a file the manifest lists.
     """
     wanted_mode = mode
     follow = Path(target).is_symlink() and not manifest.is_generated(Path(target))
@@ -136,7 +136,8 @@ def atomic_path(target: Path, expected: str | None = None, mode: int | None = No
         try:
             yield tmp_path
             os.chmod(tmp_path, mode if wanted_mode is None else wanted_mode)
-            digest = digest or sha256_file(tmp_path)
+            if digest is None:
+                digest = sha256_file(tmp_path) if manifest.records(target) else ""
             if pending is not None:
                 pending.append((tmp_path, target, digest, expected))
                 committed = True
@@ -206,7 +207,7 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_bytes_atomic(target: Path, data: bytes, *, expected: str | None = None, mode: int | None = None,
+def write_bytes_atomic(target: Path, data: bytes | bytearray, *, expected: str | None = None, mode: int | None = None,
                        skip_same: bool = True) -> bool:
     """Write `data` to `target` atomically; skip the write (return False) when it is unchanged.
 
@@ -219,12 +220,14 @@ def write_bytes_atomic(target: Path, data: bytes, *, expected: str | None = None
     if expected is not None and _fingerprint(target) != expected:
         raise ConcurrentChange(target)
     sweep_stale_temps(Path(os.path.realpath(target)).parent)
-    digest = hashlib.sha256(data).hexdigest()
+    real = Path(os.path.realpath(target))
+    # Hashed in memory (never read back), and only for a file the manifest lists (not a person's sheet).
+    digest = hashlib.sha256(data).hexdigest() if manifest.records(target) or manifest.records(real) else None
     if skip_same:
         with contextlib.suppress(OSError):
             if (target.is_file() and target.read_bytes() == data
                     and mode in (None, stat.S_IMODE(target.stat().st_mode))):
-                manifest.note(Path(os.path.realpath(target)), digest)
+                manifest.note(real, digest or "")
                 return False
     with atomic_path(target, expected, mode, digest) as tmp:
         fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)

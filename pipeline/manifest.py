@@ -1,10 +1,13 @@
 """The record of what the pipeline wrote: `outputs/.pipeline-outputs.json`, marker and manifest in one.
 
 Its presence marks a folder as an outputs tree the pipeline made; `clean` refuses any folder
-without it. It lists every file the pipeline wrote there (path relative to the folder, SHA-256 of
-what was written), so `clean` removes exactly those files, and only while they still hold what
-the pipeline wrote: a reviewer's `.xlsx`, notes, full-text PDFs or backups beside them are never
-listed, so never touched. A folder becomes an outputs tree when a stage is pointed at it
+without it. It lists every generated file the pipeline wrote there (path relative to the folder,
+SHA-256 of what was written), so `clean` removes exactly those files, and only while they still
+hold what the pipeline wrote: a reviewer's `.xlsx`, notes, full-text PDFs or backups beside them
+are never listed, so never touched. People's files the pipeline writes (sheets, resolutions, search
+snapshots: `Layout` says which) are not listed either: `clean` never removes them, so their hashes
+would serve nothing, and leaving them out spares the screening app a manifest update (a read, a
+rewrite and an fsync) on every decision. A folder becomes an outputs tree when a stage is pointed at it
 (`claim`, done by `Layout`) and first writes into it.
 """
 
@@ -64,10 +67,22 @@ def read(outputs: Path) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in data["files"].items()}
 
 
+def records(target: Path) -> bool:
+    """Whether `note` lists `target`: a generated file of a claimed outputs tree (so its SHA-256 is needed)."""
+    root, rel = _locate(target)
+    return root is not None and _CLAIMED[root](rel)
+
+
 def note(target: Path, digest: str) -> None:
-    """Record that the pipeline wrote `target` with content `digest`, if it lies in a claimed outputs tree."""
+    """Record that the pipeline wrote `target` with content `digest`, if it is a generated file of a
+    claimed outputs tree; for another file there, only make sure the tree has its marker."""
     root, rel = _locate(target)
     if root is None:
+        return
+    if not _CLAIMED[root](rel):
+        if not marker(root).exists():
+            with contextlib.suppress(OSError), _locked(root):
+                pass
         return
     # A manifest that cannot be updated (a full disk) only means `clean` keeps this file: never fatal.
     with contextlib.suppress(OSError), _locked(root) as files:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.app import sheet as sheet_module
 from pipeline.app.session import CELLS
 from pipeline.app.sheet import CsvFile, Stale
+from pipeline.errors import StorageError
 from pipeline.files import locked
 from pipeline.screen import sheets
 from pipeline.screen.decisions import KEY_COLUMNS
@@ -92,3 +94,38 @@ def test_nothing_is_left_beside_the_sheet_but_lock_files(sheet: Path) -> None:
     store(sheet).change("pubmed:1", {"decision": "include"})
     hidden = [p.name for p in sheet.parent.iterdir() if p.name.startswith(".")]
     assert ".alice.csv.lock" in hidden and all(n.endswith(".csv.lock") for n in hidden)
+
+
+@pytest.mark.parametrize("written_before", [False, True], ids=["first write", "after a write"])
+def test_a_change_whose_write_failed_is_forgotten_and_written_when_made_again(
+        sheet: Path, monkeypatch: pytest.MonkeyPatch, written_before: bool) -> None:
+    s = store(sheet)
+    if written_before:
+        s.change("pubmed:1", {"decision": "exclude"})
+    real = sheet_module.write_bytes_atomic
+
+    def full_disk(*args: object, **kwargs: object) -> bool:
+        raise StorageError(f"cannot write {sheet}: the disk is full")
+
+    monkeypatch.setattr(sheet_module, "write_bytes_atomic", full_disk)
+    with pytest.raises(StorageError):
+        s.change("pubmed:2", {"decision": "include"})
+    monkeypatch.setattr(sheet_module, "write_bytes_atomic", real)
+    assert s.cell("pubmed:2", "decision") == ""
+    s.change("pubmed:3", {"decision": "maybe"})
+    assert [r["decision"] for r in sheets.read_table(sheet).rows[1:3]] == ["", "maybe"]
+    assert s.change("pubmed:2", {"decision": "include"})
+    assert [r["decision"] for r in sheets.read_table(sheet).rows[1:3]] == ["include", "maybe"]
+
+
+def test_many_changes_of_every_length_leave_exactly_the_bytes_a_full_rewrite_would(sheet: Path) -> None:
+    table = sheets.read_table(sheet)
+    s, expected = store(sheet), {r["record_id"]: dict(r) for r in table.rows}
+    notes = ["", "x", "a much longer note, with a comma", "=1+1", "naïve ünïcode", "two\nlines"]
+    for n in range(30):
+        key = table.rows[(n * 7) % len(table.rows)]["record_id"]
+        cells = {"decision": ("include", "exclude", "maybe")[n % 3], "notes": notes[(n * 5) % len(notes)]}
+        s.change(key, cells)
+        expected[key].update(cells)
+    body = [[expected[r["record_id"]][h] for h in table.header] for r in table.rows]
+    assert sheet.read_bytes() == sheets.render(table.header, body, table.delimiter)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from pipeline import manifest
 from pipeline.files import write_text_atomic
 from pipeline.housekeeping import clean, regenerable
 from pipeline.layout import OUTPUTS, Layout, Owner
@@ -83,3 +85,14 @@ def test_clean_removes_generated_files_only_and_leaves_files_it_does_not_know(tm
 
 def test_clean_on_a_project_without_outputs_removes_nothing(tmp_path: Path) -> None:
     assert clean(Layout.at(tmp_path), explicit=False).removed == []
+
+
+def test_the_manifest_lists_generated_files_with_their_hash_and_never_peoples_files(tmp_path: Path) -> None:
+    layout = Layout.at(tmp_path)
+    sheet, final = layout.sheet("title_abstract", "alice"), layout.final
+    write_text_atomic(sheet, "record_id,decision\nr1,include\n")      # the first write: the marker appears
+    assert manifest.read(layout.outputs) == {}
+    write_text_atomic(final, "study_id\ns1\n")
+    write_text_atomic(sheet, "record_id,decision\nr1,exclude\n")
+    assert manifest.read(layout.outputs) == {
+        layout.relative(final).removeprefix("outputs/"): hashlib.sha256(b"study_id\ns1\n").hexdigest()}

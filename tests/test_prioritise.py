@@ -308,7 +308,6 @@ def test_simulation_retrains_after_every_decision_up_to_the_last_include(tmp_pat
     assert sim.retrains == last_include - sim.n_priors          # one per record screened after the priors, none after
 
 
-
 def test_training_does_not_depend_on_numpys_global_random_state(tmp_path: Path) -> None:
     from pipeline.prioritise import model
 
@@ -320,3 +319,25 @@ def test_training_does_not_depend_on_numpys_global_random_state(tmp_path: Path) 
         np.random.seed(state)                       # what an unseeded solver would draw its shuffle from
         runs.append(model.fit_scores(model.DEFAULT, feats.matrix, rows, data.labels[rows]))
     assert np.array_equal(runs[0], runs[1])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_more_to_screen_with_any_hint_is_the_same_as_without(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    total = int(rng.integers(200, 2000))
+    head = (rng.random(int(rng.integers(10, total // 2))) < rng.choice([0.02, 0.1, 0.4])).astype(np.int64)
+    need = stopping.more_to_screen(head, total)
+    hints = {need, *(need + d for d in (-3, -1, 1, 2, 50) if need is not None), 1, total - head.size - 1,
+             *rng.integers(-5, total, 6).tolist()} - {None}
+    assert {h: stopping.more_to_screen(head, total, hint=h) for h in hints} == dict.fromkeys(hints, need)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_quick_p_value_is_exact_below_a_half_and_a_half_above(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    total = int(rng.integers(100, 3000))
+    head = (rng.random(int(rng.integers(5, total // 2))) < rng.choice([0.02, 0.1, 0.4])).astype(np.int64)
+    for extra in sorted(set(rng.integers(0, total - head.size, 12).tolist())):
+        exact = stopping._min_p(head, total, 0.95, extra)
+        quick = stopping._min_p(head, total, 0.95, extra, exact=False)
+        assert quick == (exact if exact < 0.5 else 0.5)

@@ -10,7 +10,9 @@ decisions of one reviewer at one stage, so a decision costs a re-ranking, not a 
   decisions are in): the schedule the screening benchmark chose (docs/prioritisation.md); between
   retrains the last scores rank what is left;
 - the stopping rule runs on the reviewer's calls in the order they made them (a maybe counts as an
-  include, the cautious side).
+  include, the cautious side); its search for "how many more" starts from the last answer, its
+  p-value is shown exactly below 1/2 ("p ≥ 0.5" above), and a page asking again with no new call
+  gets the last state: so it costs a few tests per decision, not a few dozen.
 """
 
 from __future__ import annotations
@@ -45,8 +47,11 @@ class ModelOrder:
         self.features: Features | None = None
         self.cold: np.ndarray | None = None
         self.scores: np.ndarray | None = None
+        self.ordered: np.ndarray | None = None   # every row by the scores, best first (sorted once per retrain)
         self.method = ""
         self.fitted_on = (0, 0)          # (decisions, includes) the scores were computed from
+        self.stopped: tuple[tuple[tuple[int, ...], int, str], Stopping] | None = None   # last (labels, total, model), state
+        self.more: tuple[int, int] | None = None     # (calls, more to screen) of the last state not met
 
     def _prepare(self, pool: Pool) -> None:
         keys = tuple(pool.keys)
@@ -61,6 +66,8 @@ class ModelOrder:
 
     def ranking(self, pool: Pool, decided: Mapping[str, str]) -> list[str]:
         """Unscreened keys, likeliest include first; retrained on the schedule above."""
+        import numpy as np
+
         from pipeline.prioritise import ranking
         from pipeline.prioritise.simulate import SCHEDULE
 
@@ -72,22 +79,39 @@ class ModelOrder:
         done, done_includes = self.fitted_on
         if self.scores is None or SCHEDULE.due(n, done, includes != done_includes):
             self.scores, self.method = ranking.scores(self.features.matrix, labels, self.spec, self.cold)
+            self.ordered = ranking.order(self.scores)
             self.fitted_on = (n, includes)
-        return [self.keys[i] for i in ranking.order(self.scores) if self.keys[i] not in decided]
+        assert self.ordered is not None
+        left = np.ones(len(self.keys), dtype=bool)
+        left[[self.row[k] for k in decided if k in self.row]] = False
+        return [self.keys[i] for i in self.ordered[left[self.ordered]].tolist()]
 
     def stopping(self, pool: Pool, decided: Mapping[str, str]) -> Stopping:
         """The rule's state on the reviewer's calls in the order made (`decided` keeps that order)."""
         from pipeline.prioritise import stopping
 
-        labels = [1 if d in POSITIVE else 0 for k, d in decided.items() if k in self.row or not self.row]
-        state = stopping.state(labels, max(len(pool.keys), len(labels)), self.rule)
+        labels = tuple(1 if d in POSITIVE else 0 for k, d in decided.items() if k in self.row or not self.row)
+        total = max(len(pool.keys), len(labels))
+        asked = (labels, total, self.method)
+        if self.stopped is not None and self.stopped[0] == asked:
+            return self.stopped[1]       # the page asked again with no new call (a move, a reload)
+        hint = None
+        if self.more is not None and len(labels) > self.more[0]:
+            hint = self.more[1] - (len(labels) - self.more[0])   # right when every call since was an exclude
+        state = stopping.state(labels, total, self.rule, hint, exact_p=False)
+        self.more = (len(labels), state.more_to_screen) if state.more_to_screen else None
         target = f"{self.rule.target:.0%} recall at {self.rule.confidence:.0%} confidence"
-        detail = f"{target}; p = {state.p_value:.3f}; model: {self.method or 'cold start'}"
+        p = f"p = {state.p_value:.3f}" if state.p_value < 0.5 else "p ≥ 0.5"
+        detail = f"{target}; {p}; model: {self.method or 'cold start'}"
         if state.met:
-            return Stopping("met: the rest may be left unscreened", detail, True)
-        if state.more_to_screen is None:
-            return Stopping("not met", detail)
-        return Stopping(f"not met ({state.more_to_screen} more excludes in a row would meet it)", detail)
+            shown = Stopping("met: the rest may be left unscreened", detail, True)
+        elif state.more_to_screen is None:
+            shown = Stopping("not met", detail)
+        else:
+            shown = Stopping(f"not met ({state.more_to_screen} more excludes in a row would meet it)", detail)
+        self.stopped = (asked, shown)
+        return shown
+
 
 def orderings(protocol: Protocol, stage: str) -> Orderings:
     """The app's prioritised order for one reviewer at one stage."""

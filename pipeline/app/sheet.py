@@ -9,8 +9,8 @@ If the file changed on disk since it was read (saved from Excel, rewritten by `m
 read again first, and the change is applied to what is on disk now; a change to a row whose cells
 are no longer what the page showed is refused (`Stale`) instead of overwriting them.
 
-Only the changed row is re-rendered: every other line is kept as rendered, so a decision costs one
-line of CSV plus one write of the file, whatever the size of the sheet.
+Only the changed row is re-rendered, and only its bytes are replaced in the rendered file kept in
+memory: a decision costs one line of CSV plus one write of the file, whatever the size of the sheet.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from pipeline.errors import PipelineError
 from pipeline.files import locked, write_bytes_atomic
@@ -85,7 +87,9 @@ class CsvFile:
             table.header = list(self.new_header or self.ensure)
         self.table: Table = table
         self.stamp = stamp
-        self.content = data     # the bytes the file holds as far as we know (read, or last written)
+        self.content = data     # the bytes the file holds as far as we know, as read
+        self.buffer: bytearray | None = None   # `head` + `lines` joined, once the file holds exactly that
+        self.starts = np.zeros(0, dtype=np.int64)   # where each line starts in `buffer`
         key = column(table, *self.key_names)
         if key is None:
             table.header.insert(0, self.key_names[0])
@@ -120,7 +124,7 @@ class CsvFile:
                 now = self.path.read_bytes()
             except FileNotFoundError:
                 now = b""
-            if now == self.content:   # touched, or replaced by the same bytes
+            if now == (self.content if self.buffer is None else self.buffer):   # touched, or the same bytes again
                 self.stamp = stamp
                 return False
             self._load()
@@ -161,22 +165,64 @@ class CsvFile:
                 self.table.rows.append(row)
                 self.table.row_numbers.append((self.table.row_numbers[-1] if self.table.row_numbers else 1) + 1)
                 self.lines.append(b"")
+                if self.buffer is not None:
+                    self.starts = np.append(self.starts, len(self.buffer))
                 i = len(self.table.rows) - 1
                 self.index[key] = i
             elif expected is not None and any(self.table.rows[i].get(self.cols[k], "").strip() != v.strip()
                                               for k, v in expected.items()):
                 raise Stale(key)
             row = self.table.rows[i]
+            before = {name: row.get(self.cols[name], "") for name in values}
             for name, value in values.items():
                 row[self.cols[name]] = value
-            self.lines[i] = self._line(row)
-            return self._write()
+            try:
+                return self._write(i, self._line(row))
+            except BaseException:
+                row.update({self.cols[name]: value for name, value in before.items()})   # the file did not change
+                raise
 
-    def _write(self) -> bool:
-        data = self.head + b"".join(self.lines)
-        if data == self.content:
+    def _write(self, i: int, line: bytes) -> bool:
+        """Put `line` in place of line `i` and write the file; False when the file already says this.
+
+        Once the file holds our rendering (`buffer`), only that line's bytes are replaced in it: no
+        join or comparison of the whole file. The first write after a read joins and compares once.
+        """
+        if self.buffer is None:
+            old, self.lines[i] = self.lines[i], line
+            data = bytearray(b"".join((self.head, *self.lines)))
+            if data == self.content:
+                self._keep(data)
+                return False
+            try:
+                write_bytes_atomic(self.path, data, skip_same=False)   # refresh() just saw the file hold self.content
+            except BaseException:
+                self.lines[i] = old
+                raise
+            self._keep(data)
+            return True
+        old = self.lines[i]
+        if line == old:
             return False
-        write_bytes_atomic(self.path, data, skip_same=False)   # refresh() just saw the file hold self.content
+        start = int(self.starts[i])
+        self._splice(i, start, old, line)
+        try:
+            write_bytes_atomic(self.path, self.buffer, skip_same=False)
+        except BaseException:
+            self._splice(i, start, line, old)      # `buffer` is again what the file holds
+            raise
         self.stamp = Stamp.of(self.path)
-        self.content = data
         return True
+
+    def _keep(self, data: bytearray) -> None:
+        """`data` (`head` + `lines`) is what the file holds now."""
+        self.buffer, self.content = data, b""
+        self.starts = np.cumsum([len(self.head), *(len(x) for x in self.lines)], dtype=np.int64)[:-1]
+        self.stamp = Stamp.of(self.path)
+
+    def _splice(self, i: int, start: int, old: bytes, new: bytes) -> None:
+        assert self.buffer is not None
+        self.buffer[start:start + len(old)] = new
+        self.lines[i] = new
+        if len(new) != len(old):
+            self.starts[i + 1:] += len(new) - len(old)
