@@ -66,6 +66,23 @@ def test_retraction_erratum_and_concern_flags(nbib):
     assert (second["retracted"], second["has_erratum"], second["has_expression_of_concern"]) == (False, False, True)
 
 
+def test_republished_and_update_links_set_the_flags_and_keep_the_update(tmp_path):
+    path = tmp_path / "links.nbib"
+    path.write_text(
+        "PMID- 31000001\nTI  - Retracted, then republished.\n"
+        "RPI - Lancet Neurol. 2020 Jan;19(1):10-20. PMID: 31000009\n\n"
+        "PMID- 31000002\nTI  - Corrected, then republished.\n"
+        "CRI - Mult Scler. 2021;27(3):1-9. PMID: 31000010\n\n"
+        "PMID- 31000003\nTI  - A guideline.\n"
+        "UIN - Neurology. 2024;102(1):e1. PMID: 38000001\nUIN - Neurology. 2025;104(2):e2. PMID: 39000002\n",
+        encoding="utf-8")
+    got = {r["pmid"]: r for r in read_medline(path, "s").to_dicts()}
+    assert (got["31000001"]["retracted"], got["31000001"]["has_erratum"]) == (True, False)
+    assert (got["31000002"]["retracted"], got["31000002"]["has_erratum"]) == (False, True)
+    assert got["31000003"]["updated_in"] == ["38000001", "39000002"]
+    assert got["31000001"]["updated_in"] == [] and not got["31000003"]["retracted"]
+
+
 def test_empty_abstract_is_null_and_corporate_authors_are_kept(nbib):
     row = rows(nbib)["32039266"]
     assert row["abstract"] is None

@@ -23,6 +23,7 @@ from pipeline.records import normalise_doi
 
 # A tag padded to four characters, then "- " (Bio.Medline slices the line at these positions).
 _TAG_LINE = re.compile(r"^(?:[A-Z][A-Z0-9]{3}|[A-Z][A-Z0-9]{2} |[A-Z][A-Z0-9]  )-(?: |$)")
+_PMID = re.compile(r"\bPMID:\s*(\d+)")
 _DOI = re.compile(r"(\S+)\s*\[doi\]", re.IGNORECASE)
 
 
@@ -86,8 +87,10 @@ def to_record(entry: dict[str, Any]) -> dict[str, Any]:
         "language": values("LA"),
         "registry_ids": [],
         "url": pubmed_url(pmid) if pmid and pmid.isdigit() else None,
-        "retracted": bool(values("RIN")) or "Retracted Publication" in pubtypes,
-        "has_erratum": bool(values("EIN")),
+        # RPI/CRI: retracted (corrected) and republished in; UIN: update in (as the XML's CommentsCorrections)
+        "retracted": bool(values("RIN") or values("RPI")) or "Retracted Publication" in pubtypes,
+        "has_erratum": bool(values("EIN") or values("CRI")),
+        "updated_in": list(dict.fromkeys(m.group(1) for v in values("UIN") for m in _PMID.finditer(v))),
         "has_expression_of_concern": bool(values("ECI")),
         "notes": values("SI"),
     }
