@@ -80,6 +80,7 @@ def test_status_names_the_flag_and_what_to_do_once_screening_is_complete(tmp_pat
     decide(layout.sheet("title_abstract", "alice"), {"pubmed:1": "include"})
     screen(layout, protocol)
     decide(layout.sheet("full_text", "alice"), {"pubmed:1": "include"})
+    screen(layout, protocol)
     assert main(["status", "--root", str(layout.root)]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "Retraction check: never checked; 1 flagged (1 included)." in out

@@ -58,6 +58,10 @@ def test_status_walks_through_the_next_steps(duo, capsys) -> None:
     screen(layout, protocol)
     decide(layout.sheet("full_text", "alice"), {"pubmed:1": "include"})
     _, out = status(layout, capsys)
+    assert "Next: Run `make screen` to record the decisions in outputs/screening/final.csv" in out
+
+    screen(layout, protocol)
+    _, out = status(layout, capsys)
     assert "Next: Screening is complete: 1 report included at full text. Run `make report`." in out
 
 

@@ -46,7 +46,7 @@ from pipeline.screen.decisions import (
     sheet_calls,
 )
 from pipeline.screen.sheets import Table, column, read_table, render, write_if_unchanged
-from pipeline.textio import write_csv_atomic
+from pipeline.textio import csv_bytes, write_csv_atomic
 
 RESERVED_NAMES = ("conflicts", "resolutions")
 ATTEMPTS = 3
@@ -307,6 +307,19 @@ def people_paths(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
     return sorted(set(paths))
 
 
+def final_rows(result: Result) -> list[tuple[object, ...]]:
+    """final.csv's rows as `write` writes them."""
+    return list(_bool(result.final, "example").rows())
+
+
+def final_is_written(layout: Layout, result: Result) -> bool:
+    """Whether final.csv holds what the sheets say now (else the screen stage has not run since they changed)."""
+    try:
+        return layout.final.read_bytes() == csv_bytes(list(FINAL_COLUMNS), final_rows(result))
+    except OSError:
+        return False
+
+
 def write(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
     """Write sheets (only if unchanged on disk since read) and every generated file; return what changed."""
     changed: list[Path] = []
@@ -322,7 +335,7 @@ def write(layout: Layout, inputs: Inputs, result: Result) -> list[Path]:
             changed.append(path)
     generated: list[tuple[Path, list[str], Sequence[Sequence[object]]]] = [
         (layout.automation, list(automation.AUTOMATION_SCHEMA), _bool(result.automation, "overruled").rows()),
-        (layout.final, list(FINAL_COLUMNS), _bool(result.final, "example").rows()),
+        (layout.final, list(FINAL_COLUMNS), final_rows(result)),
         (layout.orphans, ORPHAN_COLUMNS, result.orphans),
     ]
     generated += [(layout.conflicts(stage), *result.conflicts[stage]) for stage in STAGES]

@@ -86,6 +86,9 @@ def next_step(layout: Layout, protocol: Protocol, result: engine.Result, stale: 
                     f"then run `{hints.make('screen', layout)}`.")
         if not protocol.reviewers[stage] and info["studies"]:
             return f"Name the {LABEL[stage]} reviewers in {rel(protocol.path)} ([screening.{stage}] reviewers)."
+    if not engine.final_is_written(layout, result):
+        return (f"Run `{hints.make('screen', layout)}` to record the decisions in {rel(layout.final)} "
+                "(the sheets changed since it was written).")
     from pipeline.extract.status import next_step as extraction_step
 
     included = result.summary["stages"]["full_text"]["included"]
