@@ -102,6 +102,34 @@ def test_the_register_only_grows_and_is_kept_by_clean(project):
     assert register.exists()
 
 
+@pytest.mark.parametrize("untitled", [
+    [["", "", "", "", "", "A row with only an abstract."]],
+    [["", "", "2020", "", "", "Notes."], ["", "", "2020", "", "", "Notes."]],   # two identical untitled rows
+    [["", "", "2020", "", "", ""], ["", "Doe A", "", "", "", "Notes."]],
+])
+def test_rows_with_no_export_id_doi_pmid_or_title_keep_their_ids_on_every_import(project, untitled):
+    write_export(project, ROWS + untitled)
+    register = project / "outputs" / "records" / "id_register.csv"
+
+    def all_ids() -> list[str]:
+        assert main(["import", "--root", str(project)]) == 0
+        return sorted(pl.read_parquet(project / "outputs" / "records" / "records.parquet")["record_id"].to_list())
+
+    first = all_ids()
+    rows_after_first = register.read_bytes()
+    assert all_ids() == first and all_ids() == first
+    assert register.read_bytes() == rows_after_first         # nothing new registered: no ~r2, ~r3 ...
+    assert len(set(first)) == len(ROWS) + len(untitled)
+
+
+def test_an_untitled_record_is_found_by_the_id_its_content_gives():
+    register = [id_register.Entry("s:h9", "s"), id_register.Entry("s:h9~r2", "s")]
+    records = conform(pl.DataFrame({"record_id": ["s:h9", "s:h9", "s:h9"], "source": ["s", "s", "s"]}))
+    out, new = id_register.assign(records, register)
+    assert out["record_id"].to_list() == ["s:h9", "s:h9~r2", "s:h9~r3"]
+    assert [e.record_id for e in new] == ["s:h9~r3"]
+
+
 def test_two_records_with_different_export_ids_never_share_a_registered_id():
     register = [id_register.Entry("s:A", "s", export_id="A", doi="10.1/x")]
     records = conform(pl.DataFrame({"record_id": ["s:B", "s:A"], "source": ["s", "s"], "source_record_id": ["B", "A"],

@@ -7,7 +7,8 @@ pipeline changes, orphaning every decision made on it. So the first id a record 
 
 1. the export's own id (RIS `ID`/`AN`, Scopus EID, WoS UT, a mapped `id` column), then
 2. DOI, then PMID, then
-3. normalised title + year + first author's family name,
+3. normalised title + year + first author's family name, then
+4. for a record with none of these, the id its content gives (so an untitled row keeps its id too),
 
 each register row claimed by at most one record. A record that matches no row is new and gets
 the usual id (`<source>:<export id>` or `<source>:h<hash>`, made unique against the register). A
@@ -121,7 +122,7 @@ def assign(records: pl.DataFrame, register: list[Entry]) -> tuple[pl.DataFrame, 
             current_source, index = rec["source"], _Index(by_source.get(rec["source"], []))
         assert index is not None
         me = _entry_for(rec)
-        found = index.claim(me)
+        found = index.claim(me) or index.claim_id(rec["record_id"], me)
         if found is not None:
             ids.append(found.record_id)
             continue
@@ -149,6 +150,7 @@ class _Index:
         self.claimed: set[int] = set()
         self.entries = entries
         self.keys: list[dict[str, list[int]]] = [defaultdict(list) for _ in range(4)]
+        self.by_id = {e.record_id: i for i, e in enumerate(entries)}
         for i, e in enumerate(entries):
             for k, value in enumerate(self._keys(e)):
                 if value:
@@ -158,6 +160,18 @@ class _Index:
     def _keys(e: Entry) -> tuple[str, str, str, str]:
         content = "\x1f".join((e.title_key, e.year, e.first_author)) if e.title_key else ""
         return e.export_id, e.doi, e.pmid, content
+
+    def claim_id(self, base: str, me: Entry) -> Entry | None:
+        """The row holding the id this record's content gives (`base`, then `base~r2`, ...), when
+        nothing else identifies it: a record with no export id, DOI, PMID or title keeps its id."""
+        n = 1
+        while (i := self.by_id.get(base if n == 1 else f"{base}~r{n}")) is not None:
+            entry = self.entries[i]
+            if i not in self.claimed and not (entry.export_id and me.export_id and entry.export_id != me.export_id):
+                self.claimed.add(i)
+                return entry
+            n += 1
+        return None
 
     def claim(self, me: Entry) -> Entry | None:
         for k, value in enumerate(self._keys(me)):
