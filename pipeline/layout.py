@@ -95,7 +95,40 @@ OUTPUTS: tuple[Entry, ...] = (
     Entry("extraction/{reviewer}.csv", Owner.PEOPLE, "one extractor's sheet"),
     Entry("report/**", Owner.GENERATED, "the report and its exports"),
     Entry("bench/**", Owner.GENERATED, "benchmark reports"),
+    Entry(".gitignore", Owner.PEOPLE, "what git leaves out here (written once when the folder is made; yours to edit)"),
 )
+
+
+# outputs/.gitignore, and the one every new outputs folder gets (OUTPUTS=...): ignores exactly what
+# `OUTPUTS` does not mark as people's (tests/test_layout.py checks both).
+GITIGNORE = """# Written by the review pipeline when it made this outputs folder; yours to edit (never rewritten).
+# Ignored: what the pipeline regenerates (`make clean` removes it, `make review` writes it again), write
+# locks and the screening app's secrets. Tracked: people's files - search snapshots, screening sheets,
+# resolutions, automation overrides, dedup decisions, the record id register, extraction sheets and
+# same_study links (docs/outputs.md).
+/.pipeline-outputs.json*
+/search/*/.partial-*
+/search/*/.lock
+/records/*
+!/records/id_register.csv
+/checks/*/.partial-*
+/dedup/*
+!/dedup/decisions.csv
+/screening/final.csv
+/screening/summary.json
+/screening/automation.csv
+/screening/orphans.csv
+/screening/*/conflicts.csv
+/screening/*/model.json
+/extraction/final.csv
+/extraction/discrepancies.csv
+/extraction/studies.csv
+/extraction/summary.json
+/report/
+/bench/
+/app/
+.*.lock
+"""
 
 
 def owner_of(relative: str) -> Owner | None:
@@ -121,7 +154,7 @@ class Layout:
         layout = cls(root=root, outputs=Path(outputs).resolve() if outputs else root / "outputs",
                      protocol_file=Path(protocol) if protocol else None)
         # files the stages write there are recorded for `clean`; a link at a generated path is replaced
-        manifest.claim(layout.outputs, lambda rel: owner_of(rel) == Owner.GENERATED)
+        manifest.claim(layout.outputs, lambda rel: owner_of(rel) == Owner.GENERATED, {".gitignore": GITIGNORE})
         return layout
 
     def relative(self, path: Path | str) -> str:

@@ -8,7 +8,8 @@ are never listed, so never touched. People's files the pipeline writes (sheets, 
 snapshots: `Layout` says which) are not listed either: `clean` never removes them, so their hashes
 would serve nothing, and leaving them out spares the screening app a manifest update (a read, a
 rewrite and an fsync) on every decision. A folder becomes an outputs tree when a stage is pointed at it
-(`claim`, done by `Layout`) and first writes into it.
+(`claim`, done by `Layout`) and first writes into it; it then also gets its starter files (its
+`.gitignore`), each only when absent, so a person's edits to one are never overwritten.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 try:
@@ -28,14 +29,19 @@ except ImportError:          # Windows: manifest updates are not locked against 
 NAME = ".pipeline-outputs.json"
 MADE_BY = "review-pipeline"
 _CLAIMED: dict[Path, Callable[[str], bool]] = {}
+_STARTERS: dict[Path, Mapping[str, str]] = {}
 
 
-def claim(outputs: Path, generated: Callable[[str], bool] = lambda rel: False) -> None:
+def claim(outputs: Path, generated: Callable[[str], bool] = lambda rel: False,
+          starters: Mapping[str, str] | None = None) -> None:
     """Let this process record the files it writes under `outputs` (nothing is written yet).
 
-    `generated(relative_path)` says whether a path there is one the pipeline generates (`Layout`).
+    `generated(relative_path)` says whether a path there is one the pipeline generates (`Layout`);
+    `starters` (relative path -> text) are written when the tree gets its marker, each only if absent.
     """
-    _CLAIMED[Path(os.path.abspath(outputs))] = generated
+    root = Path(os.path.abspath(outputs))
+    _CLAIMED[root] = generated
+    _STARTERS[root] = dict(starters or {})
 
 
 def is_generated(path: Path) -> bool:
@@ -134,9 +140,29 @@ def _locked(root: Path, create: bool = True) -> Iterator[dict[str, str] | None]:
         before = dict(files)
         yield files
         if files != before or not marker(root).exists():
+            new_tree = not marker(root).exists()
             _save(root, files)
+            if new_tree:
+                for rel, text in _STARTERS.get(root, {}).items():
+                    _write_if_absent(root / rel, text)
     finally:
         os.close(fd)
+
+
+def _write_if_absent(target: Path, text: str) -> None:
+    """Write `text` to `target` atomically unless a file is there already (a hard link never replaces)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 def _save(root: Path, files: dict[str, str]) -> None:

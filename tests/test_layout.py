@@ -11,7 +11,7 @@ import pytest
 from pipeline import manifest
 from pipeline.files import write_text_atomic
 from pipeline.housekeeping import clean, regenerable
-from pipeline.layout import OUTPUTS, Layout, Owner
+from pipeline.layout import GITIGNORE, OUTPUTS, Layout, Owner
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -96,3 +96,27 @@ def test_the_manifest_lists_generated_files_with_their_hash_and_never_peoples_fi
     write_text_atomic(sheet, "record_id,decision\nr1,exclude\n")
     assert manifest.read(layout.outputs) == {
         layout.relative(final).removeprefix("outputs/"): hashlib.sha256(b"study_id\ns1\n").hexdigest()}
+
+
+def test_the_shipped_outputs_gitignore_is_the_one_layout_writes() -> None:
+    assert (REPO / "outputs" / ".gitignore").read_text(encoding="utf-8") == GITIGNORE
+
+
+@pytest.mark.parametrize("entry", OUTPUTS, ids=lambda e: e.pattern)
+def test_a_new_outputs_folder_gets_a_gitignore_that_keeps_peoples_files_only(tmp_path: Path, entry) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    layout = Layout.at(tmp_path, tmp_path / "out2")
+    write_text_atomic(layout.final, "study_id\n")                 # the first write makes the tree
+    assert (layout.outputs / ".gitignore").read_text(encoding="utf-8") == GITIGNORE
+    path = f"out2/{entry.example()}"
+    proc = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=tmp_path)
+    assert (proc.returncode == 0) == (entry.owner != Owner.PEOPLE), f"{path} is {entry.owner}"
+
+
+def test_a_gitignore_a_person_put_in_a_new_outputs_folder_is_kept(tmp_path: Path) -> None:
+    layout = Layout.at(tmp_path, tmp_path / "out3")
+    layout.outputs.mkdir()
+    (layout.outputs / ".gitignore").write_text("mine\n", encoding="utf-8")
+    write_text_atomic(layout.final, "study_id\n")
+    assert (layout.outputs / ".gitignore").read_text(encoding="utf-8") == "mine\n"
+    assert manifest.is_outputs_tree(layout.outputs)
