@@ -140,6 +140,13 @@ def test_status_shows_the_pair_escaped_with_both_settlement_rows(tmp_path: Path,
     assert _settlement(out, "keep apart:").startswith("pubmed:1,ris:a,not_duplicate,")
 
 
+def test_status_does_not_call_the_review_done_while_a_pair_is_unsettled(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    out = _status(_project(tmp_path), capsys)
+    assert "Next: Screening is complete, but possible duplicates among the included studies are not settled" in out
+    assert out.rstrip().endswith("then run `make review`.")
+
+
 @pytest.mark.parametrize(("label", "together"), [("merge:", True), ("keep apart:", False)])
 def test_the_printed_row_settles_the_pair_and_keeps_every_decision(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                                    label: str, together: bool) -> None:

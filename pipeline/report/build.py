@@ -327,6 +327,8 @@ def build(layout: Layout, protocol: Protocol) -> Report:
         generated=stamp.strftime("%Y-%m-%d %H:%M UTC"), generated_iso=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         inputs=[layout.relative(p) for p in files.paths],
         commands={step: hints.make(step, layout) for step in ("check", "extract")},
+        paths={"pairs_to_review": layout.relative(layout.pairs_to_review),
+               "extraction_final": layout.relative(layout.extraction_final)},
     )
     out = layout.report
     index, svg, csv = layout.report_index, layout.prisma_svg, layout.prisma_csv

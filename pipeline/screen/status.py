@@ -59,7 +59,7 @@ def prioritisation_lines(layout: Layout, protocol: Protocol, stage: str, prio: d
         pass
     elif prio["met"]:
         lines.append(f"{name}: the stopping rule is met for every reviewer ({prio['rule']}); to stop, set "
-                     f"stop = true under {key} in {protocol.path.name} and run `{hints.make('screen', layout)}`.")
+                     f"stop = true under {key} in {layout.relative(protocol.path)} and run `{hints.make('screen', layout)}`.")
     else:
         lines.append(f"{name}: the stopping rule is not met yet ({prio['rule']}); screen in priority order, or a "
                      "random sample of the rest, until it is.")
@@ -151,9 +151,13 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
     retracted = retraction_lines(layout, protocol, inputs.studies, result.final)
     for line in retracted.lines:
         out.print(printable(line), markup=False)
-    for line in duplicate_lines(layout, inputs.studies, result.final):
+    duplicates = duplicate_lines(layout, inputs.studies, result.final)
+    for line in duplicates:
         out.print(printable(line), markup=False)
-    if retracted.blocking and step.startswith("Screening is complete"):
+    if len(duplicates) > 1 and step.startswith("Screening is complete"):     # first: they change what is checked
+        step = ("Screening is complete, but possible duplicates among the included studies are not settled: add one "
+                f"of the two lines printed above for each pair, then run `{hints.make('review', layout)}`.")
+    elif retracted.blocking and step.startswith("Screening is complete"):
         step = f"Screening is complete, but the review is not: {retracted.blocking[0]}."
     out.print("Next: " + printable(step), markup=False)
     return 0
