@@ -184,3 +184,13 @@ def test_lines_before_the_first_cochrane_record_are_skipped_with_a_warning(folde
     log = ReadLog()
     assert formats.read(path, "src", "cochrane-txt", "citation-export.txt", log=log)["title"].to_list() == [T1, T2]
     assert any("skipped 2 line(s) before the first record" in w for w in log.warnings)
+
+
+@pytest.mark.parametrize("chosen", ["scopus-csv", "pubmed-csv", "pop-csv", "wos-csv", "ebsco-csv"])
+def test_an_embase_export_with_its_search_line_read_as_another_csv_names_embase(folder, tmp_path, chosen):
+    path = tmp_path / "embase.csv"
+    path.write_bytes(b'"SEARCH QUERY: (\'mesenchymal stem cell\'/exp AND \'multiple sclerosis\'/exp)"\n'
+                     + (folder / "embase.csv").read_bytes())
+    with pytest.raises(InputError) as err:
+        formats.read(path, "src", chosen, "embase.csv", log=ReadLog())
+    assert 'set format = "embase-csv"' in str(err.value)

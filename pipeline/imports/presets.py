@@ -167,13 +167,14 @@ def sniff(text: str) -> str | None:
 def hint(text: str, label: str, chosen: str) -> str | None:
     """A sentence naming the format this file fits, when it is not the `chosen` one."""
     fmt = sniff(text)
-    if fmt is None:
+    for skip in range(6) if fmt is None else ():      # a preamble (Embase's search line) may come first
         try:
-            table = parse_table(text, label, ReadLog())
+            fits = detect_csv(parse_table(text, label, ReadLog(), skip=skip))
         except InputError:
-            return None
-        fits = detect_csv(table)
-        fmt = fits[0] if fits else None
+            continue
+        if fits:
+            fmt = fits[0]
+            break
     if fmt is None or fmt == chosen:
         return None
     return f"this file looks like {PRESETS[fmt].menu if fmt in PRESETS else fmt}: set format = \"{fmt}\" for this source"
