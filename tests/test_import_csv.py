@@ -106,7 +106,7 @@ def test_a_quoted_cell_over_several_lines_keeps_the_next_rows_line_number(tmp_pa
     frame = read_csv(path, "s", "multi.csv", log=log)
     assert frame["title"].to_list() == ["Two lines", "next"]
     assert log.warnings == ["multi.csv, row 4, column 'year': '20x1' is not a year; left empty",
-                            "multi.csv: 1 junk value(s) read as empty (1 x year '20x1')"]
+                            "multi.csv: 1 junk value(s) read as empty (1 x year '20x1') on row(s) 4"]
 
 
 def test_utf8_bom_crlf_and_semicolons_from_excel(folder, tmp_path):

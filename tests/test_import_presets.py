@@ -139,7 +139,7 @@ def test_junk_values_become_empty_and_are_counted(tmp_path):
     assert (second["year"], second["pages"]) == (None, "123")
     assert (third["year"], third["pages"]) == (2020, "5-9")
     assert log.emptied == {"year '0'": 1, "year '9999'": 1, "'#NAME?'": 1, "'NA'": 2, "page 2147483647": 2}
-    assert any("7 junk value(s) read as empty" in w for w in log.warnings)
+    assert any("7 junk value(s) read as empty" in w and w.endswith("on row(s) 2, 3") for w in log.warnings)
 
 
 @pytest.mark.parametrize(("fmt", "name"), [("embase-csv", "embase.csv"), ("pop-csv", "pop.csv"), ("wos-tab", "wos_tab.txt")])

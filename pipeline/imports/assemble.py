@@ -31,8 +31,16 @@ def records_frame(rows: Iterable[dict[str, Any]], source: str, source_file: str,
     out: list[dict[str, Any]] = []
     first_line: dict[str, int | None] = {}
     repeats: list[str] = []
+    normalised: list[tuple[int | None, dict[str, Any]]] = []
+    junk_lines: list[int] = []                      # where junk was emptied, so a person can find it
     with counting_junk(log):
-        normalised = [(row.get("line"), _normalise(row, source_file, log)) for row in rows]
+        seen = 0
+        for row in rows:
+            normalised.append((row.get("line"), _normalise(row, source_file, log)))
+            if (total := sum(log.emptied.values())) > seen:
+                seen = total
+                if row.get("line") is not None:
+                    junk_lines.append(row["line"])
     for line, record in normalised:
         export_id = record.get("source_record_id")
         base = f"{source}:{export_id}" if export_id else f"{source}:h{_content_hash(record)}"
@@ -51,8 +59,10 @@ def records_frame(rows: Iterable[dict[str, Any]], source: str, source_file: str,
     log.rows_read = len(out)
     if log.emptied:
         shown = ", ".join(f"{n} x {what}" for what, n in log.emptied.most_common(6))
+        where = (f" on row(s) {', '.join(map(str, junk_lines[:8]))}" + (f" and {len(junk_lines) - 8} more"
+                 if len(junk_lines) > 8 else "")) if junk_lines else ""
         log.warn(f"{source_file}: {sum(log.emptied.values())} junk value(s) read as empty ({shown}"
-                 + (", ..." if len(log.emptied) > 6 else "") + ")")
+                 + (", ..." if len(log.emptied) > 6 else "") + f"){where}")
     if not out:
         return conform(pl.DataFrame(schema=RECORD_SCHEMA))
     return conform(pl.DataFrame(out, schema=RECORD_SCHEMA))
