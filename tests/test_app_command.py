@@ -55,6 +55,8 @@ def test_without_tokens_it_prints_one_link_per_reviewer_and_stage_and_refuses_a_
     try:
         assert re.search(r"^alice \(title/abstract\): http://127\.0\.0\.1:\d+/screen/title_abstract/alice$", server.output, re.M)
         assert "carol (resolve title/abstract conflicts)" in server.output
+        assert re.search(r"^alice \(full-text\): \S+ +\(no sheet yet: `make screen` makes it once studies are "
+                         r"included at title/abstract\)$", server.output, re.M)
         with pytest.raises(RuntimeError, match="another screening app is already serving"):
             Process(tmp_path).start()
     finally:

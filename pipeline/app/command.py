@@ -111,7 +111,9 @@ def print_links(layout: Layout, protocol: Protocol, url: str, require_tokens: bo
     if not require_tokens:
         for stage in STAGES:
             for who in protocol.reviewers[stage]:
-                ready = "" if layout.sheet(stage, who).exists() else f"   (no sheet yet: run {hints.make('screen', layout)})"
+                ready = "" if layout.sheet(stage, who).exists() else (
+                    f"   (no sheet yet: `{hints.make('screen', layout)}` makes it"
+                    + (" once studies are included at title/abstract)" if stage == "full_text" else ")"))
                 console.print(f"{who} ({STAGE_LABELS[stage]}): {url}/screen/{stage}/{who}{ready}", markup=False, soft_wrap=True)
         for who in protocol.resolvers:
             for stage in STAGES:

@@ -247,7 +247,7 @@ def create_app(layout: Layout, protocol: Protocol, config: Config | None = None)
                 if person in (None, who):
                     ready = layout.sheet(stage, who).exists()
                     links.append({"href": f"/screen/{stage}/{who}", "label": f"{who}: {STAGE_LABELS[stage]}",
-                                  "ready": ready})
+                                  "ready": ready, "stage": stage})
             for who in protocol.resolvers:
                 if person in (None, who):
                     links.append({"href": f"/resolve/{stage}/{who}", "label": f"{who}: resolve {STAGE_LABELS[stage]} conflicts",
