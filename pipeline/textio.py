@@ -259,3 +259,8 @@ def _python_codec(encoding: str, label: str) -> str:
     except LookupError:
         raise InputError.one(label, f"unknown encoding {encoding!r} in the protocol") from None
     return "utf-8-sig" if name == "utf-8" else name
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 record', '2 records', '1 study', '3 studies' (`many` when the plural is not `one` + s)."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"

@@ -146,3 +146,11 @@ def test_error_messages_reach_the_terminal_without_escape_sequences(tmp_path: Pa
     assert cli.main(["import", "--root", str(tmp_path), "--protocol", str(protocol)]) == 1
     err = capsys.readouterr().err
     assert "q/x.ris: import file not found" in err and "\x1b" not in err
+
+
+@pytest.mark.parametrize(("n", "one", "many", "text"), [
+    (1, "record", None, "1 record"), (0, "record", None, "0 records"), (2, "study", "studies", "2 studies"),
+    (1, "study", "studies", "1 study"), (1234, "participant", None, "1,234 participants"),
+])
+def test_counts_are_written_with_the_right_number_of_the_noun(n, one, many, text) -> None:
+    assert textio.plural(n, one, many) == text

@@ -51,15 +51,12 @@ from pipeline.contracts import (
     SourceState,
 )
 from pipeline.errors import InternalError, UserError
+from pipeline.textio import plural
 
 DBR, OTHER = "dbr", "other"
 COLUMN_NAMES = {DBR: "databases and registers", OTHER: "other methods"}
 TA_PENDING = FT_PENDING = tuple(str(o) for o in UNDECIDED)
 NO_REASON = "Reason not recorded"
-
-
-def _plural_word(n: int, word: str) -> str:
-    return word if n == 1 else f"{word}s"
 
 
 @dataclass(frozen=True)
@@ -80,9 +77,9 @@ class Count:
             return f"n = {self.n:,}"
         waits = []
         if self.awaiting_ta:
-            waits.append(f"{self.awaiting_ta:,} awaiting title/abstract {_plural_word(self.awaiting_ta, 'decision')}")
+            waits.append(plural(self.awaiting_ta, "awaiting title/abstract decision", "awaiting title/abstract decisions"))
         if self.awaiting_ft:
-            waits.append(f"{self.awaiting_ft:,} awaiting full-text {_plural_word(self.awaiting_ft, 'decision')}")
+            waits.append(plural(self.awaiting_ft, "awaiting full-text decision", "awaiting full-text decisions"))
         return f"n = pending: {'; '.join(waits)}; {self.n:,} so far"
 
 
@@ -127,7 +124,7 @@ class DatabaseCount:
             return str(SourceState.NOT_SEARCHED)
         if not waiting:
             return f"n = {n:,}"
-        return f"n = {n:,}; {waiting} {_plural_word(waiting, 'source')} {SourceState.NOT_SEARCHED}"
+        return f"n = {n:,}; {plural(waiting, 'source')} {SourceState.NOT_SEARCHED}"
 
 
 @dataclass(frozen=True)

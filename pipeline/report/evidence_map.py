@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pipeline.protocol import ExtractionForm
 from pipeline.report.characteristics import ANIMAL, HUMAN, StudyRow
 from pipeline.report.render import render
+from pipeline.textio import plural
 
 NOT_REPORTED = "not reported"
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -80,10 +81,6 @@ def _wrap(text: str, width: int = 13) -> tuple[str, ...]:
     return tuple(lines) or ("",)
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def panel(panel_id: str, title: str, studies: Sequence[StudyRow], form: ExtractionForm, row_field: str,
           col_field: str, weight: str, drop_columns: Sequence[str] = ()) -> Panel:
     """One small multiple; `weight` = "studies" or "participants" (sum of n_treated)."""
@@ -117,7 +114,7 @@ def panel(panel_id: str, title: str, studies: Sequence[StudyRow], form: Extracti
         y = TOP + rows.index(r) * ROW_H + ROW_H / 2
         radius = 0.0 if n == 0 else max(R_MIN, R_MAX * math.sqrt(n / top) / max(1, math.sqrt(len(in_cell)) * 0.8))
         who = ", ".join(s.citation for s in group)
-        amount_text = _plural(n, "study", "studies") if weight == "studies" else _plural(n, "participant", "participants") + " treated"
+        amount_text = plural(n, "study", "studies") if weight == "studies" else plural(n, "participant", "participants") + " treated"
         label = f"{r} × {c}, {d}: {amount_text} ({who})"
         bubbles.append(Bubble(f"{panel_id}|{r}|{c}|{d}", round(x, 1), round(y, 1), round(radius, 1), colour[d], n, label))
     table = []
@@ -131,7 +128,7 @@ def panel(panel_id: str, title: str, studies: Sequence[StudyRow], form: Extracti
         table.append((r, tuple(cells_text)))
     total = sum(amounts.values())
     missing = sum(1 for s in studies if not (s.values.get("n_treated") or "").isdigit())
-    description = (f"{_plural(len(studies), 'study', 'studies')}; bubble area is the number of {unit}"
+    description = (f"{plural(len(studies), 'study', 'studies')}; bubble area is the number of {unit}"
                    + (f" ({missing} of them did not report participants treated and add nothing)"
                       if weight != "studies" and missing else "")
                    + f"; {total} in all. Colour is the study design. Rows: {row_field.replace('_', ' ')}; "

@@ -23,7 +23,7 @@ from pathlib import Path
 from pipeline.contracts import SourceState
 from pipeline.files import write_bytes_atomic
 from pipeline.report.counts import ColumnCounts, Count, PrismaCounts
-from pipeline.textio import csv_bytes
+from pipeline.textio import csv_bytes, plural
 
 HEADER = ["data", "node", "box", "description", "boxtext", "tooltips", "url", "n"]
 
@@ -159,7 +159,8 @@ def values(counts: PrismaCounts) -> dict[str, tuple[str, str | None]]:
     if other is not None:
         n, note = out["other_sought_reports"]
         excluded = other.records_excluded
-        folded = (f"after {other.removed} records were removed before screening and {other.screened} were "
+        folded = (f"after {plural(other.removed, 'record')} {'was' if other.removed == 1 else 'were'} removed before "
+                  f"screening and {other.screened} {'was' if other.screened == 1 else 'were'} "
                   f"screened by title and abstract ({excluded.n} excluded"
                   + (f", {excluded.text()}" if excluded.pending else "") + ")")
         out["other_sought_reports"] = (n, f"{note}; {folded}" if note else folded)

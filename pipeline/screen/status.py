@@ -18,7 +18,7 @@ from pipeline.errors import InputError, UserError
 from pipeline.layout import Layout
 from pipeline.protocol import STAGES, Protocol
 from pipeline.screen import engine
-from pipeline.textio import printable
+from pipeline.textio import plural, printable
 
 LABEL = {"title_abstract": "title/abstract", "full_text": "full text"}
 
@@ -136,7 +136,8 @@ def print_status(layout: Layout, protocol: Protocol) -> int:
         for line in prioritisation_lines(layout, protocol, stage, info.get("prioritisation"), info["pending"]):
             out.print(line, markup=False)
     auto = result.summary["automation"]
-    out.print(f"Automation: {auto['ineligible']} studies marked ineligible, {auto['overruled']} overruled.", markup=False)
+    out.print(f"Automation: {plural(auto['ineligible'], 'study', 'studies')} marked ineligible, {auto['overruled']} overruled.",
+              markup=False)
     for stage in STAGES:
         for pair in result.summary["stages"][stage]["agreement"]["pairs"]:
             if pair["kappa"] is not None:
