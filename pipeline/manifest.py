@@ -151,32 +151,29 @@ def _locked(root: Path, create: bool = True) -> Iterator[dict[str, str] | None]:
 
 def _write_if_absent(target: Path, text: str) -> None:
     """Write `text` to `target` atomically unless a file is there already (a hard link never replaces)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+    def link(tmp: str) -> None:
         with contextlib.suppress(FileExistsError):
             os.link(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    _commit(target.parent, f".{target.name}.", text, link)
 
 
 def _save(root: Path, files: dict[str, str]) -> None:
     text = json.dumps({"made_by": MADE_BY,
                        "about": "files the review pipeline wrote here; `python -m pipeline clean` removes only these",
                        "files": dict(sorted(files.items()))}, indent=1, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f"{NAME}.{os.getpid()}.", suffix=".tmp", dir=root)
+    _commit(root, f"{NAME}.{os.getpid()}.", text, lambda tmp: os.replace(tmp, marker(root)))
+
+
+def _commit(folder: Path, prefix: str, text: str, put: Callable[[str], None]) -> None:
+    """Write `text` to a synced temporary file in `folder`, then `put` it in place; the temp never stays."""
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, marker(root))
+        put(tmp)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
